@@ -1,0 +1,142 @@
+"""The one place that knows paths: warehouse areas, units and tables; atomic publishing.
+
+Layout under the warehouse root::
+
+    <area>/<unit>                 -> symlink to <area>/.versions/<unit>.<token>/ (the current version)
+    <area>/.versions/<unit>.<token>/<table>.parquet, _meta.json
+
+Areas: ``staging`` (unit = business date ``YYYY-MM-DD``: the typed export tables of that
+date's folder), ``rejects`` (unit = business date), ``daily`` (alerts, dormancy),
+``monthly`` (unit = ``YYYY-MM``), ``weekly`` (unit = ``YYYY-Www``). A unit is published whole by
+writing a new version directory and swapping the symlink with one ``os.replace``: readers see
+the old version or the new one, never a mix, and a crash mid-write leaves the old one current.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+AREAS = ("staging", "rejects", "daily", "monthly", "weekly")
+RUNLOG = "runlog.jsonl"
+
+
+class Catalog:
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+
+    # -- locating -------------------------------------------------------------------------
+    def unit_path(self, area: str, unit: str) -> Path:
+        if area not in AREAS:
+            raise ValueError(f"unknown warehouse area {area!r}")
+        return self.root / area / unit
+
+    def units(self, area: str) -> list[str]:
+        """Units currently published in an area, sorted."""
+        base = self.root / area
+        if not base.is_dir():
+            return []
+        return sorted(p.name for p in base.iterdir() if p.is_symlink() and p.exists())
+
+    def dates(self, area: str = "staging") -> list[dt.date]:
+        return [dt.date.fromisoformat(u) for u in self.units(area)]
+
+    def has(self, area: str, unit: str, table: str | None = None) -> bool:
+        p = self.unit_path(area, unit)
+        return p.exists() if table is None else (p / f"{table}.parquet").exists()
+
+    def table_path(self, area: str, unit: str, table: str) -> Path:
+        return self.unit_path(area, unit) / f"{table}.parquet"
+
+    # -- reading --------------------------------------------------------------------------
+    def scan(self, area: str, table: str, units: Iterable[str] | None = None) -> pl.LazyFrame:
+        """One table across units (all published units when None). Missing units are an error."""
+        wanted = self.units(area) if units is None else list(units)
+        files = [self.table_path(area, u, table) for u in wanted]
+        missing = [str(f) for f in files if not f.exists()]
+        if missing:
+            raise FileNotFoundError(f"{area}/{table}: not published for {', '.join(missing[:5])}")
+        if not files:
+            raise FileNotFoundError(f"{area}/{table}: nothing published")
+        return pl.scan_parquet(files)
+
+    def scan_dates(self, table: str, start: dt.date, end: dt.date, area: str = "staging") -> pl.LazyFrame:
+        """Staging (or daily) table over the calendar days start..end inclusive; every day must exist."""
+        days = [(start + dt.timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
+        return self.scan(area, table, days)
+
+    def read(self, area: str, unit: str, table: str) -> pl.DataFrame:
+        return pl.read_parquet(self.table_path(area, unit, table))
+
+    def meta(self, area: str, unit: str) -> dict[str, Any] | None:
+        p = self.unit_path(area, unit) / "_meta.json"
+        return json.loads(p.read_text(encoding="utf-8")) if p.exists() else None
+
+    # -- publishing -----------------------------------------------------------------------
+    def publish(self, area: str, unit: str, tables: dict[str, pl.DataFrame], meta: dict[str, Any]) -> Path:
+        """Publish a whole unit atomically: all its tables and its metadata, or nothing."""
+        link = self.unit_path(area, unit)
+        versions = self.root / area / ".versions"
+        versions.mkdir(parents=True, exist_ok=True)
+        target = versions / f"{unit}.{uuid.uuid4().hex[:12]}"
+        tmp = versions / f".tmp-{target.name}"
+        tmp.mkdir()
+        try:
+            for name, df in tables.items():
+                df.write_parquet(tmp / f"{name}.parquet", statistics=True)
+            (tmp / "_meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+            _fsync_dir(tmp)
+            tmp.rename(target)
+            new_link = self.root / area / f".link-{target.name}"
+            new_link.symlink_to(Path(".versions") / target.name)
+            old = link.resolve() if link.is_symlink() else None
+            os.replace(new_link, link)
+            _fsync_dir(self.root / area)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        if old is not None and old != target.resolve():
+            shutil.rmtree(old, ignore_errors=True)
+        return link
+
+    def withdraw(self, area: str, unit: str) -> None:
+        """Remove a published unit (used only by tests and explicit operator action)."""
+        link = self.unit_path(area, unit)
+        if link.is_symlink():
+            old = link.resolve()
+            link.unlink()
+            shutil.rmtree(old, ignore_errors=True)
+
+    # -- run log --------------------------------------------------------------------------
+    def log_run(self, record: dict[str, Any]) -> None:
+        """Append one run record (JSON line) to the run log; safe across processes."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        line = json.dumps(record, ensure_ascii=False, default=str) + "\n"
+        with open(self.root / RUNLOG, "a", encoding="utf-8") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            f.write(line)
+            f.flush()
+            os.fsync(f.fileno())
+
+    def run_log(self) -> list[dict[str, Any]]:
+        p = self.root / RUNLOG
+        if not p.exists():
+            return []
+        return [json.loads(x) for x in p.read_text(encoding="utf-8").splitlines() if x.strip()]
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

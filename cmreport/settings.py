@@ -1,0 +1,109 @@
+"""Operational settings: conf/settings.toml read once into typed objects, env vars override.
+
+An environment variable CMREPORT_<SECTION>__<KEY> overrides settings.toml's [section] key; lists
+are given as JSON. Secrets (the SMTP password) are only ever read from the environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from cmreport import PROJECT_ROOT
+
+DEFAULT_SETTINGS = PROJECT_ROOT / "conf" / "settings.toml"
+ENV_PREFIX = "CMREPORT_"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Paths(_Section):
+    landing: Path
+    warehouse: Path
+    output: Path
+    outbox: Path
+    ledger: Path
+    rules: Path
+
+
+class Ingest(_Section):
+    max_reject_share_pct: Decimal
+    encodings: list[str]
+
+
+class Nightly(_Section):
+    poll_seconds: int
+    wait_timeout_seconds: int
+    timezone: str
+    cron: str
+
+
+class Render(_Section):
+    workers: int
+    font_family: str
+
+
+class Smtp(_Section):
+    host: str
+    port: int
+    starttls: bool
+    username: str
+    password_env: str
+    sender: str
+    timeout_seconds: float
+    retries: int
+    retry_backoff_seconds: list[float]
+    embedded_server: bool
+
+    @property
+    def password(self) -> str | None:
+        """The SMTP password, from the environment only (never from a file, never logged)."""
+        return os.environ.get(self.password_env) or None
+
+
+class Dask(_Section):
+    enabled: bool
+    address: str
+    n_workers: int
+
+
+class Settings(_Section):
+    paths: Paths
+    ingest: Ingest
+    nightly: Nightly
+    render: Render
+    smtp: Smtp
+    dask: Dask
+    source: Path
+
+
+def _apply_env(raw: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:
+    for key, value in environ.items():
+        if not key.startswith(ENV_PREFIX) or "__" not in key:
+            continue
+        section, _, name = key[len(ENV_PREFIX) :].lower().partition("__")
+        if section not in raw or name not in raw[section]:
+            continue
+        current = raw[section][name]
+        raw[section][name] = json.loads(value) if isinstance(current, list | bool | int) else value
+    return raw
+
+
+def load_settings(path: Path | str | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Read settings.toml (default: the project's conf/settings.toml) and apply env overrides."""
+    source = Path(path) if path else Path(os.environ.get(ENV_PREFIX + "CONFIG", DEFAULT_SETTINGS))
+    raw = tomllib.loads(source.read_text(encoding="utf-8"))
+    raw = _apply_env(raw, dict(os.environ if environ is None else environ))
+    base = source.resolve().parent.parent if source.resolve().parent.name == "conf" else Path.cwd()
+    for name, value in raw["paths"].items():
+        p = Path(value)
+        raw["paths"][name] = p if p.is_absolute() else (base / p)
+    return Settings(**raw, source=source.resolve())

@@ -1,0 +1,1 @@
+"""Pandera contracts for every table: staging (typed exports) and published outputs."""

@@ -1,0 +1,249 @@
+"""Published tables: what the pipeline produces (../shared/spec/OUTPUTS.md), one contract each.
+
+These are the interface between the computations (transforms/, steps/) and their readers
+(reports/, delivery/, cmreport export). Published money is rounded half away from zero to 0.01,
+ratios and rates to 6 places (transforms.money.round_half_away). ``txn_ids`` is a comma-joined
+string of transaction ids in (txn_time, txn_id) order.
+
+Catalog placement (cmreport.catalog): area ``daily`` unit ``YYYY-MM-DD``: alerts, dormancy,
+dormant_customers, not_evaluated; area ``monthly`` unit ``YYYY-MM``: attrition,
+manager_attrition, indicators, scorecard, contact_compliance, followup, manager_daily_balance,
+maturities, info_gaps, unassigned; area ``weekly`` unit ``YYYY-Www``: weekly, weekly_detail,
+weekly_unplanned; area ``rejects`` unit ``YYYY-MM-DD``: rejects.
+"""
+
+import datetime as dt
+
+import pandera.polars as pa
+
+from schemas.types import Money, Rate
+
+
+class _Published(pa.DataFrameModel):
+    class Config:
+        strict = "filter"  # extra helper columns are dropped on publish, never leaked
+        coerce = False
+
+
+class Alerts(_Published):
+    """Large-value (RULES §1) and large-change (§2) alerts: one row per (txn_date, cust_id, rule, direction, ccy_class)."""
+
+    alert_id: str = pa.Field(unique=True)
+    txn_date: dt.date
+    cust_id: str
+    mgr_id: str = pa.Field(nullable=True)  # null = unassigned
+    branch_id: str
+    rule: str = pa.Field(
+        isin=["LV_CASH", "LV_CORP_TRF", "LV_PERS_DOM", "LV_PERS_XB", "RM_OUTFLOW", "RM_INFLOW"]
+    )
+    direction: str = pa.Field(isin=["IN", "OUT"])
+    ccy_class: str = pa.Field(isin=["CNY", "FX"])
+    amount_cny: Money
+    threshold_cny: Money
+    txn_count: int = pa.Field(ge=1)
+    txn_ids: str
+    reason_zh: str  # e.g. 当日现金存入累计 ¥50,000.00 ≥ ¥50,000.00,共 3 笔
+
+
+class Dormancy(_Published):
+    """Deposit accounts INACTIVE or DORMANT or with an event on as_of: one row per (as_of, acct_no)."""
+
+    as_of: dt.date
+    acct_no: str
+    cust_id: str
+    mgr_id: str = pa.Field(nullable=True)
+    last_activity: dt.date
+    days_inactive: int = pa.Field(ge=0)
+    state: str = pa.Field(isin=["ACTIVE", "INACTIVE", "DORMANT"])
+    event: str = pa.Field(isin=["NEW_INACTIVE", "NEW_DORMANT", "REACTIVATED"], nullable=True)
+    is_watch: bool  # not DORMANT and days_inactive >= watch threshold (335): dormant within 30 days
+    reason_zh: str
+
+
+class DormantCustomers(_Published):
+    """Customers whose every open deposit account is DORMANT on as_of: one row per (as_of, cust_id)."""
+
+    as_of: dt.date
+    cust_id: str
+    mgr_id: str = pa.Field(nullable=True)
+    n_deposit_accounts: int = pa.Field(ge=1)
+
+
+class NotEvaluated(_Published):
+    """Customer-days (or accounts) a rule could not evaluate for lack of history: unchecked is not clean."""
+
+    business_date: dt.date
+    rule: str
+    cust_id: str
+    reason: str
+
+
+class Attrition(_Published):
+    """LOST and AT_RISK customers at the period's end (RULES §4): one row per (period, cust_id)."""
+
+    period: str
+    cust_id: str
+    mgr_id: str = pa.Field(nullable=True)
+    branch_id: str
+    baseline_aum: Money
+    aum_end: Money
+    n_baseline_months: int = pa.Field(ge=1, le=12)
+    state: str = pa.Field(isin=["LOST", "AT_RISK"])
+    reasons: str  # CLOSED_ALL|AUM_DROP|OUT_TO_OTHER_BANK, in that order
+    reason_zh: str
+
+
+class ManagerAttrition(_Published):
+    """A manager's attrition rate for the period: one row per (period, mgr_id) of every manager with customers."""
+
+    period: str
+    mgr_id: str
+    n_baseline_customers: int = pa.Field(ge=0)  # customers with baseline >= 50,000 (period-end assignment)
+    n_lost: int = pa.Field(ge=0)
+    attrition_rate: Rate = pa.Field(nullable=True)  # n_lost / n_baseline_customers; null = not assessed
+
+
+class Indicators(_Published):
+    """Scorecard items per assessed manager: one row per (period, mgr_id, metric), 11 by default."""
+
+    period: str
+    mgr_id: str
+    metric: str
+    category: str
+    actual: Rate = pa.Field(nullable=True)
+    target: Rate = pa.Field(nullable=True)
+    rate: Rate = pa.Field(nullable=True)  # actual / target, uncapped; null without a usable target
+    weight: Rate  # effective weight after redistribution
+    nominal_weight: Rate
+    score: Rate  # capped, unrounded to 6 places
+    assessed: str = pa.Field(isin=["OK", "NO_TARGET", "TARGET_LE_0", "NO_DATA", "NOT_ENTERED"])
+
+
+class Scorecard(_Published):
+    """Total, band and rank: one row per (period, mgr_id) of every assessed manager."""
+
+    period: str
+    mgr_id: str
+    branch_id: str
+    total: Money = pa.Field(ge=0, le=100)
+    max_total: Rate  # < 100 when a category's computed weight was lost
+    band: str = pa.Field(isin=["优秀", "良好", "合格", "基本合格", "不及格"])
+    rank_in_branch: int = pa.Field(ge=1)
+    branch_size: int = pa.Field(ge=1)
+    top25: bool
+    bottom25: bool
+    prev_total: Money = pa.Field(nullable=True)
+    quarter_mean: Rate = pa.Field(nullable=True)  # quarter's last month only
+    quarter_suggestion: str = pa.Field(isin=["UP", "KEEP", "DOWN"], nullable=True)
+    missing_days: str  # comma-joined dates missing from a forced close; empty when whole
+
+
+class ContactCompliance(_Published):
+    """Contact requirements of customers in scope: one row per (period, mgr_id, cust_id, requirement)."""
+
+    period: str
+    mgr_id: str
+    cust_id: str
+    requirement: str  # MONTHLY_VISIT or WEEKLY_CALL:YYYY-Www
+    met: bool
+
+
+class Followup(_Published):
+    """Alerts whose follow-up window closes in the period: one row per (period, alert_id)."""
+
+    period: str
+    alert_id: str
+    alert_date: dt.date
+    cust_id: str
+    mgr_id: str = pa.Field(nullable=True)
+    rule: str
+    window_close: dt.date
+    followed_up: bool
+    followup_day: int = pa.Field(nullable=True)  # day N of the window (0..3) of the first contact
+
+
+class ManagerDailyBalance(_Published):
+    """Daily CNY balances of a manager's period-end customers: one row per (period, mgr_id, business_date)."""
+
+    period: str
+    mgr_id: str
+    business_date: dt.date
+    deposit_cny: Money
+    loan_cny: Money
+
+
+class Maturities(_Published):
+    """TIME/WEALTH holdings maturing in the next calendar month: one row per (period, acct_no)."""
+
+    period: str
+    mgr_id: str = pa.Field(nullable=True)
+    cust_id: str
+    acct_no: str
+    product_type: str
+    maturity_date: dt.date
+    balance_cny: Money
+
+
+class InfoGaps(_Published):
+    """Customers with incomplete information at period end: one row per (period, cust_id)."""
+
+    period: str
+    mgr_id: str = pa.Field(nullable=True)
+    cust_id: str
+    missing: str  # comma-joined of mobile, address, id_no, industry
+
+
+class Unassigned(_Published):
+    """Open customers without a valid manager at period end: one row per (period, cust_id)."""
+
+    period: str
+    branch_id: str
+    cust_id: str
+    cust_name: str
+    mgr_id_raw: str = pa.Field(nullable=True)
+    reason: str  # EMPTY, UNKNOWN_MANAGER, MANAGER_LEFT
+
+
+class Weekly(_Published):
+    """Weekly plan achievement: one row per (week, mgr_id) with at least one plan row."""
+
+    week: str
+    mgr_id: str
+    planned: int = pa.Field(ge=1)
+    done: int = pa.Field(ge=0)
+    rate: Rate
+
+
+class WeeklyDetail(_Published):
+    """Plan rows and whether each was done: one row per (week, mgr_id, cust_id, contact_type)."""
+
+    week: str
+    mgr_id: str
+    cust_id: str
+    contact_type: str
+    planned_date: dt.date
+    done: bool
+
+
+class WeeklyUnplanned(_Published):
+    """Contacts in the week whose (customer, type) was not planned: one row per contact_id."""
+
+    week: str
+    mgr_id: str
+    contact_id: str
+    cust_id: str
+    contact_type: str
+    contact_date: dt.date
+
+
+class Rejects(_Published):
+    """Rejected input records of one delivered folder: one row per (file, line, column, reason)."""
+
+    business_date: dt.date
+    extract_seq: int
+    file: str
+    line: int
+    column: str = pa.Field(nullable=True)
+    value: str = pa.Field(nullable=True)
+    reason: str = pa.Field(isin=["PARSE", "TYPE", "CODE", "REQUIRED", "RANGE", "ORPHAN", "DUPLICATE"])
+    message: str

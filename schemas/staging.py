@@ -1,0 +1,164 @@
+"""Staging tables: each export file of one business date, typed and validated.
+
+Every staging table keeps the export's column names with proper types (dates, times, exact
+decimals), plus ``business_date`` (the folder date) and ``src_line`` (the physical line in the
+source file where the record starts, for tracing a figure back to the delivery). Codes stay as
+the export writes them (``"Y"``/``"N"``, ``"D"``/``"C"``). Staging holds only accepted rows.
+"""
+
+import datetime as dt
+
+import pandera.polars as pa
+
+from schemas import codes
+from schemas.types import FxRate, Money, Rate
+
+
+class _Staging(pa.DataFrameModel):
+    business_date: dt.date
+    src_line: int = pa.Field(ge=2)
+
+    class Config:
+        strict = True
+        coerce = False
+
+
+class StgCustomer(_Staging):
+    """Customer master: one row per customer per business date (full snapshot)."""
+
+    cust_id: str = pa.Field(str_length={"min_value": 1})
+    cust_name: str
+    cust_type: str = pa.Field(isin=codes.CUST_TYPE)
+    id_type: str = pa.Field(isin=codes.ID_TYPE, nullable=True)
+    id_no: str = pa.Field(nullable=True)
+    mobile: str = pa.Field(nullable=True)
+    address: str = pa.Field(nullable=True)
+    industry: str = pa.Field(nullable=True)
+    segment: str = pa.Field(isin=codes.SEGMENT)
+    key_customer: str = pa.Field(isin=codes.YES_NO)
+    branch_id: str
+    mgr_id: str = pa.Field(nullable=True)
+    open_date: dt.date
+    status: str = pa.Field(isin=codes.CUST_STATUS)
+    close_date: dt.date = pa.Field(nullable=True)
+
+
+class StgAccount(_Staging):
+    """Account / holding master: one row per account per business date (full snapshot)."""
+
+    acct_no: str = pa.Field(str_matches=r"^\d{16,19}$")
+    cust_id: str
+    product_type: str = pa.Field(isin=codes.PRODUCT_TYPE)
+    product_code: str
+    currency: str = pa.Field(isin=codes.CURRENCY)
+    open_date: dt.date
+    close_date: dt.date = pa.Field(nullable=True)
+    maturity_date: dt.date = pa.Field(nullable=True)
+    rate: Rate = pa.Field(nullable=True)
+    loan_class: str = pa.Field(isin=codes.LOAN_CLASS, nullable=True)
+    last_cust_txn_date: dt.date = pa.Field(nullable=True)
+    status: str = pa.Field(isin=codes.ACCT_STATUS)
+
+
+class StgBalance(_Staging):
+    """End-of-day balance: one row per account per business date (account currency)."""
+
+    acct_no: str
+    balance: Money
+
+
+class StgTxn(_Staging):
+    """Transactions booked on the business date: one row per txn_id (delta)."""
+
+    txn_id: str = pa.Field(unique=True)
+    acct_no: str
+    txn_date: dt.date
+    txn_time: dt.time
+    dc: str = pa.Field(isin=codes.DC)
+    amount: Money = pa.Field(gt=0)
+    txn_code: str = pa.Field(isin=codes.TXN_CODE)
+    channel: str = pa.Field(isin=codes.CHANNEL)
+    initiator: str = pa.Field(isin=codes.INITIATOR)
+    cp_acct: str = pa.Field(nullable=True)
+    cp_name: str = pa.Field(nullable=True)
+    cp_bank: str = pa.Field(nullable=True)
+    cross_border: str = pa.Field(isin=codes.YES_NO)
+    reversal_of: str = pa.Field(nullable=True)
+
+
+class StgFx(_Staging):
+    """FX central parity: one row per currency per business date (CNY = 1)."""
+
+    currency: str = pa.Field(isin=codes.CURRENCY, unique=True)
+    cny_per_unit: FxRate = pa.Field(gt=0)
+
+
+class StgManager(_Staging):
+    """Staff roster: one row per manager per business date (full snapshot)."""
+
+    mgr_id: str = pa.Field(unique=True)
+    mgr_name: str
+    email: str
+    branch_id: str
+    branch_name: str
+    role: str = pa.Field(isin=codes.ROLE)
+    supervisor_id: str = pa.Field(nullable=True)
+    status: str = pa.Field(isin=codes.MGR_STATUS)
+    join_date: dt.date
+
+
+class StgContact(_Staging):
+    """Contact log entries delivered in the folder of business_date: one row per contact_id."""
+
+    contact_id: str = pa.Field(unique=True)
+    mgr_id: str
+    cust_id: str
+    contact_date: dt.date
+    contact_type: str = pa.Field(isin=codes.CONTACT_TYPE)
+    topic: str = pa.Field(nullable=True)
+    outcome: str = pa.Field(nullable=True)
+    next_date: dt.date = pa.Field(nullable=True)
+
+
+class StgWeekplan(_Staging):
+    """Weekly plan rows delivered on business_date: one row per (mgr_id, week, cust_id, contact_type)."""
+
+    mgr_id: str
+    week: str = pa.Field(str_matches=r"^\d{4}-W\d{2}$")
+    cust_id: str
+    contact_type: str = pa.Field(isin=codes.CONTACT_TYPE)
+    planned_date: dt.date
+
+
+class StgPlan(_Staging):
+    """Monthly targets delivered on business_date: one row per (mgr_id, period, metric)."""
+
+    mgr_id: str
+    period: str = pa.Field(str_matches=r"^\d{4}-(0[1-9]|1[0-2])$")
+    metric: str = pa.Field(isin=codes.METRIC)
+    target: Rate
+
+
+class StgScore(_Staging):
+    """Manual assessment items delivered on business_date: one row per (mgr_id, period, item)."""
+
+    mgr_id: str
+    period: str = pa.Field(str_matches=r"^\d{4}-(0[1-9]|1[0-2])$")
+    item: str = pa.Field(isin=codes.SCORE_ITEM)
+    score: Rate
+    scored_by: str
+
+
+STAGING_MODELS: dict[str, type[_Staging]] = {
+    "CUSTOMER": StgCustomer,
+    "ACCOUNT": StgAccount,
+    "BALANCE": StgBalance,
+    "TXN": StgTxn,
+    "FX": StgFx,
+    "MANAGER": StgManager,
+    "CONTACT": StgContact,
+    "WEEKPLAN": StgWeekplan,
+    "PLAN": StgPlan,
+    "SCORE": StgScore,
+}
+"""Export file stem -> staging model. The staging table in the catalog is named after the stem."""

@@ -1,0 +1,116 @@
+"""The shared foundation: settings, effective-dated rules, exact money, atomic catalog."""
+
+import datetime as dt
+from decimal import Decimal
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from cmreport.catalog import Catalog
+from cmreport.rules import load_rules, parse_rules
+from cmreport.settings import load_settings
+from transforms.assignment import assign_managers
+from transforms.money import round_half_away, to_cny
+
+
+def test_settings_env_override_and_secret_from_env_only(tmp_path):
+    s = load_settings(environ={"CMREPORT_PATHS__LANDING": str(tmp_path), "CMREPORT_SMTP__PORT": "2525"})
+    assert s.paths.landing == tmp_path
+    assert s.smtp.port == 2525
+    assert s.paths.warehouse.is_absolute()
+
+
+def test_rules_defaults_match_the_spec():
+    r = load_rules(load_settings().paths.rules).for_date(dt.date(2026, 10, 31))
+    lv = {x.code: (x.cny_threshold, x.usd_threshold) for x in r.large_value.rules}
+    assert lv == {
+        "LV_CASH": (Decimal(50000), Decimal(10000)),
+        "LV_CORP_TRF": (Decimal(2000000), Decimal(200000)),
+        "LV_PERS_DOM": (Decimal(500000), Decimal(100000)),
+        "LV_PERS_XB": (Decimal(200000), Decimal(10000)),
+    }
+    assert sum(i.weight for i in r.scorecard.items) == 100
+    assert (r.dormancy.inactive_days, r.dormancy.dormant_days) == (90, 365)
+
+
+RULES_TWO_SETS = (load_settings().paths.rules).read_text(encoding="utf-8") + """
+[[ruleset]]
+effective_from = "2027-01-01"
+source = "hypothetical revision"
+[ruleset.large_change]
+min_amount_cny = "200000"
+"""
+
+
+def test_rules_are_effective_dated_and_later_sets_only_state_changes():
+    book = parse_rules(RULES_TWO_SETS)
+    assert book.for_date(dt.date(2026, 12, 31)).large_change.min_amount_cny == Decimal(100000)
+    later = book.for_date(dt.date(2027, 1, 1))
+    assert later.large_change.min_amount_cny == Decimal(200000)
+    assert later.large_change.out_pct == Decimal(30)  # inherited
+    with pytest.raises(ValueError, match="no rule set is in force"):
+        book.for_date(dt.date(2000, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("value", "places", "expected"),
+    [
+        pytest.param("1.005", 2, "1.01", id="half goes away from zero"),
+        pytest.param("-1.005", 2, "-1.01", id="negative half goes away from zero"),
+        pytest.param("2.675", 2, "2.68", id="no binary-float surprise"),
+        pytest.param("1.0049999999", 2, "1.00", id="just below half goes down"),
+        pytest.param("0.1234565", 6, "0.123457", id="rates to six places"),
+    ],
+)
+def test_round_half_away(value, places, expected):
+    df = pl.DataFrame({"x": [Decimal(value)]}, schema={"x": pl.Decimal(38, 10)})
+    assert df.select(round_half_away(pl.col("x"), places)).item() == Decimal(expected)
+
+
+def test_to_cny_is_exact():
+    df = pl.DataFrame(
+        {"a": [Decimal("12345.67")], "r": [Decimal("7.12345678")]},
+        schema={"a": pl.Decimal(38, 2), "r": pl.Decimal(38, 8)},
+    )
+    assert df.select(to_cny(pl.col("a"), pl.col("r"))).item() == Decimal("12345.67") * Decimal("7.12345678")
+
+
+def test_catalog_publishes_whole_units_atomically(tmp_path):
+    cat = Catalog(tmp_path)
+    cat.publish("daily", "2026-10-01", {"alerts": pl.DataFrame({"x": [1]})}, {"run_id": "a"})
+    cat.publish("daily", "2026-10-01", {"alerts": pl.DataFrame({"x": [2]})}, {"run_id": "b"})
+    assert cat.units("daily") == ["2026-10-01"]
+    assert cat.read("daily", "2026-10-01", "alerts")["x"].to_list() == [2]
+    assert cat.meta("daily", "2026-10-01") == {"run_id": "b"}
+    assert len(list((tmp_path / "daily" / ".versions").iterdir())) == 1  # the old version is gone
+
+    class Boom(Exception):
+        pass
+
+    class Exploding(pl.DataFrame):
+        def write_parquet(self, *a, **k):
+            raise Boom
+
+    with pytest.raises(Boom):
+        cat.publish("daily", "2026-10-01", {"alerts": Exploding({"x": [3]})}, {"run_id": "c"})
+    assert cat.read("daily", "2026-10-01", "alerts")["x"].to_list() == [2]
+    with pytest.raises(FileNotFoundError, match="2026-10-02"):
+        cat.scan_dates("alerts", dt.date(2026, 10, 1), dt.date(2026, 10, 2), area="daily").collect()
+
+
+def test_unknown_empty_and_left_managers_mean_unassigned():
+    d = dt.date(2026, 10, 1)
+    customers = pl.LazyFrame(
+        {"business_date": [d] * 4, "cust_id": ["C1", "C2", "C3", "C4"], "mgr_id": ["M1", None, "M9", "M2"]}
+    )
+    managers = pl.LazyFrame({"business_date": [d] * 2, "mgr_id": ["M1", "M2"], "status": ["ACTIVE", "LEFT"]})
+    out = assign_managers(customers, managers).select("cust_id", "mgr_id", "unassigned_reason").collect()
+    expected = pl.DataFrame(
+        {
+            "cust_id": ["C1", "C2", "C3", "C4"],
+            "mgr_id": ["M1", None, None, None],
+            "unassigned_reason": [None, "EMPTY", "UNKNOWN_MANAGER", "MANAGER_LEFT"],
+        }
+    )
+    assert_frame_equal(out.sort("cust_id"), expected)

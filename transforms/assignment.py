@@ -1,0 +1,31 @@
+"""Who serves a customer on a day (RULES §0 Managers): empty, unknown or LEFT managers = unassigned."""
+
+import polars as pl
+
+
+def assign_managers(customers: pl.LazyFrame, managers: pl.LazyFrame) -> pl.LazyFrame:
+    """Add ``mgr_id_raw`` (as delivered) and resolve ``mgr_id`` (null when unassigned) per business date.
+
+    ``customers`` and ``managers`` are staging CUSTOMER and MANAGER rows of the same business
+    date(s). ``unassigned_reason`` is EMPTY, UNKNOWN_MANAGER or MANAGER_LEFT (null when assigned).
+    """
+    roster = managers.select("business_date", "mgr_id", pl.col("status").alias("_mgr_status"))
+    return (
+        customers.rename({"mgr_id": "mgr_id_raw"})
+        .join(
+            roster, left_on=["business_date", "mgr_id_raw"], right_on=["business_date", "mgr_id"], how="left"
+        )
+        .with_columns(
+            unassigned_reason=pl.when(pl.col("mgr_id_raw").is_null())
+            .then(pl.lit("EMPTY"))
+            .when(pl.col("_mgr_status").is_null())
+            .then(pl.lit("UNKNOWN_MANAGER"))
+            .when(pl.col("_mgr_status") == "LEFT")
+            .then(pl.lit("MANAGER_LEFT"))
+            .otherwise(pl.lit(None, dtype=pl.String))
+        )
+        .with_columns(
+            mgr_id=pl.when(pl.col("unassigned_reason").is_null()).then(pl.col("mgr_id_raw")).otherwise(None)
+        )
+        .drop("_mgr_status")
+    )

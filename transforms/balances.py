@@ -1,0 +1,52 @@
+"""End-of-day balances in CNY and customer AUM (RULES §0 Open, Money and FX, Products)."""
+
+from collections.abc import Sequence
+
+import polars as pl
+
+from schemas.codes import DEPOSIT_PRODUCTS, INVESTMENT_PRODUCTS
+from transforms.money import to_cny
+
+
+def is_open_on(date_col: str = "business_date") -> pl.Expr:
+    """An account is open on d: open_date <= d, status not CLOSED, close_date empty or later than d."""
+    d = pl.col(date_col)
+    return (
+        (pl.col("open_date") <= d)
+        & (pl.col("status") != "CLOSED")
+        & (pl.col("close_date").is_null() | (pl.col("close_date") > d))
+    )
+
+
+def balances_cny(balance: pl.LazyFrame, account: pl.LazyFrame, fx: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per (business_date, acct_no): the day's balance, its CNY value at that day's rate,
+    the account's snapshot attributes of that day and ``is_open``.
+
+    Inputs are staging BALANCE, ACCOUNT and FX over the same business dates.
+    """
+    acct = account.select(
+        "business_date", "acct_no", "cust_id", "product_type", "currency", "rate", "loan_class",
+        "open_date", "close_date", "status", "maturity_date",
+    )  # fmt: skip
+    rates = fx.select("business_date", "currency", "cny_per_unit")
+    return (
+        balance.select("business_date", "acct_no", "balance")
+        .join(acct, on=["business_date", "acct_no"], how="inner")
+        .join(rates, on=["business_date", "currency"], how="left")
+        .with_columns(balance_cny=to_cny(pl.col("balance"), pl.col("cny_per_unit")), is_open=is_open_on())
+    )
+
+
+def customer_aum(
+    bal_cny: pl.LazyFrame,
+    products: Sequence[str] = (*DEPOSIT_PRODUCTS, *INVESTMENT_PRODUCTS),
+) -> pl.LazyFrame:
+    """AUM per (business_date, cust_id): Σ CNY balances of open deposit and investment accounts
+    (a negative deposit balance reduces it); loans excluded. Customers with no such open
+    account on a date have no row for that date.
+    """
+    return (
+        bal_cny.filter(pl.col("is_open") & pl.col("product_type").is_in(list(products)))
+        .group_by("business_date", "cust_id")
+        .agg(aum_cny=pl.col("balance_cny").sum(), n_accounts=pl.len())
+    )
