@@ -1,0 +1,1 @@
+"""Steps: read inputs through the catalog, run transforms, return frames. No Prefect here."""
