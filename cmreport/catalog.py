@@ -93,7 +93,9 @@ class Catalog:
         try:
             for name, df in tables.items():
                 df.write_parquet(tmp / f"{name}.parquet", statistics=True)
-            (tmp / "_meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+            (tmp / "_meta.json").write_text(
+                json.dumps(meta, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
+            )
             _fsync_dir(tmp)
             tmp.rename(target)
             new_link = self.root / area / f".link-{target.name}"

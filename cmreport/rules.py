@@ -160,7 +160,9 @@ class RulesBook:
         """The rule set in force on business date d."""
         in_force = [s for s in self.sets if s.effective_from <= d]
         if not in_force:
-            raise ValueError(f"no rule set is in force on {d}; the earliest starts {self.sets[0].effective_from}")
+            raise ValueError(
+                f"no rule set is in force on {d}; the earliest starts {self.sets[0].effective_from}"
+            )
         return in_force[-1]
 
 

@@ -1,1 +1,1 @@
-
+"""Prefect flows: thin wiring over ingest, steps, reports and delivery."""

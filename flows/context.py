@@ -1,0 +1,31 @@
+"""What every flow run needs: settings, the rules book and the catalog, from one config file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from cmreport.catalog import Catalog
+from cmreport.rules import RulesBook, RuleSet, load_rules
+from cmreport.settings import Settings, load_settings
+
+
+@dataclass(frozen=True)
+class RunContext:
+    settings: Settings
+    rules: RulesBook
+    catalog: Catalog
+
+    def rules_for(self, d: dt.date) -> RuleSet:
+        return self.rules.for_date(d)
+
+
+def load_context(config: str | Path | None = None) -> RunContext:
+    settings = load_settings(config)
+    return RunContext(settings, load_rules(settings.paths.rules), Catalog(settings.paths.warehouse))
+
+
+def new_run_id(kind: str, key: str) -> str:
+    return f"{kind}-{key}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
