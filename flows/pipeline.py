@@ -93,9 +93,8 @@ def month_close(
 ) -> dict[str, Any]:
     """Month close: refresh stale daily signals, compute the month's tables, render and deliver.
     Refuses a month with a missing day unless forced; any number of reruns are idempotent."""
-    from steps.month_close import missing_days
-
     from steps.freshness import signal_fingerprints
+    from steps.month_close import missing_days
 
     ctx = load_context(config)
     logger = get_run_logger()

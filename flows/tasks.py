@@ -84,9 +84,8 @@ def signals_day(config: str | None, d: dt.date, run_id: str, fingerprint: str = 
 
 @task(name="weekly-tables", cache_policy=NO_CACHE)
 def weekly_tables(config: str | None, week: str, run_id: str) -> dict[str, Any]:
-    from steps.weekly import compute_week
-
     from cmreport.calendar_util import week_bounds
+    from steps.weekly import compute_week
 
     ctx = load_context(config)
     _, sunday = week_bounds(week)

@@ -1,0 +1,209 @@
+"""`cmreport bench --size S|M|L`: the whole pipeline measured stage by stage at one size.
+
+Generates the bank once into bench-cache/<size>/landing (kept between runs), then into a fresh
+warehouse: ingest of every day, the daily signals, the month close computation, the rendering of
+every monthly report and their delivery to a local SMTP server. Each stage prints wall time,
+rows per second, peak RSS of the process during the stage and, for compute stages, the ratio to
+the read-once floor (a bare polars scan of the same input columns). Figures go to
+bench-cache/results-<size>.json; when another size's results exist, the scaling ratio is printed.
+Runs without Prefect so the figures measure the work, not the orchestration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import polars as pl
+import psutil
+from rich.console import Console
+from rich.table import Table
+
+from cmreport import PROJECT_ROOT
+from cmreport.calendar_util import days, period_bounds
+
+SIZES = {  # customers, managers, branches
+    "S": (10_000, 20, 4),
+    "M": (100_000, 100, 10),
+    "L": (1_000_000, 1_000, 50),
+}
+PERIOD = "2026-10"
+START = dt.date(2026, 9, 1)  # the previous month too, for the increments
+END = dt.date(2026, 10, 31)
+
+
+class PeakRss:
+    """Samples this process's RSS every 50 ms while a stage runs."""
+
+    def __init__(self) -> None:
+        self.proc = psutil.Process()
+        self.peak = 0
+        self._stop = threading.Event()
+
+    def __enter__(self) -> PeakRss:
+        self.peak = self.proc.memory_info().rss
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.05):
+            rss = self.proc.memory_info().rss
+            for child in self.proc.children(recursive=True):
+                try:
+                    rss += child.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, rss)
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _stage(results: list[dict[str, Any]], name: str, rows: int | Callable[[], int], fn: Callable[[], Any],
+           floor: Callable[[], Any] | None = None) -> Any:  # fmt: skip
+    with PeakRss() as mem:
+        t0 = time.perf_counter()
+        out = fn()
+        wall = time.perf_counter() - t0
+    n = rows() if callable(rows) else rows
+    row: dict[str, Any] = {"stage": name, "wall_s": round(wall, 2), "rows": n,
+                           "rows_per_s": round(n / wall) if wall else None, "peak_rss_mb": round(mem.peak / 2**20)}  # fmt: skip
+    if floor is not None:
+        t0 = time.perf_counter()
+        floor()
+        f = time.perf_counter() - t0
+        row["floor_s"] = round(f, 2)
+        row["x_floor"] = round(wall / f, 1) if f else None
+    results.append(row)
+    return out
+
+
+def run_bench(size: str, console: Console) -> dict[str, Any]:
+    import synth
+    from cmreport.catalog import Catalog
+    from cmreport.rules import load_rules
+    from cmreport.settings import load_settings
+    from delivery import Deliverable, deliver
+    from delivery.server import embedded_smtp
+    from ingest import ingest_folder, landing_folder
+    from reports.build import build_monthly_reports
+    from reports.render import render_reports
+    from steps.month_close import compute_month
+    from steps.signals import compute_attrition, compute_daily_signals
+
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {', '.join(SIZES)}")
+    customers, managers, branches = SIZES[size]
+    cache = PROJECT_ROOT / "bench-cache" / size
+    landing, work = cache / "landing", cache / "work"
+    results: list[dict[str, Any]] = []
+    all_days = days(START, END)
+    if not (landing / END.strftime("%Y%m%d") / "CONTROL.csv").exists():
+        shutil.rmtree(landing, ignore_errors=True)
+        _stage(results, "synth (cached afterwards)", len(all_days),
+               lambda: synth.generate(landing, START, END, customers, managers, branches, seed=11))  # fmt: skip
+    shutil.rmtree(work, ignore_errors=True)
+    env = {"CMREPORT_PATHS__WAREHOUSE": work / "warehouse", "CMREPORT_PATHS__OUTPUT": work / "output",
+           "CMREPORT_PATHS__OUTBOX": work / "outbox", "CMREPORT_PATHS__LEDGER": work / "ledger.sqlite",
+           "CMREPORT_PATHS__LANDING": landing}  # fmt: skip
+    os.environ.update({k: str(v) for k, v in env.items()})
+    settings = load_settings()
+    book = load_rules(settings.paths.rules)
+    cat = Catalog(settings.paths.warehouse)
+    rules = book.for_date(END)
+
+    def ingest_all() -> None:
+        for d in all_days:
+            r = ingest_folder(landing_folder(landing, d), cat, settings, book, f"bench-{d}")
+            if r.status != "LOADED":
+                raise RuntimeError(f"{d}: {r.status} {r.message}")
+
+    def staged_rows() -> int:
+        return sum(sum(c["accepted"] for c in (cat.meta("staging", u) or {}).get("counts", {}).values()) for u in cat.units("staging"))  # fmt: skip
+
+    _stage(results, f"ingest {len(all_days)} days", staged_rows, ingest_all)
+    month_days = days(*period_bounds(PERIOD))
+
+    def signals_all() -> None:
+        for d in month_days:
+            s = compute_daily_signals(cat, d, book.for_date(d))
+            cat.publish("daily", d.isoformat(), s.tables, {"not_evaluated": s.not_evaluated_counts})
+
+    units = [d.isoformat() for d in all_days]
+    month_units = [d.isoformat() for d in month_days]
+    _stage(results, f"signals {len(month_days)} days", lambda: cat.scan("staging", "TXN", month_units).select(pl.len()).collect().item(),
+           signals_all,
+           floor=lambda: [cat.scan("staging", t, month_units).collect() for t in ("TXN",)]
+           + [cat.scan("staging", "BALANCE", month_units).select("acct_no", "balance").collect()])  # fmt: skip
+
+    def close() -> dict[str, pl.DataFrame]:
+        att = compute_attrition(cat, PERIOD, rules)
+        month = compute_month(cat, PERIOD, rules, att["manager_attrition"])
+        tables = {**att, **month.tables}
+        cat.publish("monthly", PERIOD, tables, {"bench": size})
+        return tables
+
+    _stage(results, "month close compute", lambda: cat.scan("staging", "BALANCE", units).select(pl.len()).collect().item(),
+           close,
+           floor=lambda: (cat.scan("staging", "BALANCE", units).select("business_date", "acct_no", "balance").collect(),
+                          cat.scan("staging", "ACCOUNT", units).select("business_date", "acct_no", "cust_id", "product_type", "currency", "rate").collect()))  # fmt: skip
+    reports = _stage(results, "build report models", managers,
+                     lambda: build_monthly_reports(cat, PERIOD, rules, END, f"bench-{size}"))  # fmt: skip
+    workers = settings.render.workers or os.cpu_count() or 1
+    rendered = _stage(results, f"render {len(reports)} PDFs ({workers} procs)", len(reports),
+                      lambda: render_reports(reports, work / "output", workers))  # fmt: skip
+    with embedded_smtp(work / "outbox") as (host, port):
+        os.environ["CMREPORT_SMTP__HOST"], os.environ["CMREPORT_SMTP__PORT"] = host, str(port)
+        s2 = load_settings()
+        _stage(results, "deliver (local SMTP)", len(rendered),
+               lambda: deliver([Deliverable(**r.to_dict()["deliverable"]) for r in rendered], s2, f"bench-{size}"))  # fmt: skip
+    total = sum(r["wall_s"] for r in results if not r["stage"].startswith("synth"))
+    results.append({"stage": "TOTAL (excl. synth)", "wall_s": round(total, 1), "rows": None, "rows_per_s": None,
+                    "peak_rss_mb": max(r["peak_rss_mb"] for r in results)})  # fmt: skip
+    _print(console, f"bench size {size}: {customers:,} customers, {managers:,} managers", results)
+    out = PROJECT_ROOT / "bench-cache" / f"results-{size}.json"
+    payload = {"size": size, "customers": customers, "managers": managers, "cpus": os.cpu_count(),
+               "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "stages": results}  # fmt: skip
+    out.write_text(json.dumps(payload, indent=1, ensure_ascii=False))
+    _scaling(console, size, payload)
+    console.print(f"figures written to {out}")
+    return {"size": size, "total_s": round(total, 1), "json": str(out)}
+
+
+def _print(console: Console, title: str, rows: list[dict[str, Any]]) -> None:
+    cols = ["stage", "wall_s", "rows", "rows_per_s", "peak_rss_mb", "floor_s", "x_floor"]
+    t = Table(title=title)
+    for c in cols:
+        t.add_column(c, justify="left" if c == "stage" else "right")
+    for r in rows:
+        t.add_row(
+            *(
+                "" if r.get(c) is None else f"{r[c]:,}" if isinstance(r.get(c), int) else str(r[c])
+                for c in cols
+            )
+        )
+    console.print(t)
+
+
+def _scaling(console: Console, size: str, payload: dict[str, Any]) -> None:
+    order = list(SIZES)
+    for other in order:
+        path = PROJECT_ROOT / "bench-cache" / f"results-{other}.json"
+        if other == size or not path.exists():
+            continue
+        prev = json.loads(path.read_text())
+        a = {r["stage"].split(" ")[0]: r["wall_s"] for r in payload["stages"]}
+        b = {r["stage"].split(" ")[0]: r["wall_s"] for r in prev["stages"]}
+        big, small = (a, b) if order.index(size) > order.index(other) else (b, a)
+        ratios = {k: round(big[k] / small[k], 2) for k in big if k in small and small[k]}
+        console.print(
+            f"scaling {max(size, other, key=order.index)}/{min(size, other, key=order.index)}: {ratios}"
+        )
