@@ -56,3 +56,20 @@ def month_close_due(d: dt.date, rules: RuleSet) -> str | None:
         if n == rules.schedule.month_close_business_day
         else None
     )
+
+
+def followup_window_close(alert_date: dt.date, rules: RuleSet) -> dt.date:
+    """Day 0 is the alert date; the window closes at the end of the Nth business day after it."""
+    d, n = alert_date, 0
+    while n < rules.contact.followup_business_days:
+        d += dt.timedelta(days=1)
+        n += is_business_day(d, rules)
+    return d
+
+
+def first_alert_date_closing_in(first: dt.date, rules: RuleSet) -> dt.date:
+    """The earliest alert date whose follow-up window closes on or after `first` (a month's 1st)."""
+    a = first
+    while followup_window_close(a - dt.timedelta(days=1), rules) >= first:
+        a -= dt.timedelta(days=1)
+    return a

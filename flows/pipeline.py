@@ -14,6 +14,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from cmreport.calendar_util import (
     days,
+    first_alert_date_closing_in,
     iso_week_of,
     month_close_due,
     period_bounds,
@@ -107,7 +108,10 @@ def month_close(
             {"run_id": run_id, "kind": "month_close", "period": period, "status": "FAILED", "message": msg}
         )
         raise RuntimeError(msg)
-    loaded = [x for x in days(first, last) if x not in gaps]
+    # the month's days, and the days before it whose alerts' follow-up windows close in it
+    have = set(ctx.catalog.dates())
+    since = first_alert_date_closing_in(first, ctx.rules_for(first))
+    loaded = [x for x in days(since, last) if x in have]
     fps = signal_fingerprints(ctx.catalog, loaded, ctx.rules.digest)
     stale = [
         x for x in loaded if (ctx.catalog.meta("daily", x.isoformat()) or {}).get("fingerprint") != fps[x]

@@ -1,0 +1,160 @@
+"""The real flows end to end on a small generated bank: Prefect test harness, a real SMTP server
+on loopback, real PDFs read back as text. Tests in this file share one bank and run in order."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import polars as pl
+import pytest
+from pypdf import PdfReader
+
+import synth
+from cmreport.calendar_util import days
+from delivery.server import embedded_smtp
+from flows.context import load_context
+from flows.pipeline import month_close, nightly
+from ingest import ingest_folder, landing_folder
+from tests.flows.kit import END, START, read_outbox, restate_txn, write_config
+
+PERIOD = "2026-09"
+
+
+@pytest.fixture(scope="module")
+def bank(tmp_path_factory, prefect_harness):
+    root = tmp_path_factory.mktemp("bank")
+    synth.generate(root / "landing", START, END, customers=160, managers=9, branches=3, seed=5)
+    with embedded_smtp(root / "outbox") as (_host, port):
+        cfg = write_config(root, port)
+        ctx = load_context(cfg)
+        for d in days(START, END - dt.timedelta(days=1)):
+            r = ingest_folder(
+                landing_folder(ctx.settings.paths.landing, d), ctx.catalog, ctx.settings, ctx.rules, "t"
+            )
+            assert r.status == "LOADED", r.message
+        summary = nightly(END.isoformat(), config=str(cfg))
+        yield SimpleNamespace(root=root, cfg=str(cfg), ctx=ctx, summary=summary)
+
+
+def _pdf_text(path) -> str:
+    return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+
+
+def _monthly_tables(ctx) -> dict[str, pl.DataFrame]:
+    return {t: ctx.catalog.read("monthly", PERIOD, t) for t in ("indicators", "scorecard", "attrition")}
+
+
+def test_nightly_run_of_the_second_business_day_closes_the_previous_month(bank):
+    assert bank.summary["month_close"]["period"] == PERIOD
+    roster = bank.ctx.catalog.read("staging", "2026-09-30", "MANAGER")
+    assessed = roster.filter(pl.col("role").is_in(["RM", "SUPERVISOR"]) & (pl.col("status") == "ACTIVE"))
+    scorecard = bank.ctx.catalog.read("monthly", PERIOD, "scorecard")
+    assert sorted(scorecard["mgr_id"]) == sorted(assessed["mgr_id"])
+    indicators = bank.ctx.catalog.read("monthly", PERIOD, "indicators")
+    assert indicators.height == 11 * scorecard.height
+    assert bank.ctx.catalog.has("daily", "2026-10-02", "alerts")
+
+
+def test_each_managers_pdf_prints_the_published_total_band_and_rank(bank):
+    scorecard = bank.ctx.catalog.read("monthly", PERIOD, "scorecard")
+    out = bank.ctx.settings.paths.output / "reports" / PERIOD / "monthly"
+    for row in scorecard.iter_rows(named=True):
+        pdfs = list(out.glob(f"*{row['mgr_id']}*.pdf"))
+        assert len(pdfs) == 1, (row["mgr_id"], [p.name for p in out.iterdir()])
+        text = _pdf_text(pdfs[0])
+        assert f"{row['total']:.2f}" in text
+        assert row["band"] in text
+        assert f"{row['rank_in_branch']}" in text and f"{row['branch_size']}" in text
+
+
+def test_reports_arrive_by_email_with_chinese_attachment_names(bank):
+    messages = [m for m in read_outbox(bank.root / "outbox") if PERIOD in str(m["subject"])]
+    roster = bank.ctx.catalog.read("staging", "2026-09-30", "MANAGER")
+    scorecard = bank.ctx.catalog.read("monthly", PERIOD, "scorecard")
+    heads = roster.filter((pl.col("role") == "HEAD") & (pl.col("status") == "ACTIVE"))
+    assert len(messages) == scorecard.height + heads.height
+    emails = set(roster["email"])
+    for m in messages:
+        assert str(m["to"]).split("<")[-1].rstrip(">") in emails
+        (attachment,) = list(m.iter_attachments())
+        name = attachment.get_filename()
+        assert name.endswith(".pdf") and ("检查表" in name or "汇总" in name), name
+        assert attachment.get_content().startswith(b"%PDF")
+
+
+def test_a_rerun_changes_nothing_and_sends_nothing(bank):
+    before = _monthly_tables(bank.ctx)
+    n_before = len(read_outbox(bank.root / "outbox"))
+    again = month_close(PERIOD, config=bank.cfg)
+    after = _monthly_tables(bank.ctx)
+    for name in before:
+        assert before[name].equals(after[name]), name
+    assert len(read_outbox(bank.root / "outbox")) == n_before
+    assert again["monthly"]["delivery"]["counts"].get("sent", 0) == 0
+
+
+def test_a_corrected_day_changes_exactly_the_affected_numbers_and_sends_corrections(bank):
+    ctx = bank.ctx
+    sc = ctx.catalog.read("monthly", PERIOD, "scorecard")
+    # a BUY on an investment holding of a customer served by an assessed manager, mid-September
+    day = dt.date(2026, 9, 15)
+    txn = ctx.catalog.read("staging", day.isoformat(), "TXN").filter(pl.col("txn_code") == "BUY")
+    acct = ctx.catalog.read("staging", "2026-09-30", "ACCOUNT").select("acct_no", "cust_id")
+    cust = ctx.catalog.read("staging", "2026-09-30", "CUSTOMER").select("cust_id", "mgr_id")
+    cand = (
+        txn.join(acct, on="acct_no")
+        .join(cust, on="cust_id")
+        .filter(pl.col("mgr_id").is_in(sc["mgr_id"].to_list()))
+    )
+    assert cand.height, "the generated bank has no BUY on a managed customer's holding that day"
+    target = cand.row(0, named=True)
+    before = _monthly_tables(ctx)
+    n_before = len(read_outbox(bank.root / "outbox"))
+
+    restate_txn(
+        landing_folder(ctx.settings.paths.landing, day), target["txn_id"], f"{target['amount'] * 3:.2f}"
+    )
+    r = ingest_folder(
+        landing_folder(ctx.settings.paths.landing, day), ctx.catalog, ctx.settings, ctx.rules, "fix"
+    )
+    assert r.status == "LOADED" and r.extract_seq == 2
+    month_close(PERIOD, config=bank.cfg)
+
+    after = _monthly_tables(ctx)
+    key = ["mgr_id", "metric"]
+    changed = (
+        before["indicators"]
+        .join(after["indicators"], on=key, suffix="_new")
+        .filter(
+            pl.col("actual").ne_missing(pl.col("actual_new"))
+            | pl.col("score").ne_missing(pl.col("score_new"))
+        )
+    )
+    assert set(changed["mgr_id"]) == {target["mgr_id"]}
+    assert {"WEALTH_SALES", "CONTRIBUTION"} >= set(changed["metric"]) >= {"WEALTH_SALES"}
+    new_messages = read_outbox(bank.root / "outbox")[n_before:]
+    corrections = [m for m in new_messages if "更正" in str(m["subject"])]
+    assert corrections and len(corrections) == len(new_messages)
+    manager_email = (
+        ctx.catalog.read("staging", "2026-09-30", "MANAGER")
+        .filter(pl.col("mgr_id") == target["mgr_id"])["email"]
+        .item()
+    )
+    to_manager = [m for m in corrections if manager_email in str(m["to"])]
+    assert len(to_manager) == 1
+    body = to_manager[0].get_body(preferencelist=("plain",)).get_content()
+    assert "v2" in str(to_manager[0]["subject"]) or "v2" in body
+
+
+def test_a_month_with_a_missing_day_is_refused_and_a_forced_close_is_marked(bank):
+    ctx = bank.ctx
+    ctx.catalog.withdraw("staging", "2026-09-10")
+    with pytest.raises(Exception, match="2026-09-10"):
+        month_close(PERIOD, config=bank.cfg, deliver=False)
+    month_close(PERIOD, config=bank.cfg, force=True, deliver=False)
+    sc = ctx.catalog.read("monthly", PERIOD, "scorecard")
+    assert set(sc["missing_days"]) == {"2026-09-10"}
+    out = ctx.settings.paths.output / "reports" / PERIOD / "monthly"
+    newest = max(out.glob("*.pdf"), key=lambda p: p.stat().st_mtime)
+    assert "2026-09-10" in _pdf_text(newest)
