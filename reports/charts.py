@@ -1,0 +1,104 @@
+"""Vector SVG charts of the monthly report, made with matplotlib (Agg) in the CJK font.
+
+Text is drawn as paths (svg.fonttype = path) so the chart needs no font at PDF time, and the
+SVG is deterministic (fixed hash salt, no date) so the same figures give the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+
+from reports.model import BalancePoint, IndicatorRow  # noqa: E402
+
+FONT_FILE = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+FONT_FAMILY = "WenQuanYi Micro Hei"
+_ready = False
+
+
+def setup_fonts() -> None:
+    """Register the WenQuanYi font with matplotlib once per process and fix the SVG output."""
+    global _ready
+    if _ready:
+        return
+    if FONT_FILE.exists():
+        font_manager.fontManager.addfont(str(FONT_FILE))
+    matplotlib.rcParams.update(
+        {
+            "font.family": "sans-serif",
+            "font.sans-serif": [FONT_FAMILY, "DejaVu Sans"],
+            "axes.unicode_minus": False,
+            "svg.fonttype": "path",
+            "svg.hashsalt": "cmreport",
+            "font.size": 8,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        }
+    )
+    _ready = True
+
+
+def _svg(fig: plt.Figure) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches=None)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def balance_chart_svg(points: Sequence[BalancePoint], prev_avg: Decimal | None) -> str:
+    """Daily deposit balance (万元) across the month, previous month's average as a dashed line."""
+    setup_fonts()
+    fig, ax = plt.subplots(figsize=(7.0, 2.4))
+    fig.subplots_adjust(left=0.09, right=0.98, top=0.88, bottom=0.16)
+    days = [p.business_date.day for p in points]
+    values = [float(p.deposit_cny) / 10_000 for p in points]
+    if points:
+        ax.plot(days, values, color="#1f5fa8", linewidth=1.4, marker="o", markersize=2, label="每日存款余额")
+        ax.set_xlim(0.5, max(days) + 0.5)
+    if prev_avg is not None:
+        ax.axhline(float(prev_avg) / 10_000, color="#c0392b", linestyle="--", linewidth=1, label="上月日均")
+    if not points and prev_avg is None:
+        ax.text(0.5, 0.5, "本月无余额数据", ha="center", va="center", transform=ax.transAxes)
+    ax.set_title("存款余额日变化(万元)", fontsize=9)
+    ax.set_xlabel("日", labelpad=1)
+    ax.grid(axis="y", linewidth=0.4, alpha=0.5)
+    if points or prev_avg is not None:
+        ax.legend(loc="upper left", fontsize=7, frameon=False, ncol=2)
+    return _svg(fig)
+
+
+def achievement_chart_svg(indicators: Sequence[IndicatorRow]) -> str:
+    """Horizontal bars of 达成率 (%) per assessed indicator with a target line at 100 %."""
+    setup_fonts()
+    rows = [r for r in indicators if r.rate is not None and r.assessed == "OK"]
+    fig, ax = plt.subplots(figsize=(7.0, 0.5 + 0.24 * max(len(rows), 3)))
+    fig.subplots_adjust(left=0.25, right=0.95, top=0.86, bottom=0.12)
+    labels = [r.label for r in rows][::-1]
+    rates = [float(r.rate) * 100 for r in rows if r.rate is not None][::-1]
+    colors = ["#2e8b57" if v >= 100 else "#d68910" for v in rates]
+    if rows:
+        ax.barh(range(len(rows)), rates, color=colors, height=0.6)
+        ax.set_yticks(range(len(rows)), labels)
+        for i, v in enumerate(rates):
+            ax.text(v + 1, i, f"{v:.1f}%", va="center", fontsize=7)
+        ax.set_xlim(0, max(130.0, max(rates) * 1.15))
+    else:
+        ax.text(0.5, 0.5, "无可计算达成率的指标", ha="center", va="center", transform=ax.transAxes)
+        ax.set_yticks([])
+    ax.axvline(100, color="#555", linestyle="--", linewidth=0.8)
+    ax.set_title("各指标达成率(%)", fontsize=9)
+    return _svg(fig)
+
+
+def data_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")

@@ -1,0 +1,238 @@
+"""Render report view models to PDF with WeasyPrint, in a process pool.
+
+Each worker loads the Jinja environment, the print stylesheet and the font configuration once
+(pool initializer). Resources are fetched only through `ProjectFetcher`: report_templates/ files
+and data: URIs; every other URL is refused and recorded. Same inputs give the same PDF: the
+creation/modification dates derive from as_of, charts are deterministic, rows are sorted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+from reports.model import AnyReport, BranchReport, MonthlyReport, WeeklyReport
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "report_templates"
+STYLESHEET = TEMPLATES_DIR / "report.css"
+
+_TEMPLATE = {"MONTHLY": "monthly.html.j2", "WEEKLY": "weekly.html.j2", "BRANCH": "branch.html.j2"}
+_TITLE = {"MONTHLY": "月计划达成检查表", "WEEKLY": "周计划达成检查表", "BRANCH": "支行客户经理考核汇总表"}
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    path: Path
+    kind: str  # MONTHLY / WEEKLY / BRANCH
+    key: str  # mgr_id, or branch_id for BRANCH
+    period: str
+    version: int
+    pages: int
+    content_fingerprint: str
+    sha256: str  # of the PDF bytes
+    seconds: float
+    refused_urls: tuple[str, ...] = ()  # resources the fetcher refused while rendering
+
+
+# -- fetching -----------------------------------------------------------------------------------
+def _make_fetcher_class() -> type:
+    from weasyprint.urls import URLFetcher
+
+    class ProjectFetcher(URLFetcher):
+        """Serves data: URIs and files under report_templates/ only; refuses and records the rest."""
+
+        def __init__(self, root: Path = TEMPLATES_DIR) -> None:
+            super().__init__(timeout=1, allowed_protocols={"data", "file"}, allow_redirects=False)
+            self.root = root.resolve()
+            self.refused: list[str] = []
+            self.served: list[str] = []
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            if url.startswith("file:"):
+                from urllib.request import url2pathname
+
+                path = Path(url2pathname(url.split("?")[0].removeprefix("file:").removeprefix("//"))).resolve()
+                if path.is_relative_to(self.root) and path.is_file():
+                    self.served.append(url)
+                    return super().fetch(url, headers)
+            self.refused.append(url)
+            raise ValueError(f"refused to fetch {url!r}: only report_templates/ and data: URIs are served")
+
+    return ProjectFetcher
+
+
+# -- formatting filters -------------------------------------------------------------------------
+def _q(value: Decimal, places: str = "0.01") -> Decimal:
+    return value.quantize(Decimal(places), rounding=ROUND_HALF_UP)  # half away from zero
+
+
+def fmt_money(value: Decimal | None) -> str:
+    return "—" if value is None else f"{_q(Decimal(value)):,.2f}"
+
+
+def fmt_num(value: Decimal | None) -> str:
+    return "—" if value is None else f"{_q(Decimal(value)):,.2f}"
+
+
+def fmt_signed(value: Decimal | None) -> str:
+    return "—" if value is None else f"{_q(Decimal(value)):+,.2f}"
+
+
+def fmt_pct(value: Decimal | None) -> str:
+    return "—" if value is None else f"{_q(Decimal(value) * 100):,.2f}%"
+
+
+def fmt_date(value: dt.date | None) -> str:
+    return "" if value is None else value.isoformat()
+
+
+def fmt_md(value: dt.date | None) -> str:
+    return "" if value is None else f"{value.month:02d}-{value.day:02d}"
+
+
+def fmt_suggestion(value: str | None) -> str:
+    from reports.labels import SUGGESTION_ZH
+
+    return "—" if not value else f"{SUGGESTION_ZH.get(value, value)}({value})"
+
+
+# -- per-process state --------------------------------------------------------------------------
+class _Worker:
+    """Jinja environment, stylesheet and fonts of one process, loaded once."""
+
+    def __init__(self) -> None:
+        import jinja2
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        from reports import charts
+
+        charts.setup_fonts()
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters.update(
+            money=fmt_money, num=fmt_num, signed=fmt_signed, pct=fmt_pct, d=fmt_date, md=fmt_md,
+            suggestion=fmt_suggestion,
+        )  # fmt: skip
+        self.fetcher_class = _make_fetcher_class()
+        self.font_config = FontConfiguration()
+        self.css = CSS(filename=str(STYLESHEET), font_config=self.font_config, url_fetcher=self.fetcher_class())
+        for name in _TEMPLATE.values():
+            self.env.get_template(name)  # compile once
+
+    def html(self, report: AnyReport) -> str:
+        from reports import charts
+
+        ctx: dict[str, Any] = {
+            "report": report,
+            "title": _TITLE[report.kind],
+            "fingerprint": report.content_fingerprint(),
+            "pdf_date": pdf_date(report.as_of),
+        }
+        if isinstance(report, MonthlyReport):
+            ctx["balance_chart"] = charts.data_uri(charts.balance_chart_svg(report.daily_balance, report.prev_avg_deposit))
+            ctx["achievement_chart"] = charts.data_uri(charts.achievement_chart_svg(report.indicators))
+        return self.env.get_template(_TEMPLATE[report.kind]).render(ctx)
+
+    def render(self, report: AnyReport, out_dir: Path) -> tuple[RenderedReport, dict[str, float]]:
+        from weasyprint import HTML
+
+        t0 = time.perf_counter()
+        html = self.html(report)
+        t1 = time.perf_counter()
+        fetcher = self.fetcher_class()
+        doc = HTML(string=html, base_url=TEMPLATES_DIR.as_uri() + "/", url_fetcher=fetcher).render(
+            stylesheets=[self.css], font_config=self.font_config
+        )
+        t2 = time.perf_counter()
+        pdf = doc.write_pdf(custom_metadata=True)
+        t3 = time.perf_counter()
+        path = out_dir / file_name(report)
+        tmp = path.with_suffix(".pdf.tmp")
+        tmp.write_bytes(pdf)
+        os.replace(tmp, path)
+        rendered = RenderedReport(
+            path=path,
+            kind=report.kind,
+            key=report.key,
+            period=report.period,
+            version=report.version,
+            pages=len(doc.pages),
+            content_fingerprint=report.content_fingerprint(),
+            sha256=hashlib.sha256(pdf).hexdigest(),
+            seconds=round(t3 - t0, 4),
+            refused_urls=tuple(fetcher.refused),
+        )
+        return rendered, {"template": t1 - t0, "layout": t2 - t1, "pdf": t3 - t2}
+
+
+_worker: _Worker | None = None
+
+
+def _init_worker() -> None:
+    global _worker
+    _worker = _Worker()
+
+
+def _render_one(job: tuple[AnyReport, Path]) -> tuple[RenderedReport, dict[str, float]]:
+    if _worker is None:
+        _init_worker()
+    assert _worker is not None
+    return _worker.render(*job)
+
+
+# -- public -------------------------------------------------------------------------------------
+def pdf_date(as_of: dt.date) -> str:
+    """Fixed creation/modification date of a report: the data date at 00:00 Asia/Shanghai."""
+    return f"{as_of.isoformat()}T00:00:00+08:00"
+
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\s]+')
+
+
+def file_name(report: AnyReport) -> str:
+    """2026-10_M0001_张三_月计划达成检查表.pdf (unsafe characters of the name replaced by _)."""
+    name = _UNSAFE.sub("_", report.recipient.name).strip("_")[:40] or "未知"
+    if isinstance(report, BranchReport):
+        name = _UNSAFE.sub("_", report.branch_name).strip("_")[:40] or report.branch_id
+    suffix = f"_v{report.version}" if report.version > 1 else ""
+    return f"{report.period}_{report.key}_{name}_{_TITLE[report.kind]}{suffix}.pdf"
+
+
+def render_reports(
+    jobs: list[MonthlyReport | WeeklyReport | BranchReport], out_dir: Path, workers: int
+) -> list[RenderedReport]:
+    """Render every report to out_dir; results in the order of jobs. workers 0/1 = in-process."""
+    return [r for r, _ in render_reports_timed(jobs, out_dir, workers)]
+
+
+def render_reports_timed(
+    jobs: list[AnyReport], out_dir: Path, workers: int
+) -> list[tuple[RenderedReport, dict[str, float]]]:
+    """render_reports, plus per report the seconds spent templating+charts, in layout and in write_pdf."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tasks = [(job, out_dir) for job in jobs]
+    names = [file_name(j) for j in jobs]
+    if len(set(names)) != len(names):
+        raise ValueError("two reports would get the same file name")
+    if workers <= 1 or len(jobs) <= 1:
+        return [_render_one(t) for t in tasks]
+    chunk = max(1, min(8, len(tasks) // (workers * 4)))
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker) as pool:
+        return list(pool.map(_render_one, tasks, chunksize=chunk))
