@@ -1,0 +1,264 @@
+"""Signals steps: read staging through the catalog, run the signal transforms, validate, return.
+
+Daily (RULES §1–3): large-value and large-change alerts, dormancy and dormant customers, the
+customer-days large-change could not evaluate, and the alerts a rerun withdraws. Monthly (§4):
+attrition and managers' attrition rates. Reversals count from every loaded folder (RULES §0:
+"as soon as both are in folders the run has loaded"), so rerunning an old date after a later
+reversal withdraws the alert it cancels.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from cmreport.catalog import Catalog
+from cmreport.rules import RuleSet
+from schemas import published
+from schemas.codes import DEPOSIT_PRODUCTS
+from schemas.types import CNY_EXACT
+from transforms.alerts import ALERT_KEY, large_value_alerts, with_cny
+from transforms.assignment import assign_managers
+from transforms.attrition import attrition_rows, evaluate_attrition, manager_attrition, other_bank_outflows
+from transforms.balances import balances_cny
+from transforms.dormancy import (
+    account_dormancy,
+    customer_activity,
+    dormant_customers,
+    first_snapshot_values,
+    publishable_dormancy,
+)
+from transforms.effective import (
+    REVERSAL,
+    cancelled_txn_ids,
+    effective_txns,
+    flag_own_transfers,
+    with_accounts,
+)
+from transforms.large_change import (
+    RULE_GROUP,
+    customer_day_flows,
+    large_change_alerts,
+    large_change_not_evaluated,
+    previous_day_aum,
+)
+
+CUSTOMER_COLS = ["business_date", "cust_id", "cust_type", "branch_id", "mgr_id", "status"]
+MANAGER_COLS = ["business_date", "mgr_id", "status"]
+ACCOUNT_COLS = [
+    "business_date", "acct_no", "cust_id", "product_type", "currency", "open_date", "close_date", "status",
+]  # fmt: skip
+TXN_DAY_COLS = [
+    "business_date", "txn_id", "acct_no", "txn_date", "txn_time", "dc", "amount", "txn_code", "initiator",
+    "cp_acct", "cp_bank", "cross_border", "reversal_of",
+]  # fmt: skip
+TXN_HISTORY_COLS = ["txn_id", "acct_no", "txn_date", "initiator", "txn_code"]
+NO_PREV_DAY = "NO_PREV_DAY"  # d − 1 is not in the landing history
+NO_PREV_BALANCE = "NO_PREV_BALANCE"  # no account the customer held on d − 1 has a BALANCE row for d − 1
+
+
+@dataclass
+class DailySignals:
+    tables: dict[str, pl.DataFrame]
+    """Keyed alerts, dormancy, dormant_customers, not_evaluated; validated against schemas.published."""
+    not_evaluated_counts: dict[str, int]
+    """Customer-days not evaluated per rule group (for the run log): unchecked is not clean."""
+    withdrawn_alert_ids: list[str]
+    """Alerts published earlier for this date that this run no longer produces."""
+    changed_last_cust_txn_date: list[str] = field(default_factory=list)
+    """Accounts whose later snapshots changed last_cust_txn_date (ignored, reported)."""
+
+
+def _loaded_days(catalog: Catalog) -> list[dt.date]:
+    return catalog.dates("staging")
+
+
+def _iso(days: list[dt.date]) -> list[str]:
+    return [x.isoformat() for x in days]
+
+
+def _reversals(catalog: Catalog, days: list[dt.date]) -> pl.DataFrame:
+    """txn_ids cancelled by a REVERSAL in any loaded folder."""
+    scan = catalog.scan("staging", "TXN", _iso(days)).select("txn_code", "reversal_of")
+    return cancelled_txn_ids(scan.filter(pl.col("txn_code") == REVERSAL)).collect()
+
+
+def _customers(catalog: Catalog, days: list[str]) -> pl.LazyFrame:
+    cust = catalog.scan("staging", "CUSTOMER", days).select(CUSTOMER_COLS)
+    mgr = catalog.scan("staging", "MANAGER", days).select(MANAGER_COLS)
+    return assign_managers(cust, mgr)
+
+
+def compute_daily_signals(catalog: Catalog, d: dt.date, rules: RuleSet) -> DailySignals:
+    """Alerts (§1–2), dormancy (§3) and not-evaluated customer-days for business date d.
+
+    Needs staging for d and every day before it in the history (TXN, ACCOUNT); d − 1 may be absent
+    only when d is the first loaded day. Raises FileNotFoundError when d or a day of the history
+    is not in staging, and pandera SchemaErrors if an output breaks its contract."""
+    loaded = _loaded_days(catalog)
+    if d not in loaded:
+        raise FileNotFoundError(f"staging for {d} is not loaded")
+    prev = d - dt.timedelta(days=1)
+    has_prev = prev in loaded
+    history = [x for x in loaded if x <= d]
+    if (d - history[0]).days + 1 != len(history):
+        missing = sorted(
+            {history[0] + dt.timedelta(days=i) for i in range((d - history[0]).days)} - set(history)
+        )
+        raise FileNotFoundError(f"staging history has gaps before {d}: {', '.join(map(str, missing[:5]))}")
+    day = d.isoformat()
+    pair = [prev.isoformat(), day] if has_prev else [day]
+
+    customers = _customers(catalog, [day]).collect()
+    accounts = catalog.scan("staging", "ACCOUNT", pair).select(ACCOUNT_COLS).collect()
+    fx = catalog.scan("staging", "FX", pair).select("business_date", "currency", "cny_per_unit").collect()
+    cancelled = _reversals(catalog, loaded).lazy()
+
+    # the day's effective transactions with owner, own-transfer flag and CNY amount: collected once
+    day_txns = (
+        effective_txns(catalog.scan("staging", "TXN", [day]).select(TXN_DAY_COLS), cancelled)
+        .pipe(with_accounts, accounts.lazy())
+        .pipe(flag_own_transfers, accounts.lazy())
+        .pipe(with_cny, fx.lazy())
+        .collect()
+    )
+    lv = large_value_alerts(day_txns.lazy(), fx.lazy(), customers.lazy(), rules.large_value)
+    flows = customer_day_flows(day_txns.lazy(), rules.large_change).collect()
+    if has_prev:
+        bal_prev = balances_cny(
+            catalog.scan("staging", "BALANCE", [prev.isoformat()]).select(
+                "business_date", "acct_no", "balance"
+            ),
+            accounts.lazy().filter(pl.col("business_date") == prev),
+            fx.lazy().filter(pl.col("business_date") == prev),
+        )
+        prev_aum = previous_day_aum(bal_prev).collect()
+        reason = NO_PREV_BALANCE
+    else:
+        prev_aum = pl.DataFrame(schema={"cust_id": pl.String, "prev_aum_cny": CNY_EXACT})
+        reason = NO_PREV_DAY
+    day_customers = customers.lazy().select("cust_id", "mgr_id", "branch_id")
+    lc = large_change_alerts(flows.lazy(), prev_aum.lazy(), day_customers, rules.large_change)
+    alerts = pl.concat([lv.collect(), lc.collect()]).sort(ALERT_KEY)
+    not_evaluated = large_change_not_evaluated(flows.lazy(), prev_aum.lazy(), reason).collect()
+
+    # dormancy: recomputed from the whole history up to d
+    deposit_accts = (
+        accounts.lazy().filter(pl.col("product_type").is_in(DEPOSIT_PRODUCTS)).select("acct_no").unique()
+    )
+    first_seen = (
+        catalog.scan("staging", "ACCOUNT", _iso(history))
+        .select("business_date", "acct_no", "last_cust_txn_date")
+        .join(deposit_accts, on="acct_no", how="semi")
+        .pipe(first_snapshot_values)
+        .collect()
+    )
+    txn_history = catalog.scan("staging", "TXN", _iso(history)).select(TXN_HISTORY_COLS)
+    activity = customer_activity(effective_txns(txn_history, cancelled))
+    states = account_dormancy(
+        accounts.lazy(), first_seen.lazy(), activity, d, rules.dormancy, rules.reports.dormancy_watch_days
+    ).collect()
+    dormancy = publishable_dormancy(states.lazy(), day_customers, rules.dormancy, rules.reports).collect()
+    dormant = dormant_customers(states.lazy(), day_customers).collect()
+    changed = sorted(
+        first_seen.filter(pl.col("is_last_cust_txn_changed"))
+        .join(states.select("acct_no"), on="acct_no", how="semi")["acct_no"]
+        .to_list()
+    )
+
+    tables: dict[str, pl.DataFrame] = {
+        "alerts": published.Alerts.validate(alerts, lazy=True),
+        "dormancy": published.Dormancy.validate(dormancy, lazy=True),
+        "dormant_customers": published.DormantCustomers.validate(dormant, lazy=True),
+        "not_evaluated": published.NotEvaluated.validate(not_evaluated, lazy=True),
+    }
+    withdrawn: list[str] = []
+    if catalog.has("daily", day, "alerts"):
+        before = set(catalog.read("daily", day, "alerts")["alert_id"].to_list())
+        withdrawn = sorted(before - set(alerts["alert_id"].to_list()))
+    return DailySignals(
+        tables=tables,
+        not_evaluated_counts={RULE_GROUP: not_evaluated.height},
+        withdrawn_alert_ids=withdrawn,
+        changed_last_cust_txn_date=changed,
+    )
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def baseline_month_ends(period_end: dt.date, n: int, loaded: set[dt.date]) -> list[dt.date]:
+    """The previous n month ends before period_end that are in the landing history, newest first."""
+    out = []
+    y, m = period_end.year, period_end.month
+    for _ in range(n):
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+        e = _month_end(y, m)
+        if e in loaded:
+            out.append(e)
+    return out
+
+
+def compute_attrition(catalog: Catalog, period: str, rules: RuleSet) -> dict[str, pl.DataFrame]:
+    """Attrition (§4) for period ``YYYY-MM``: tables keyed attrition and manager_attrition.
+
+    Needs every day of the month in staging (FileNotFoundError naming the missing days otherwise)."""
+    year, month = (int(x) for x in period.split("-"))
+    start, end = dt.date(year, month, 1), _month_end(year, month)
+    loaded = _loaded_days(catalog)
+    missing = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    missing = [x for x in missing if x not in set(loaded)]
+    if missing:
+        raise FileNotFoundError(f"period {period} is incomplete: missing {', '.join(map(str, missing[:10]))}")
+    ends = [end, *baseline_month_ends(end, rules.attrition.baseline_months, set(loaded))]
+    units = _iso(ends)
+
+    customers = _customers(catalog, units).collect()
+    accounts = catalog.scan("staging", "ACCOUNT", units).select(ACCOUNT_COLS)
+    fx_all = catalog.scan(
+        "staging", "FX", _iso([start + dt.timedelta(days=i) for i in range(end.day)] + ends[1:])
+    )
+    fx = fx_all.select("business_date", "currency", "cny_per_unit").collect()
+    bal_cny = balances_cny(
+        catalog.scan("staging", "BALANCE", units).select("business_date", "acct_no", "balance"),
+        accounts,
+        fx.lazy(),
+    ).collect()
+
+    month_days = _iso([start + dt.timedelta(days=i) for i in range(end.day)])
+    cancelled = _reversals(catalog, loaded).lazy()
+    trf_out = (
+        catalog.scan("staging", "TXN", month_days)
+        .select(
+            "business_date", "txn_id", "acct_no", "txn_date", "amount", "txn_code", "cp_bank", "cross_border"
+        )
+        .filter(pl.col("txn_code") == "TRF_OUT")
+        .pipe(effective_txns, cancelled)
+        .collect()
+    )
+    owners = catalog.scan("staging", "ACCOUNT", month_days).select(
+        "business_date", "acct_no", "cust_id", "product_type", "currency"
+    )
+    outflows = (
+        trf_out.lazy()
+        .pipe(with_accounts, owners.join(trf_out.lazy().select("acct_no").unique(), on="acct_no", how="semi"))
+        .pipe(with_cny, fx.lazy())
+        .pipe(other_bank_outflows)
+        .collect()
+    )
+    evaluated = evaluate_attrition(
+        customers.lazy(), bal_cny.lazy(), outflows.lazy(), end, ends[1:], rules.attrition
+    ).collect()
+    at_end = customers.lazy().filter(pl.col("business_date") == end)
+    return {
+        "attrition": published.Attrition.validate(
+            attrition_rows(evaluated.lazy(), period, rules.attrition).collect(), lazy=True
+        ),
+        "manager_attrition": published.ManagerAttrition.validate(
+            manager_attrition(evaluated.lazy(), at_end, period).collect(), lazy=True
+        ),
+    }

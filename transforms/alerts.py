@@ -1,0 +1,172 @@
+"""Large-value transaction alerts (RULES §1, PBoC Order 2016 No. 3 Art. 5).
+
+One alert per (date, customer, rule, direction, currency class) whose same-day sum reaches the
+threshold (inclusive). Class CNY compares CNY transactions with the CNY threshold; class FX sums
+every non-CNY transaction in CNY at the transaction date's rate and compares with the USD
+threshold × that date's USD rate (never a division). Own-account transfers never count.
+"""
+
+import polars as pl
+
+from cmreport.rules import LargeValue
+from schemas.types import CNY_EXACT, MONEY
+from transforms.money import round_half_away, to_cny
+from transforms.signal_text import fmt_cny, stable_id
+
+ALERT_COLUMNS = [
+    "alert_id", "txn_date", "cust_id", "mgr_id", "branch_id", "rule", "direction", "ccy_class",
+    "amount_cny", "threshold_cny", "txn_count", "txn_ids", "reason_zh",
+]  # fmt: skip
+ALERT_KEY = ["txn_date", "cust_id", "rule", "direction", "ccy_class"]
+
+RULE_LABELS_ZH = {
+    ("LV_CASH", "IN"): "现金存入",
+    ("LV_CASH", "OUT"): "现金支取",
+    ("LV_CORP_TRF", "IN"): "对公转入",
+    ("LV_CORP_TRF", "OUT"): "对公转出",
+    ("LV_PERS_DOM", "IN"): "个人境内转入",
+    ("LV_PERS_DOM", "OUT"): "个人境内转出",
+    ("LV_PERS_XB", "IN"): "个人跨境转入",
+    ("LV_PERS_XB", "OUT"): "个人跨境转出",
+    ("RM_INFLOW", "IN"): "资金净流入",
+    ("RM_OUTFLOW", "OUT"): "资金净流出",
+}
+
+
+def with_cny(txns: pl.LazyFrame, fx: pl.LazyFrame) -> pl.LazyFrame:
+    """Add ``amount_cny`` (exact, Decimal(38,10)) at the rate of the transaction's date."""
+    rates = fx.select(pl.col("business_date").alias("txn_date"), "currency", "cny_per_unit")
+    return (
+        txns.join(rates, on=["txn_date", "currency"], how="left")
+        .with_columns(amount_cny=to_cny(pl.col("amount"), pl.col("cny_per_unit")))
+        .drop("cny_per_unit")
+    )
+
+
+def _rule_table(lv: LargeValue) -> pl.LazyFrame:
+    rows = [
+        {
+            "rule": r.code,
+            "rule_cust_type": r.cust_type,
+            "txn_code": code,
+            "rule_cross_border": r.cross_border,
+            "cny_threshold": r.cny_threshold,
+            "usd_threshold": r.usd_threshold,
+        }
+        for r in lv.rules
+        for code in r.txn_codes
+    ]
+    schema: dict[str, pl.DataType] = {
+        "rule": pl.String(),
+        "rule_cust_type": pl.String(),
+        "txn_code": pl.String(),
+        "rule_cross_border": pl.String(),
+        "cny_threshold": MONEY,
+        "usd_threshold": MONEY,
+    }
+    return pl.LazyFrame(rows, schema=schema)
+
+
+def direction_of(lv: LargeValue) -> pl.Expr:
+    """IN / OUT from the transaction code (null for codes with no direction)."""
+    return (
+        pl.when(pl.col("txn_code").is_in(lv.in_codes))
+        .then(pl.lit("IN"))
+        .when(pl.col("txn_code").is_in(lv.out_codes))
+        .then(pl.lit("OUT"))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
+
+
+def reason_label(rule: pl.Expr, direction: pl.Expr) -> pl.Expr:
+    """Chinese label of (rule, direction); unknown pairs fall back to the rule code."""
+    key = pl.concat_str(rule, pl.lit("/"), direction)
+    mapping = {f"{r}/{d}": label for (r, d), label in RULE_LABELS_ZH.items()}
+    return key.replace_strict(mapping, default=key, return_dtype=pl.String)
+
+
+def large_value_alerts(
+    txns: pl.LazyFrame, fx: pl.LazyFrame, customers: pl.LazyFrame, lv: LargeValue
+) -> pl.LazyFrame:
+    """Alerts (Alerts contract columns) from one or more days of transactions.
+
+    ``txns``: effective transactions with txn_id, txn_date, txn_time, cust_id, currency, amount,
+    txn_code, cross_border and is_own_transfer. ``fx``: FX rows (business_date, currency,
+    cny_per_unit) of the same dates. ``customers``: CUSTOMER rows of the same dates with
+    business_date, cust_id, cust_type, branch_id and the resolved mgr_id (transforms.assignment).
+    """
+    usd = fx.filter(pl.col("currency") == "USD").select(
+        pl.col("business_date").alias("txn_date"), pl.col("cny_per_unit").alias("usd_cny_per_unit")
+    )
+    cust = customers.select(
+        pl.col("business_date").alias("txn_date"), "cust_id", "cust_type", "mgr_id", "branch_id"
+    )
+    candidates = (
+        txns.filter(~pl.col("is_own_transfer"))
+        .join(cust, on=["txn_date", "cust_id"], how="inner")
+        .join(_rule_table(lv), on="txn_code", how="inner")
+        .filter(
+            ((pl.col("rule_cust_type") == "ALL") | (pl.col("rule_cust_type") == pl.col("cust_type")))
+            & (
+                (pl.col("rule_cross_border") == "ANY")
+                | (pl.col("rule_cross_border") == pl.col("cross_border"))
+            )
+        )
+        .pipe(with_cny, fx)
+        .with_columns(
+            direction=direction_of(lv),
+            ccy_class=pl.when(pl.col("currency") == "CNY").then(pl.lit("CNY")).otherwise(pl.lit("FX")),
+        )
+        .filter(pl.col("direction").is_not_null())
+    )
+    sums = candidates.group_by(ALERT_KEY).agg(
+        amount_exact=pl.col("amount_cny").sum(),
+        txn_count=pl.len().cast(pl.Int64),
+        txn_ids=pl.col("txn_id").sort_by("txn_time", "txn_id").str.join(","),
+        mgr_id=pl.col("mgr_id").first(),
+        branch_id=pl.col("branch_id").first(),
+        cny_threshold=pl.col("cny_threshold").first(),
+        usd_threshold=pl.col("usd_threshold").first(),
+    )
+    return (
+        sums.join(usd, on="txn_date", how="left")
+        .with_columns(
+            threshold_exact=pl.when(pl.col("ccy_class") == "CNY")
+            .then(pl.col("cny_threshold").cast(CNY_EXACT))
+            .otherwise(to_cny(pl.col("usd_threshold"), pl.col("usd_cny_per_unit")))
+        )
+        .filter(pl.col("amount_exact") >= pl.col("threshold_exact"))
+        .pipe(finish_alerts)
+    )
+
+
+def finish_alerts(alerts: pl.LazyFrame) -> pl.LazyFrame:
+    """Round for publication, derive alert_id and reason_zh, order columns and rows.
+
+    Needs the ALERT_KEY columns, amount_exact, threshold_exact, txn_count, txn_ids, mgr_id,
+    branch_id and optionally ``reason_extra`` (text appended before the count)."""
+    if "reason_extra" not in alerts.collect_schema().names():
+        alerts = alerts.with_columns(reason_extra=pl.lit("", dtype=pl.String))
+    fx_note = pl.when(pl.col("ccy_class") == "FX").then(pl.lit("(外币折人民币)")).otherwise(pl.lit(""))
+    return (
+        alerts.with_columns(
+            alert_id=stable_id(*(pl.col(c) for c in ALERT_KEY)),
+            amount_cny=round_half_away(pl.col("amount_exact"), 2).cast(MONEY),
+            threshold_cny=round_half_away(pl.col("threshold_exact"), 2).cast(MONEY),
+            reason_zh=pl.concat_str(
+                pl.lit("当日"),
+                reason_label(pl.col("rule"), pl.col("direction")),
+                fx_note,
+                pl.lit("累计 "),
+                fmt_cny(pl.col("amount_exact")),
+                pl.lit(" ≥ "),
+                fmt_cny(pl.col("threshold_exact")),
+                pl.col("reason_extra"),
+                pl.lit(",共 "),
+                pl.col("txn_count").cast(pl.String),
+                pl.lit(" 笔"),
+            ),
+        )
+        .select(ALERT_COLUMNS)
+        .sort(ALERT_KEY)
+    )

@@ -1,0 +1,184 @@
+"""Dormancy of open deposit accounts per date (RULES §3), recomputed from history every day.
+
+last_activity = max(open_date, last_cust_txn_date of the account's first ACCOUNT snapshot, txn_date
+of every effective customer-initiated transaction on the account up to d). State ACTIVE / INACTIVE
+/ DORMANT by days_inactive; events compare with the state recomputed for d−1.
+"""
+
+import datetime as dt
+
+import polars as pl
+
+from cmreport.rules import Dormancy, Reports
+from schemas.codes import DEPOSIT_PRODUCTS
+from transforms.balances import is_open_on
+
+DORMANCY_COLUMNS = [
+    "as_of", "acct_no", "cust_id", "mgr_id", "last_activity", "days_inactive", "state", "event",
+    "is_watch", "reason_zh",
+]  # fmt: skip
+
+
+def first_snapshot_values(account_history: pl.LazyFrame) -> pl.LazyFrame:
+    """Per account: ``first_last_cust_txn_date`` from the first snapshot it appears in, and
+    ``is_last_cust_txn_changed`` when a later snapshot delivered a different value (reported, ignored).
+
+    ``account_history``: ACCOUNT rows (business_date, acct_no, last_cust_txn_date) of any dates."""
+    ltd = pl.col("last_cust_txn_date")
+    first = ltd.sort_by("business_date").first()
+    return account_history.group_by("acct_no").agg(
+        first_last_cust_txn_date=first,
+        is_last_cust_txn_changed=(ltd.ne_missing(first)).any(),
+    )
+
+
+def customer_activity(txns: pl.LazyFrame) -> pl.LazyFrame:
+    """(acct_no, txn_date) of effective customer-initiated transactions (bank postings never count)."""
+    return txns.filter(pl.col("initiator") == "CUST").select("acct_no", "txn_date").unique()
+
+
+def _state(days: pl.Expr, rules: Dormancy) -> pl.Expr:
+    return (
+        pl.when(days >= rules.dormant_days)
+        .then(pl.lit("DORMANT"))
+        .when(days >= rules.inactive_days)
+        .then(pl.lit("INACTIVE"))
+        .otherwise(pl.lit("ACTIVE"))
+    )
+
+
+def account_dormancy(
+    accounts: pl.LazyFrame,
+    first_seen: pl.LazyFrame,
+    activity: pl.LazyFrame,
+    as_of: dt.date,
+    rules: Dormancy,
+    watch_days: int,
+) -> pl.LazyFrame:
+    """Every open deposit account on ``as_of`` with last_activity, days_inactive, state, event, is_watch.
+
+    ``accounts``: ACCOUNT snapshots of as_of and, when loaded, as_of − 1 (business_date, acct_no,
+    cust_id, product_type, open_date, close_date, status). ``first_seen``: first_snapshot_values.
+    ``activity``: customer_activity over the history up to as_of. Without a d−1 snapshot (first
+    day of history) and for accounts not open on d−1 there is no event."""
+    prev = as_of - dt.timedelta(days=1)
+    last_txn = (
+        activity.filter(pl.col("txn_date") <= as_of)
+        .group_by("acct_no")
+        .agg(
+            _last_txn_d=pl.col("txn_date").max(),
+            _last_txn_prev=pl.col("txn_date").filter(pl.col("txn_date") <= prev).max(),
+        )
+    )
+    states = (
+        accounts.filter(
+            pl.col("business_date").is_in([prev, as_of])
+            & pl.col("product_type").is_in(DEPOSIT_PRODUCTS)
+            & is_open_on()
+        )
+        .select("business_date", "acct_no", "cust_id", "open_date")
+        .join(first_seen.select("acct_no", "first_last_cust_txn_date"), on="acct_no", how="left")
+        .join(last_txn, on="acct_no", how="left")
+        .with_columns(
+            last_activity=pl.max_horizontal(
+                "open_date",
+                "first_last_cust_txn_date",
+                pl.when(pl.col("business_date") == as_of)
+                .then(pl.col("_last_txn_d"))
+                .otherwise(pl.col("_last_txn_prev")),
+            )
+        )
+        .with_columns(
+            days_inactive=(pl.col("business_date") - pl.col("last_activity")).dt.total_days().clip(0)
+        )
+        .with_columns(state=_state(pl.col("days_inactive"), rules))
+    )
+    today = states.filter(pl.col("business_date") == as_of)
+    yesterday = states.filter(pl.col("business_date") == prev).select(
+        "acct_no", pl.col("state").alias("_prev_state")
+    )
+    s, p = pl.col("state"), pl.col("_prev_state")
+    event = (
+        pl.when((p == "ACTIVE") & (s == "INACTIVE"))
+        .then(pl.lit("NEW_INACTIVE"))
+        .when(p.is_in(["ACTIVE", "INACTIVE"]) & (s == "DORMANT"))
+        .then(pl.lit("NEW_DORMANT"))
+        .when(p.is_in(["INACTIVE", "DORMANT"]) & (s == "ACTIVE"))
+        .then(pl.lit("REACTIVATED"))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
+    return (
+        today.join(yesterday, on="acct_no", how="left")
+        .with_columns(
+            as_of=pl.col("business_date"),
+            days_inactive=pl.col("days_inactive").cast(pl.Int64),
+            event=event,
+            is_watch=(s != "DORMANT") & (pl.col("days_inactive") >= watch_days),
+        )
+        .select("as_of", "acct_no", "cust_id", "last_activity", "days_inactive", "state", "event", "is_watch")
+    )
+
+
+def publishable_dormancy(
+    states: pl.LazyFrame, customers: pl.LazyFrame, rules: Dormancy, reports: Reports
+) -> pl.LazyFrame:
+    """Dormancy contract rows: accounts INACTIVE or DORMANT or with an event, with the day's manager.
+
+    ``customers``: the as_of CUSTOMER rows with cust_id and resolved mgr_id."""
+    days = pl.col("days_inactive")
+    state_zh = (
+        pl.when(pl.col("state") == "DORMANT")
+        .then(pl.lit(f"久悬(≥{rules.dormant_days} 天)"))
+        .when(pl.col("state") == "INACTIVE")
+        .then(pl.lit(f"不动户(≥{rules.inactive_days} 天)"))
+        .otherwise(pl.lit("活跃"))
+    )
+    event_zh = (
+        pl.when(pl.col("event") == "NEW_INACTIVE")
+        .then(pl.lit(",今日新转不动户"))
+        .when(pl.col("event") == "NEW_DORMANT")
+        .then(pl.lit(",今日新转久悬"))
+        .when(pl.col("event") == "REACTIVATED")
+        .then(pl.lit(",今日恢复活跃"))
+        .otherwise(pl.lit(""))
+    )
+    watch_zh = (
+        pl.when(pl.col("is_watch"))
+        .then(
+            pl.concat_str(pl.lit(",距久悬还剩 "), (rules.dormant_days - days).cast(pl.String), pl.lit(" 天"))
+        )
+        .otherwise(pl.lit(""))
+    )
+    return (
+        states.filter(pl.col("state").is_in(["INACTIVE", "DORMANT"]) | pl.col("event").is_not_null())
+        .join(customers.select("cust_id", "mgr_id"), on="cust_id", how="left")
+        .with_columns(
+            reason_zh=pl.concat_str(
+                pl.lit("最后活动日 "),
+                pl.col("last_activity").dt.to_string("%Y-%m-%d"),
+                pl.lit(",已 "),
+                days.cast(pl.String),
+                pl.lit(" 天无客户主动交易:"),
+                state_zh,
+                event_zh,
+                watch_zh,
+            )
+        )
+        .select(DORMANCY_COLUMNS)
+        .sort("acct_no")
+    )
+
+
+def dormant_customers(states: pl.LazyFrame, customers: pl.LazyFrame) -> pl.LazyFrame:
+    """DormantCustomers rows: customers holding open deposit accounts that are all DORMANT."""
+    return (
+        states.group_by("as_of", "cust_id")
+        .agg(
+            n_deposit_accounts=pl.len().cast(pl.Int64),
+            _all_dormant=(pl.col("state") == "DORMANT").all(),
+        )
+        .filter(pl.col("_all_dormant"))
+        .join(customers.select("cust_id", "mgr_id"), on="cust_id", how="left")
+        .select("as_of", "cust_id", "mgr_id", "n_deposit_accounts")
+        .sort("cust_id")
+    )

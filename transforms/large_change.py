@@ -1,0 +1,116 @@
+"""Large-change customers (RULES §2): same-day net flows against the previous day's AUM.
+
+Per customer and date, over deposit accounts, the effective customer-initiated transactions with
+a configured code, own-account transfers excluded: ``net_out`` = Σ debits − Σ credits in CNY.
+RM_OUTFLOW when ``net_out >= max(min, out_pct % × AUM(d−1))``, RM_INFLOW when
+``−net_out >= max(min, in_pct % × AUM(d−1))``; thresholds are exact, rounded only for publication.
+Customer-days without a previous-day balance are not evaluated and are listed instead.
+"""
+
+from decimal import Decimal
+
+import polars as pl
+
+from cmreport.rules import LargeChange
+from schemas.codes import DEPOSIT_PRODUCTS
+from schemas.types import CNY_EXACT
+from transforms.alerts import finish_alerts
+from transforms.balances import customer_aum
+from transforms.money import dec
+from transforms.signal_text import fmt_cny
+
+RULE_GROUP = "LARGE_CHANGE"
+_SCALE = 16  # aum (scale 10) × a percentage fraction (scale ≤ 6): exact
+
+
+def customer_day_flows(txns: pl.LazyFrame, lc: LargeChange) -> pl.LazyFrame:
+    """One row per (txn_date, cust_id) with qualifying transactions: net_out_exact, txn_count, txn_ids.
+
+    ``txns``: effective transactions with amount_cny (exact), dc, product_type, initiator,
+    txn_code, is_own_transfer, txn_id, txn_time, txn_date and cust_id."""
+    signed = pl.when(pl.col("dc") == "D").then(pl.col("amount_cny")).otherwise(-pl.col("amount_cny"))
+    return (
+        txns.filter(
+            (pl.col("initiator") == lc.initiator)
+            & pl.col("txn_code").is_in(lc.txn_codes)
+            & pl.col("product_type").is_in(DEPOSIT_PRODUCTS)
+            & ~pl.col("is_own_transfer")
+        )
+        .group_by("txn_date", "cust_id")
+        .agg(
+            net_out_exact=signed.sum(),
+            txn_count=pl.len().cast(pl.Int64),
+            txn_ids=pl.col("txn_id").sort_by("txn_time", "txn_id").str.join(","),
+        )
+    )
+
+
+def _threshold(min_amount: Decimal, pct: Decimal) -> pl.Expr:
+    frac = dec(pct / Decimal(100), _SCALE)
+    return pl.max_horizontal(
+        dec(min_amount, _SCALE), pl.col("prev_aum_cny").cast(pl.Decimal(38, _SCALE)) * frac
+    )
+
+
+def _pct_text(pct: Decimal) -> str:
+    return f"{pct.normalize():f}%"
+
+
+def large_change_alerts(
+    flows: pl.LazyFrame, prev_aum: pl.LazyFrame, customers: pl.LazyFrame, lc: LargeChange
+) -> pl.LazyFrame:
+    """RM_OUTFLOW / RM_INFLOW alerts (Alerts contract columns).
+
+    ``prev_aum``: (cust_id, prev_aum_cny) for every customer evaluable on d (some account it
+    held on d−1 has a BALANCE row for d−1; AUM 0 when it holds no open deposit or investment).
+    ``customers``: that date's CUSTOMER rows with cust_id, branch_id and resolved mgr_id."""
+    cust = customers.select("cust_id", "mgr_id", "branch_id")
+    base = flows.join(prev_aum.select("cust_id", "prev_aum_cny"), on="cust_id", how="inner").join(
+        cust, on="cust_id", how="inner"
+    )
+    parts = []
+    for rule, direction, pct, amount in (
+        ("RM_OUTFLOW", "OUT", lc.out_pct, pl.col("net_out_exact")),
+        ("RM_INFLOW", "IN", lc.in_pct, -pl.col("net_out_exact")),
+    ):
+        parts.append(
+            base.with_columns(
+                rule=pl.lit(rule),
+                direction=pl.lit(direction),
+                ccy_class=pl.lit("CNY"),
+                amount_exact=amount,
+                threshold_exact=_threshold(lc.min_amount_cny, pct),
+                reason_extra=pl.concat_str(
+                    pl.lit("(前一日金融资产 "),
+                    fmt_cny(pl.col("prev_aum_cny")),
+                    pl.lit(f" 的 {_pct_text(pct)},不低于 "),
+                    fmt_cny(dec(lc.min_amount_cny, 2)),
+                    pl.lit(")"),
+                ),
+            ).filter(pl.col("amount_exact") >= pl.col("threshold_exact"))
+        )
+    return pl.concat(parts, how="diagonal_relaxed").pipe(finish_alerts)
+
+
+def large_change_not_evaluated(flows: pl.LazyFrame, prev_aum: pl.LazyFrame, reason: str) -> pl.LazyFrame:
+    """NotEvaluated rows: customer-days with qualifying transactions but no previous-day balance."""
+    return (
+        flows.join(prev_aum.select("cust_id"), on="cust_id", how="anti")
+        .select(
+            pl.col("txn_date").alias("business_date"),
+            pl.lit(RULE_GROUP).alias("rule"),
+            "cust_id",
+            pl.lit(reason).alias("reason"),
+        )
+        .sort("business_date", "cust_id")
+    )
+
+
+def previous_day_aum(bal_cny_prev: pl.LazyFrame) -> pl.LazyFrame:
+    """(cust_id, prev_aum_cny) from transforms.balances.balances_cny of d−1: every customer with a
+    BALANCE row on d−1 for an account it held that day, AUM 0 when none of them counts as AUM."""
+    evaluable = bal_cny_prev.select("cust_id").unique()
+    aum = customer_aum(bal_cny_prev).select("cust_id", "aum_cny")
+    return evaluable.join(aum, on="cust_id", how="left").select(
+        "cust_id", pl.col("aum_cny").fill_null(dec(0, 10)).cast(CNY_EXACT).alias("prev_aum_cny")
+    )
