@@ -1,0 +1,75 @@
+"""The rejects table of a delivered folder (contract schemas.published.Rejects) and its CSV export."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import polars as pl
+from pandera.config import ValidationDepth, config_context
+
+from cmreport.catalog import Catalog
+from ingest.records import LINE, say
+from schemas.exports import EXPORT_FILES
+from schemas.published import Rejects
+
+if TYPE_CHECKING:
+    from ingest.result import IngestResult
+
+AREA, TABLE = "rejects", "rejects"
+COLUMNS = ["business_date", "extract_seq", "file", "line", "column", "value", "reason", "message"]
+
+
+def rejects_frame(issues: dict[str, pl.DataFrame], d: dt.date, extract_seq: int) -> pl.DataFrame:
+    """One row per (file, line, column, reason), files in gate order, lines ascending."""
+    parts = []
+    for f in EXPORT_FILES:
+        if f.stem not in issues or issues[f.stem].is_empty():
+            continue
+        col = pl.col("column").fill_null("(record)")
+        parts.append(
+            issues[f.stem].select(
+                business_date=pl.lit(d),
+                extract_seq=pl.lit(extract_seq, pl.Int64),
+                file=pl.lit(f.filename),
+                line=pl.col(LINE).cast(pl.Int64),
+                column=pl.col("column"),
+                value=pl.col("value"),
+                reason=pl.col("reason"),
+                message=say(f"{f.filename} line {{}} column {{}}: {{}}", pl.col(LINE), col, pl.col("detail")),
+            )
+        )
+    empty = pl.DataFrame(
+        schema={"business_date": pl.Date, "extract_seq": pl.Int64, "file": pl.String, "line": pl.Int64,
+                "column": pl.String, "value": pl.String, "reason": pl.String, "message": pl.String}
+    )  # fmt: skip
+    return pl.concat([empty, *parts], how="vertical_relaxed").select(COLUMNS)
+
+
+def publish_rejects(catalog: Catalog, d: dt.date, frame: pl.DataFrame, result: IngestResult) -> None:
+    """Publish the folder's rejects (also for REJECTED / HELD folders), validated against Rejects."""
+    with config_context(validation_depth=ValidationDepth.SCHEMA_AND_DATA):
+        frame = Rejects.validate(frame, lazy=True)
+    meta = {
+        "business_date": d.isoformat(),
+        "extract_seq": result.extract_seq,
+        "status": result.status,
+        "reason": result.reason,
+        "message": result.message,
+        "run_id": result.run_id,
+        "counts": result.files,
+    }
+    catalog.publish(AREA, d.isoformat(), {TABLE: frame}, meta)
+
+
+def export_rejects_csv(catalog: Catalog, d: dt.date, out: Path) -> Path:
+    """Write the rejects of date d as UTF-8 CSV with BOM (opens in Excel); `out` is a file or a directory."""
+    out = Path(out)
+    if out.is_dir():
+        out = out / f"rejects_{d:%Y%m%d}.csv"
+    if not catalog.has(AREA, d.isoformat(), TABLE):
+        raise FileNotFoundError(f"no rejects published for {d.isoformat()}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    catalog.read(AREA, d.isoformat(), TABLE).write_csv(out, include_bom=True)
+    return out
