@@ -19,6 +19,7 @@ import polars as pl
 
 from cmreport.catalog import Catalog
 from cmreport.rules import RuleSet
+from reports import fmt
 from reports import labels as L
 from reports.model import (
     AlertRow,
@@ -84,7 +85,9 @@ def _rows(df: pl.DataFrame | None, sort: list[str] | None = None, **eq: Any) -> 
 
 def _concat_days(catalog: Catalog, table: str, period: str) -> pl.DataFrame | None:
     """A daily table over every published day of the period (days not published are skipped)."""
-    days = [u for u in catalog.units("daily") if u.startswith(period + "-") and catalog.has("daily", u, table)]
+    days = [
+        u for u in catalog.units("daily") if u.startswith(period + "-") and catalog.has("daily", u, table)
+    ]
     if not days:
         return None
     return catalog.scan("daily", table, days).collect()
@@ -164,7 +167,10 @@ def _indicator_rows(rows: list[dict[str, Any]], rules: RuleSet) -> tuple[Indicat
             weight=r["weight"],
             nominal_weight=r["nominal_weight"],
             score=r["score"],
-            gap=_gap(method.get(r["metric"], "ratio"), r["target"], r["actual"]) if r["assessed"] == "OK" else None,
+            is_rate=method.get(r["metric"]) in ("rate", "retention"),
+            gap=_gap(method.get(r["metric"], "ratio"), r["target"], r["actual"])
+            if r["assessed"] == "OK"
+            else None,
             assessed=r["assessed"],
             assessed_zh=L.ASSESSED_ZH.get(r["assessed"], r["assessed"]),
         )
@@ -178,7 +184,7 @@ def _lost_weight_note(max_total: Decimal, indicators: tuple[IndicatorRow, ...]) 
     cats = sorted({r.category for r in indicators if r.assessed not in ("OK", "NOT_ENTERED")})
     lost = [c for c in cats if not any(r.category == c and r.assessed == "OK" for r in indicators)]
     which = "、".join(lost) if lost else "部分类别"
-    return f"注:{which}的计算指标均未考核,该类别权重无法分配,本月满分为 {format(max_total, 'f')} 分。"
+    return f"注:{which}的计算指标均未考核,该类别权重无法分配,本月满分为 {fmt.plain(max_total)} 分。"
 
 
 def _followup_zh(row: dict[str, Any] | None) -> str:
@@ -239,7 +245,11 @@ def build_monthly_reports(
             for r in _rows(balance, sort=["business_date"], mgr_id=mgr_id)
         )
         prev_points = [r["deposit_cny"] for r in _rows(prev_balance, mgr_id=mgr_id)]
-        prev_avg = (sum(prev_points, Decimal(0)) / len(prev_points)).quantize(Decimal("0.01")) if prev_points else None
+        prev_avg = (
+            (sum(prev_points, Decimal(0)) / len(prev_points)).quantize(Decimal("0.01"))
+            if prev_points
+            else None
+        )
 
         req = _rows(compliance, sort=["cust_id", "requirement"], mgr_id=mgr_id)
         by_cust: dict[str, list[dict[str, Any]]] = {}
@@ -271,7 +281,9 @@ def build_monthly_reports(
                 reason_zh=a["reason_zh"],
                 followup_zh=_followup_zh(fu_by_alert.get(a["alert_id"])),
             )
-            for a in _rows(alerts, sort=["txn_date", "cust_id", "rule", "direction", "ccy_class"], mgr_id=mgr_id)
+            for a in _rows(
+                alerts, sort=["txn_date", "cust_id", "rule", "direction", "ccy_class"], mgr_id=mgr_id
+            )
         )
         attr_rows = tuple(
             AttritionRow(
@@ -328,7 +340,9 @@ def build_monthly_reports(
     return [_with_version(r, version_of) for r in reports]  # type: ignore[misc]
 
 
-def _dormancy_rows(df: pl.DataFrame | None, mgr_id: str, names: _Names, last: dt.date) -> tuple[DormancyRow, ...]:
+def _dormancy_rows(
+    df: pl.DataFrame | None, mgr_id: str, names: _Names, last: dt.date
+) -> tuple[DormancyRow, ...]:
     """Accounts that became INACTIVE/DORMANT during the month, then those about to become DORMANT."""
     rows = _rows(df, sort=["as_of", "acct_no"], mgr_id=mgr_id)
     events = [r for r in rows if r["event"] in ("NEW_INACTIVE", "NEW_DORMANT")]

@@ -47,7 +47,11 @@ PRODUCT_ZH = {
 }
 CONTACT_TYPE_ZH = {"VISIT": "上门拜访", "PHONE": "电话", "OTHER": "其他"}
 INFO_FIELD_ZH = {"mobile": "手机号", "address": "地址", "id_no": "证件号码", "industry": "行业"}
-UNASSIGNED_ZH = {"EMPTY": "未分配客户经理", "UNKNOWN_MANAGER": "客户经理编号无效", "MANAGER_LEFT": "客户经理已离职"}
+UNASSIGNED_ZH = {
+    "EMPTY": "未分配客户经理",
+    "UNKNOWN_MANAGER": "客户经理编号无效",
+    "MANAGER_LEFT": "客户经理已离职",
+}
 SUGGESTION_ZH = {"UP": "升级", "KEEP": "保持", "DOWN": "降级"}
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
+from reports import fmt
+
 ReportKind = Literal["MONTHLY", "WEEKLY", "BRANCH"]
 
 # Fields that change on every run without changing what the report says.
@@ -44,6 +46,7 @@ class IndicatorRow:
     nominal_weight: Decimal
     score: Decimal
     gap: Decimal | None  # 差距: how far actual falls short of target (0 when reached)
+    is_rate: bool  # actual is a ratio (CONTACT, FOLLOWUP, RETENTION): printed as a percentage
     assessed: str  # OK or the reason code
     assessed_zh: str  # "" when OK
 
@@ -199,24 +202,23 @@ class MonthlyReport(_Report):
         out: dict[str, str] = {}
         if self.score is not None:
             s = self.score
-            out["总分"] = _s(s.total)
-            out["满分"] = _s(s.max_total)
+            out["总分"] = fmt.plain(s.total)
+            out["满分"] = fmt.plain(s.max_total)
             out["等级"] = s.band
             out["排名"] = f"{s.rank}/{s.branch_size}"
-            out["较上月"] = _s(s.change)
+            out["较上月"] = fmt.plain(s.change)
             out["数据缺失日"] = s.missing_days
         for r in self.indicators:
-            for label, value in (
-                ("目标", r.target),
-                ("实际", r.actual),
-                ("达成率", r.rate),
-                ("权重", r.weight),
-                ("得分", r.score),
-            ):
-                out[f"{r.metric} {label}"] = _s(value)
+            out[f"{r.metric} 目标"] = fmt.plain(r.target)
+            out[f"{r.metric} 实际"] = (
+                fmt.pct(r.actual) if r.is_rate and r.actual is not None else fmt.plain(r.actual)
+            )
+            out[f"{r.metric} 达成率"] = "" if r.rate is None else fmt.pct(r.rate)
+            out[f"{r.metric} 权重"] = fmt.plain(r.weight)
+            out[f"{r.metric} 得分"] = fmt.plain(r.score)
             out[f"{r.metric} 考核状态"] = r.assessed
         for a in self.alerts:
-            out[f"预警 {a.alert_id} 金额"] = _s(a.amount_cny)
+            out[f"预警 {a.alert_id} 金额"] = fmt.plain(a.amount_cny)
             out[f"预警 {a.alert_id} 跟进"] = a.followup_zh
         out["联系未达标客户数"] = str(len(self.contact_gaps))
         out["流失/预警客户数"] = str(len(self.attrition))
@@ -264,7 +266,7 @@ class WeeklyReport(_Report):
         return self.recipient.person_id
 
     def figures(self) -> dict[str, str]:
-        out = {"计划数": str(self.planned), "完成数": str(self.done), "完成率": _s(self.rate)}
+        out = {"计划数": str(self.planned), "完成数": str(self.done), "完成率": fmt.pct(self.rate)}
         for r in self.plan_rows:
             out[f"计划 {r.cust_id} {r.contact_type_zh} {r.planned_date}"] = "已完成" if r.done else "未完成"
         out["计划外联系数"] = str(len(self.unplanned))
@@ -325,7 +327,7 @@ class BranchReport(_Report):
     def figures(self) -> dict[str, str]:
         out: dict[str, str] = {}
         for r in self.ranking:
-            out[f"{r.mgr_id} 总分"] = _s(r.total)
+            out[f"{r.mgr_id} 总分"] = fmt.plain(r.total)
             out[f"{r.mgr_id} 排名"] = str(r.rank)
             out[f"{r.mgr_id} 等级"] = r.band
             if self.is_quarter_end:
@@ -339,14 +341,6 @@ class BranchReport(_Report):
 
 
 AnyReport = MonthlyReport | WeeklyReport | BranchReport
-
-
-def _s(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return str(value)
 
 
 def _canonical(value: Any) -> Any:

@@ -9,16 +9,17 @@ creation/modification dates derive from as_of, charts are deterministic, rows ar
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 import re
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+from reports import fmt
 from reports.model import AnyReport, BranchReport, MonthlyReport, WeeklyReport
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "report_templates"
@@ -43,6 +44,7 @@ class RenderedReport:
 
 
 # -- fetching -----------------------------------------------------------------------------------
+@functools.cache
 def _make_fetcher_class() -> type:
     from weasyprint.urls import URLFetcher
 
@@ -61,7 +63,9 @@ def _make_fetcher_class() -> type:
             if url.startswith("file:"):
                 from urllib.request import url2pathname
 
-                path = Path(url2pathname(url.split("?")[0].removeprefix("file:").removeprefix("//"))).resolve()
+                path = Path(
+                    url2pathname(url.split("?")[0].removeprefix("file:").removeprefix("//"))
+                ).resolve()
                 if path.is_relative_to(self.root) and path.is_file():
                     self.served.append(url)
                     return super().fetch(url, headers)
@@ -71,35 +75,12 @@ def _make_fetcher_class() -> type:
     return ProjectFetcher
 
 
+def project_fetcher(root: Path = TEMPLATES_DIR) -> Any:
+    """A new recording fetcher (a weasyprint URLFetcher) serving only root's files and data: URIs."""
+    return _make_fetcher_class()(root)
+
+
 # -- formatting filters -------------------------------------------------------------------------
-def _q(value: Decimal, places: str = "0.01") -> Decimal:
-    return value.quantize(Decimal(places), rounding=ROUND_HALF_UP)  # half away from zero
-
-
-def fmt_money(value: Decimal | None) -> str:
-    return "—" if value is None else f"{_q(Decimal(value)):,.2f}"
-
-
-def fmt_num(value: Decimal | None) -> str:
-    return "—" if value is None else f"{_q(Decimal(value)):,.2f}"
-
-
-def fmt_signed(value: Decimal | None) -> str:
-    return "—" if value is None else f"{_q(Decimal(value)):+,.2f}"
-
-
-def fmt_pct(value: Decimal | None) -> str:
-    return "—" if value is None else f"{_q(Decimal(value) * 100):,.2f}%"
-
-
-def fmt_date(value: dt.date | None) -> str:
-    return "" if value is None else value.isoformat()
-
-
-def fmt_md(value: dt.date | None) -> str:
-    return "" if value is None else f"{value.month:02d}-{value.day:02d}"
-
-
 def fmt_suggestion(value: str | None) -> str:
     from reports.labels import SUGGESTION_ZH
 
@@ -126,12 +107,14 @@ class _Worker:
             lstrip_blocks=True,
         )
         self.env.filters.update(
-            money=fmt_money, num=fmt_num, signed=fmt_signed, pct=fmt_pct, d=fmt_date, md=fmt_md,
+            money=fmt.money, num=fmt.money, signed=fmt.signed, pct=fmt.pct, d=fmt.date, md=fmt.month_day,
             suggestion=fmt_suggestion,
         )  # fmt: skip
         self.fetcher_class = _make_fetcher_class()
         self.font_config = FontConfiguration()
-        self.css = CSS(filename=str(STYLESHEET), font_config=self.font_config, url_fetcher=self.fetcher_class())
+        self.css = CSS(
+            filename=str(STYLESHEET), font_config=self.font_config, url_fetcher=self.fetcher_class()
+        )
         for name in _TEMPLATE.values():
             self.env.get_template(name)  # compile once
 
@@ -145,7 +128,9 @@ class _Worker:
             "pdf_date": pdf_date(report.as_of),
         }
         if isinstance(report, MonthlyReport):
-            ctx["balance_chart"] = charts.data_uri(charts.balance_chart_svg(report.daily_balance, report.prev_avg_deposit))
+            ctx["balance_chart"] = charts.data_uri(
+                charts.balance_chart_svg(report.daily_balance, report.prev_avg_deposit)
+            )
             ctx["achievement_chart"] = charts.data_uri(charts.achievement_chart_svg(report.indicators))
         return self.env.get_template(_TEMPLATE[report.kind]).render(ctx)
 

@@ -89,7 +89,9 @@ def staging_tables() -> dict[str, pl.DataFrame]:
             "status": [m[6] for m in mgr_rows],
         }
     )
-    acct = pl.DataFrame({"acct_no": ["6222020200001234567", "6222020200009876543"], "cust_id": ["C1001", "C2001"]})
+    acct = pl.DataFrame(
+        {"acct_no": ["6222020200001234567", "6222020200009876543"], "cust_id": ["C1001", "C2001"]}
+    )
     return {"CUSTOMER": cust, "MANAGER": mgr, "ACCOUNT": acct}
 
 
@@ -149,7 +151,10 @@ def monthly_tables() -> dict[str, pl.DataFrame]:
     ]
     indicators = frame(
         _indicator_rows("M0001", INDICATORS_M1)
-        + _indicator_rows("M0002", [("DEP_AVG_INC", "工作业绩", "777777.77", "1000000", "0.777778", "100", "25", "77.777700", "OK")])
+        + _indicator_rows(
+            "M0002",
+            [("DEP_AVG_INC", "工作业绩", "777777.77", "1000000", "0.777778", "100", "25", "77.777700", "OK")],
+        )
         + _indicator_rows("M0003", m3),
         IND_SCHEMA,
     )
@@ -176,7 +181,13 @@ def monthly_tables() -> dict[str, pl.DataFrame]:
             (PERIOD, "M0001", "C1002", "WEEKLY_CALL:2026-W42", False),
             (PERIOD, "M0002", "C2001", "MONTHLY_VISIT", False),
         ],
-        {"period": pl.String, "mgr_id": pl.String, "cust_id": pl.String, "requirement": pl.String, "met": pl.Boolean},
+        {
+            "period": pl.String,
+            "mgr_id": pl.String,
+            "cust_id": pl.String,
+            "requirement": pl.String,
+            "met": pl.Boolean,
+        },
     )
     followup = frame(
         [
@@ -236,7 +247,13 @@ def prev_monthly_tables() -> dict[str, pl.DataFrame]:
     return {
         "manager_daily_balance": frame(
             [("2026-09", "M0001", d, D(4_800_000), D(900_000)) for d in days],
-            {"period": pl.String, "mgr_id": pl.String, "business_date": pl.Date, "deposit_cny": M, "loan_cny": M},
+            {
+                "period": pl.String,
+                "mgr_id": pl.String,
+                "business_date": pl.Date,
+                "deposit_cny": M,
+                "loan_cny": M,
+            },
         )
     }
 
@@ -316,13 +333,25 @@ def weekly_tables() -> dict[str, pl.DataFrame]:
                 (WEEK, "M0001", "C1002", "PHONE", dt.date(2026, 10, 21), True),
                 (WEEK, "M0001", "C1003", "VISIT", dt.date(2026, 10, 22), False),
             ],
-            {"week": pl.String, "mgr_id": pl.String, "cust_id": pl.String, "contact_type": pl.String,
-             "planned_date": pl.Date, "done": pl.Boolean},
+            {
+                "week": pl.String,
+                "mgr_id": pl.String,
+                "cust_id": pl.String,
+                "contact_type": pl.String,
+                "planned_date": pl.Date,
+                "done": pl.Boolean,
+            },
         ),  # fmt: skip
         "weekly_unplanned": frame(
             [(WEEK, "M0001", "K-77", "C1001", "PHONE", dt.date(2026, 10, 23))],
-            {"week": pl.String, "mgr_id": pl.String, "contact_id": pl.String, "cust_id": pl.String,
-             "contact_type": pl.String, "contact_date": pl.Date},
+            {
+                "week": pl.String,
+                "mgr_id": pl.String,
+                "contact_id": pl.String,
+                "cust_id": pl.String,
+                "contact_type": pl.String,
+                "contact_date": pl.Date,
+            },
         ),  # fmt: skip
     }
 
