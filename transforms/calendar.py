@@ -1,0 +1,115 @@
+"""Calendar helpers: business days (RULES §0), ISO weeks of a month (§5) and follow-up windows (§5).
+
+Business days = Monday–Friday, minus configured holidays, plus configured make-up working days.
+These are plain functions over dates (no I/O); ``followup_windows`` returns a small LazyFrame
+lookup (alert_date -> window_close) for joining.
+"""
+
+from __future__ import annotations
+
+import calendar as _cal
+import datetime as dt
+
+import polars as pl
+
+from cmreport.rules import Calendar
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+def is_business_day(d: dt.date, cal: Calendar) -> bool:
+    """Mon–Fri minus holidays, plus make-up working days (a make-up day wins over the weekday rule)."""
+    if d in cal.makeup_workdays:
+        return True
+    return d.weekday() < 5 and d not in cal.holidays
+
+
+def business_days(start: dt.date, end: dt.date, cal: Calendar) -> list[dt.date]:
+    """Business days in start..end inclusive."""
+    n = (end - start).days + 1
+    return [d for d in (start + dt.timedelta(days=i) for i in range(max(n, 0))) if is_business_day(d, cal)]
+
+
+def period_bounds(period: str) -> tuple[dt.date, dt.date]:
+    """First and last calendar day of a period ``YYYY-MM``."""
+    year, month = (int(x) for x in period.split("-"))
+    return dt.date(year, month, 1), dt.date(year, month, _cal.monthrange(year, month)[1])
+
+
+def shift_period(period: str, months: int) -> str:
+    """The period ``months`` months after (negative: before) ``period``."""
+    year, month = (int(x) for x in period.split("-"))
+    idx = year * 12 + (month - 1) + months
+    return f"{idx // 12:04d}-{idx % 12 + 1:02d}"
+
+
+def iso_week(d: dt.date) -> str:
+    """ISO week label ``YYYY-Www`` of a date."""
+    y, w, _ = d.isocalendar()
+    return f"{y:04d}-W{w:02d}"
+
+
+def week_bounds(week: str) -> tuple[dt.date, dt.date]:
+    """Monday and Sunday of ISO week ``YYYY-Www``."""
+    year, w = week.split("-W")
+    monday = dt.date.fromisocalendar(int(year), int(w), 1)
+    return monday, monday + dt.timedelta(days=6)
+
+
+def month_weeks(period: str) -> list[tuple[str, dt.date, dt.date]]:
+    """ISO weeks whose Sunday falls in the period: (week, monday, sunday), in order.
+
+    Each ISO week belongs to exactly one month this way, and all of them are over at month end.
+    """
+    first, last = period_bounds(period)
+    sunday = first + dt.timedelta(days=(6 - first.weekday()) % 7)
+    out = []
+    while sunday <= last:
+        out.append((iso_week(sunday), sunday - dt.timedelta(days=6), sunday))
+        sunday += dt.timedelta(days=7)
+    return out
+
+
+def followup_close(alert_date: dt.date, cal: Calendar, n_business_days: int) -> dt.date:
+    """Last day of the follow-up window: day 0 is the alert date, then the next n business days."""
+    d, seen = alert_date, 0
+    while seen < n_business_days:
+        d += ONE_DAY
+        if is_business_day(d, cal):
+            seen += 1
+    return d
+
+
+def followup_day(alert_date: dt.date, contact_date: dt.date, cal: Calendar) -> int:
+    """Day N of the window a contact falls on: business days in (alert_date, contact_date]."""
+    return len(business_days(alert_date + ONE_DAY, contact_date, cal))
+
+
+def followup_windows(start: dt.date, end: dt.date, cal: Calendar, n_business_days: int) -> pl.LazyFrame:
+    """Lookup of every alert date start..end: window_close and, for each calendar day inside the
+    window, its day number. Columns: alert_date, window_close, contact_date, followup_day.
+    """
+    rows: dict[str, list[object]] = {
+        "alert_date": [],
+        "window_close": [],
+        "contact_date": [],
+        "followup_day": [],
+    }
+    d = start
+    while d <= end:
+        close = followup_close(d, cal, n_business_days)
+        c = d
+        while c <= close:
+            rows["alert_date"].append(d)
+            rows["window_close"].append(close)
+            rows["contact_date"].append(c)
+            rows["followup_day"].append(followup_day(d, c, cal))
+            c += ONE_DAY
+        d += ONE_DAY
+    schema = {
+        "alert_date": pl.Date,
+        "window_close": pl.Date,
+        "contact_date": pl.Date,
+        "followup_day": pl.Int64,
+    }
+    return pl.LazyFrame(rows, schema=schema)
