@@ -253,6 +253,11 @@ class _Sender:
             try:
                 response = self.session.send(msg, row.recipient_email)
             except SendError as err:
+                if err.whole_batch and not err.temporary:  # sender/session refused: keep all queued
+                    self.unreachable = err
+                    self.ledger.mark_unsent(row.id, "queued", err.response)
+                    log.error("SMTP refused the sender: %s", err.response)
+                    return
                 if not err.temporary:
                     self.ledger.mark_unsent(row.id, "failed", err.response)
                     log.error("failed %s to %s: %s", row.kind, row.recipient_email, err.response)

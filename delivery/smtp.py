@@ -3,6 +3,7 @@
 Failures become SendError with a kind: "refused" (connection refused), "timeout", "temporary" (4xx),
 "permanent" (5xx), "disconnected". Everything but "permanent" is worth retrying. `ambiguous` is true
 when the failure came after the message body was handed over: the server may have accepted it.
+`whole_batch` is true when MAIL FROM was refused (e.g. 530 STARTTLS required): no recipient's fault.
 """
 
 from __future__ import annotations
@@ -19,11 +20,14 @@ from cmreport.settings import Smtp
 
 
 class SendError(Exception):
-    def __init__(self, kind: str, response: str, *, ambiguous: bool = False) -> None:
+    def __init__(
+        self, kind: str, response: str, *, ambiguous: bool = False, whole_batch: bool = False
+    ) -> None:
         super().__init__(f"{kind}: {response}")
         self.kind = kind
         self.response = response
         self.ambiguous = ambiguous
+        self.whole_batch = whole_batch  # refused at MAIL FROM: the sender/session, not this recipient
 
     @property
     def temporary(self) -> bool:
@@ -35,9 +39,9 @@ def _reply(code: int, text: bytes | str) -> str:
     return f"{code} {text}".strip()
 
 
-def _classify_code(code: int, text: bytes | str, *, ambiguous: bool = False) -> SendError:
+def _classify_code(code: int, text: bytes | str, *, whole_batch: bool = False) -> SendError:
     kind = "permanent" if 500 <= code < 600 else "temporary"
-    return SendError(kind, _reply(code, text), ambiguous=ambiguous)
+    return SendError(kind, _reply(code, text), whole_batch=whole_batch)
 
 
 def _classify_os(exc: BaseException, stage: str, *, ambiguous: bool = False) -> SendError:
@@ -124,7 +128,7 @@ class SmtpSession:
             code, text = client.mail(sender)
             if code != 250:
                 self._reset()
-                raise _classify_code(code, text)
+                raise _classify_code(code, text, whole_batch=True)
             code, text = client.rcpt(recipient)
             if code not in (250, 251):
                 self._reset()
