@@ -218,7 +218,8 @@ def _amount_sum(recs: Records, column: str) -> Decimal:
                     exact += Decimal(row[recs.header.index(column)] or "0")
                 except ArithmeticError:
                     pass
-    return exact
+    cents = exact.quantize(Decimal("0.01"))
+    return cents if cents == exact else exact
 
 
 def _gate_file(
