@@ -198,7 +198,7 @@ def manager_attrition(evaluated: pl.LazyFrame, customers_end: pl.LazyFrame, peri
             attrition_rate=pl.when(n_base > 0)
             .then(
                 round_half_away(
-                    pl.col("n_lost").cast(_WIDE) / n_base.cast(pl.Decimal(38, 0)),
+                    pl.col("n_lost").cast(_WIDE) / n_base.clip(lower_bound=1).cast(pl.Decimal(38, 0)),
                     6,
                 )
             )
