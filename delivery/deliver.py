@@ -341,6 +341,22 @@ def deliver(items: list[Deliverable], settings: Settings, run_id: str) -> Delive
     return summary
 
 
+def preview(items: list[Deliverable], settings: Settings) -> list[tuple[str, int]]:
+    """(action, version) each item would get, e.g. to print "v2" in a PDF header before rendering.
+
+    action is "new", "correction", "unchanged", "weekly_not_resent" or "skipped"; nothing is written.
+    """
+    ledger = Ledger(settings.paths.ledger)
+    try:
+        out = []
+        for item in items:
+            d = ledger.preview(item)
+            out.append((d.action, d.row.version if d.row else 1))
+        return out
+    finally:
+        ledger.close()
+
+
 def pending(settings: Settings) -> list[dict[str, Any]]:
     """Rows still waiting for an operator or a later run: queued, failed, or stuck in sending."""
     ledger = Ledger(settings.paths.ledger)

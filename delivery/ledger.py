@@ -158,6 +158,14 @@ class Ledger:
         with self.transaction():
             return self._plan(item, run_id, new_message_id)
 
+    def preview(self, item: Any) -> Decision:
+        """What plan() would decide, without writing anything (the transaction is rolled back)."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            return self._plan(item, "preview", "<preview>")
+        finally:
+            self.conn.execute("ROLLBACK")
+
     def _plan(self, item: Any, run_id: str, message_id: str) -> Decision:
         hist = self.history(item.recipient_id, item.kind, item.key, item.period)
         sent = [r for r in hist if r.status == "sent"]

@@ -1,12 +1,14 @@
 """Embedded local SMTP server (aiosmtpd) writing every received message into an outbox as .eml files.
 
 One file per message per recipient, `<seq>_<recipient>.eml`, never overwriting. For tests it can
-answer 550 for given recipients, or 451 once for given recipients; "server down" is simply a port
-where nothing listens (`free_port`).
+answer 550 for given recipients, 451 once for given recipients, or keep a message but answer its DATA
+too late once (the client times out: delivered but not acknowledged); "server down" is simply a
+port where nothing listens (`free_port`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
 import threading
@@ -28,11 +30,21 @@ def free_port(host: str = "127.0.0.1") -> int:
 class OutboxHandler:
     """aiosmtpd handler: accept, reject (550) or defer once (451) recipients; write .eml files."""
 
-    def __init__(self, outbox: Path, reject: Iterable[str] = (), defer_once: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        outbox: Path,
+        reject: Iterable[str] = (),
+        defer_once: Iterable[str] = (),
+        stall_once: Iterable[str] = (),
+        stall_seconds: float = 0.0,
+    ) -> None:
         self.outbox = outbox
         self.reject = {a.lower() for a in reject}
         self.defer_once = {a.lower() for a in defer_once}
         self.deferred: set[str] = set()
+        self.stall_once = {a.lower() for a in stall_once}  # keep the message, answer DATA late
+        self.stall_seconds = stall_seconds
+        self.stalled: set[str] = set()
         self._lock = threading.Lock()
         outbox.mkdir(parents=True, exist_ok=True)
         seqs = [int(m.group(1)) for p in outbox.glob("*.eml") if (m := re.match(r"(\d+)_", p.name))]
@@ -56,6 +68,10 @@ class OutboxHandler:
             content = content.encode("utf-8")
         for rcpt in envelope.rcpt_tos:
             self._write(rcpt, content)
+        stall = {r.lower() for r in envelope.rcpt_tos} & (self.stall_once - self.stalled)
+        if stall:  # the message is kept but the client gives up waiting for the reply
+            self.stalled |= stall
+            await asyncio.sleep(self.stall_seconds)
         return "250 2.0.0 Message accepted for delivery"
 
     def _write(self, recipient: str, content: bytes) -> Path:
@@ -80,13 +96,15 @@ def embedded_smtp(
     *,
     reject: Iterable[str] = (),
     defer_once: Iterable[str] = (),
+    stall_once: Iterable[str] = (),
+    stall_seconds: float = 2.0,
     **smtp_options: Any,
 ) -> Iterator[tuple[str, int]]:
     """Run a local SMTP server writing into outbox; yields (host, port). port=0 picks a free port.
 
     smtp_options go to aiosmtpd's SMTP (e.g. authenticator=..., auth_require_tls=False, tls_context=...).
     """
-    handler = OutboxHandler(Path(outbox), reject=reject, defer_once=defer_once)
+    handler = OutboxHandler(Path(outbox), reject, defer_once, stall_once, stall_seconds)
     controller = Controller(
         handler, hostname=host, port=port or free_port(host), ready_timeout=10, **smtp_options
     )
