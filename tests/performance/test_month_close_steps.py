@@ -17,6 +17,7 @@ from cmreport.catalog import Catalog
 from cmreport.rules import load_rules
 from schemas.types import RATE
 from steps.month_close import IncompleteMonth, compute_month, missing_days
+from steps.weekly import compute_week
 from tests.performance.staging_kit import publish_day
 
 RULES = load_rules("conf/rules.toml").for_date(dt.date(2026, 10, 31))
@@ -95,6 +96,15 @@ def _day(d: dt.date) -> dict[str, list[dict]]:
             )
         ],
     }
+    if d == D(2026, 10, 5):
+        t["WEEKPLAN"] = [
+            dict(
+                mgr_id="M1", week="2026-W41", cust_id="C1", contact_type="VISIT", planned_date=D(2026, 10, 6)
+            ),
+            dict(
+                mgr_id="M1", week="2026-W41", cust_id="C2", contact_type="PHONE", planned_date=D(2026, 10, 7)
+            ),
+        ]
     if d in contacts:
         t["CONTACT"] = contacts[d]
     if d == D(2026, 10, 3):
@@ -255,3 +265,9 @@ def test_base_month_before_history_is_no_data_not_an_error(catalog):
     res = compute_month(catalog, "2026-09", RULES, ATTRITION.with_columns(period=pl.lit("2026-09")))
     dep = res.tables["indicators"].filter(pl.col("metric") == "DEP_AVG_INC")
     assert dep["actual"].null_count() == dep.height == 3  # no base month: no actual (and no PLAN for Sep)
+
+
+def test_compute_week_uses_the_current_contact_view(catalog):
+    got = compute_week(catalog, "2026-W41", RULES)
+    assert got["weekly"].select("mgr_id", "planned", "done", "rate").rows() == [("M1", 2, 1, q("0.5"))]
+    assert got["weekly_unplanned"].select("contact_id").rows() == [("K3",)]  # OTHER with C1 on Oct 10

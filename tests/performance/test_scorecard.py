@@ -26,7 +26,11 @@ TARGETS = {"DEP_AVG_INC": "100", "LOAN_AVG_INC": "100", "NPL_RATIO": "2", "WEALT
 
 
 def _actuals(per_mgr: dict[str, dict[str, str | None]]) -> pl.LazyFrame:
-    rows = [(m, k, None if v is None else Decimal(v), v is not None) for m, d in per_mgr.items() for k, v in d.items()]
+    rows = [
+        (m, k, None if v is None else Decimal(v), v is not None)
+        for m, d in per_mgr.items()
+        for k, v in d.items()
+    ]
     return pl.LazyFrame(rows, schema={"mgr_id": pl.String, "metric": pl.String, "actual": DEC, "has_data": pl.Boolean},
                         orient="row")  # fmt: skip
 
@@ -48,14 +52,24 @@ def _items(actuals, targets, manual, mgrs: list[str]) -> pl.DataFrame:
 
 
 def _view(df: pl.DataFrame, mgr: str) -> pl.DataFrame:
-    return df.filter(pl.col("mgr_id") == mgr).select("metric", "actual", "target", "rate", "weight", "score", "assessed")
+    return df.filter(pl.col("mgr_id") == mgr).select(
+        "metric", "actual", "target", "rate", "weight", "score", "assessed"
+    )
 
 
 def _golden(rows: list[tuple]) -> pl.DataFrame:
     d = pl.Decimal(38, 6)
     return pl.DataFrame(
         [tuple(Decimal(x) if isinstance(x, str) and x[:1] in "-0123456789" else x for x in r) for r in rows],
-        schema={"metric": pl.String, "actual": d, "target": d, "rate": d, "weight": d, "score": d, "assessed": pl.String},
+        schema={
+            "metric": pl.String,
+            "actual": d,
+            "target": d,
+            "rate": d,
+            "weight": d,
+            "score": d,
+            "assessed": pl.String,
+        },
         orient="row",
     )
 
@@ -64,7 +78,9 @@ def test_redistribution_cap_zero_target_negative_increment_missing_manual():
     actual = dict(FULL, DEP_AVG_INC="150", LOAN_AVG_INC="-40", NPL_RATIO="3", CONTACT="0.5", RETENTION="6")
     targets = dict(TARGETS, CONTRIBUTION="0")
     del targets["NEW_CUST"]
-    got = _items(_actuals({"M1": actual}), _targets({"M1": targets}), _manual([("M1", "EVAL", "3.5")]), ["M1"])
+    got = _items(
+        _actuals({"M1": actual}), _targets({"M1": targets}), _manual([("M1", "EVAL", "3.5")]), ["M1"]
+    )
     # 工作业绩: NEW_CUST (10, no target) and CONTRIBUTION (5, target 0) give 15 to DEP 25, LOAN 10, NPL 5, WEALTH 15
     # (Σ 55): DEP 25 + 15*25/55 = 31.818182; LOAN 12.727273; NPL 6.363636; WEALTH 19.090909.
     # 综合评价: RETENTION 6 % -> (10 - 6) / (10 - 2) = 0.5. ADJUST not entered -> 0.
@@ -92,7 +108,10 @@ def test_redistribution_cap_zero_target_negative_increment_missing_manual():
 
 def test_category_with_nothing_assessed_loses_its_weight_and_manual_out_of_range_is_not_entered():
     got = _items(
-        _actuals({"M1": dict(FULL)}), _targets({}), _manual([("M1", "EVAL", "5"), ("M1", "ADJUST", "7")]), ["M1"]
+        _actuals({"M1": dict(FULL)}),
+        _targets({}),
+        _manual([("M1", "EVAL", "5"), ("M1", "ADJUST", "7")]),
+        ["M1"],
     )
     v = _view(got, "M1")
     assert v.filter(pl.col("metric").is_in(COMPUTED[:6]))["weight"].sum() == 0
@@ -109,7 +128,9 @@ def _branch(totals: dict[str, str], branch: dict[str, str], prev=None, hist=None
         schema={"mgr_id": pl.String, "score_exact": DEC, "weight_exact": DEC}, orient="row",
     )  # fmt: skip
     mgrs = pl.LazyFrame({"mgr_id": list(branch), "branch_id": list(branch.values())})
-    prev_lf = prev if prev is not None else pl.LazyFrame(schema={"mgr_id": pl.String, "total": pl.Decimal(38, 2)})
+    prev_lf = (
+        prev if prev is not None else pl.LazyFrame(schema={"mgr_id": pl.String, "total": pl.Decimal(38, 2)})
+    )
     return score_totals(items, mgrs, "2026-12", SC, prev_lf, hist).collect()
 
 
@@ -147,7 +168,10 @@ def test_rank_top_bottom(totals, expected):
 def test_quarter_mean_and_prev_total():
     hist = pl.LazyFrame({"mgr_id": ["A", "A", "B"], "total": [Decimal("95.00"), Decimal("88.01"), Decimal("50")]},
                         schema={"mgr_id": pl.String, "total": pl.Decimal(38, 2)})  # fmt: skip
-    prev = pl.LazyFrame({"mgr_id": ["A"], "total": [Decimal("88.01")]}, schema={"mgr_id": pl.String, "total": pl.Decimal(38, 2)})
+    prev = pl.LazyFrame(
+        {"mgr_id": ["A"], "total": [Decimal("88.01")]},
+        schema={"mgr_id": pl.String, "total": pl.Decimal(38, 2)},
+    )
     got = _branch({"A": "90", "B": "65", "C": "75"}, {"A": "B1", "B": "B1", "C": "B2"}, prev, hist)
     assert got.select("mgr_id", "prev_total", "quarter_mean", "quarter_suggestion").rows() == [
         ("A", Decimal("88.01"), Decimal("91.003333"), "UP"),  # (95 + 88.01 + 90) / 3

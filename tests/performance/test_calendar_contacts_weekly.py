@@ -1,0 +1,122 @@
+"""Business days, follow-up windows, ISO weeks across month ends, contact compliance, weekly check."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from cmreport.rules import Calendar, load_rules
+from transforms.calendar import followup_close, followup_windows, month_weeks
+from transforms.contacts import contact_compliance, contact_rate, followup
+from transforms.weekly import weekly_detail, weekly_summary, weekly_unplanned
+
+D = dt.date
+RULES = load_rules("conf/rules.toml").for_date(D(2026, 10, 31))
+NONE = Calendar(holidays=[], makeup_workdays=[])
+GOLDEN_WEEK = Calendar(holidays=[D(2026, 10, i) for i in range(1, 8)], makeup_workdays=[D(2026, 10, 10)])
+
+
+@pytest.mark.parametrize(
+    ("alert", "cal", "close"),
+    [
+        pytest.param(D(2026, 10, 9), NONE, D(2026, 10, 14), id="Friday alert: Mon, Tue, Wed -> closes Wednesday"),
+        pytest.param(D(2026, 10, 10), NONE, D(2026, 10, 14), id="Saturday alert: day 0 Saturday, closes Wednesday"),
+        pytest.param(D(2026, 9, 30), GOLDEN_WEEK, D(2026, 10, 10),
+                     id="National Day holidays skipped, make-up Saturday Oct 10 is day 3"),
+        pytest.param(D(2026, 10, 29), NONE, D(2026, 11, 3), id="window closes in the next month"),
+    ],
+)  # fmt: skip
+def test_followup_close(alert, cal, close):
+    assert followup_close(alert, cal, RULES.contact.followup_business_days) == close
+
+
+def test_iso_weeks_belong_to_the_month_of_their_sunday():
+    assert month_weeks("2026-10") == [
+        ("2026-W40", D(2026, 9, 28), D(2026, 10, 4)),
+        ("2026-W41", D(2026, 10, 5), D(2026, 10, 11)),
+        ("2026-W42", D(2026, 10, 12), D(2026, 10, 18)),
+        ("2026-W43", D(2026, 10, 19), D(2026, 10, 25)),
+    ]
+    nov = month_weeks("2026-11")  # Oct 26..Nov 1 belongs to November; 5 Sundays
+    assert [w for w, _, _ in nov] == ["2026-W44", "2026-W45", "2026-W46", "2026-W47", "2026-W48"]
+    assert month_weeks("2026-12")[-1] == ("2026-W52", D(2026, 12, 21), D(2026, 12, 27))
+    assert [w for w, _, _ in month_weeks("2027-01")][0] == "2026-W53"  # Sunday Jan 3 2027
+
+
+CONTACT_SCHEMA = {"contact_id": pl.String, "mgr_id": pl.String, "cust_id": pl.String, "contact_date": pl.Date,
+                  "contact_type": pl.String}  # fmt: skip
+
+
+def _contacts(rows: list[tuple]) -> pl.LazyFrame:
+    return pl.LazyFrame(rows, schema=CONTACT_SCHEMA, orient="row")
+
+
+def test_contact_compliance_across_month_end_and_by_another_manager():
+    scope = pl.LazyFrame({"mgr_id": ["M1", "M1"], "cust_id": ["C1", "C2"]})
+    contacts = _contacts([
+        ("K1", "M1", "C1", D(2026, 9, 29), "PHONE"),  # Tuesday of W40, which belongs to October
+        ("K2", "M7", "C1", D(2026, 10, 21), "VISIT"),  # another manager: counts (monthly + W43)
+        ("K3", "M1", "C2", D(2026, 10, 26), "VISIT"),  # W44 belongs to November; monthly visit yes
+        ("K4", "M1", "C2", D(2026, 10, 13), "OTHER"),  # OTHER meets nothing
+    ])  # fmt: skip
+    got = contact_compliance(scope, contacts, "2026-10", RULES.contact).collect()
+    assert got.filter(pl.col("met")).select("cust_id", "requirement").rows() == [
+        ("C1", "MONTHLY_VISIT"), ("C1", "WEEKLY_CALL:2026-W40"), ("C1", "WEEKLY_CALL:2026-W43"), ("C2", "MONTHLY_VISIT"),
+    ]  # fmt: skip
+    assert got.height == 10
+    rate = contact_rate(got.lazy(), pl.LazyFrame({"mgr_id": ["M1", "M2"]})).collect()
+    assert rate.rows() == [("M1", "CONTACT", Decimal("0.4"), True), ("M2", "CONTACT", None, False)]
+
+
+def test_followup_across_a_holiday_with_a_make_up_saturday():
+    alerts = pl.LazyFrame(
+        [("A1", D(2026, 9, 30), "C1", "LV_CASH"), ("A2", D(2026, 9, 30), "C2", "LV_CASH"),
+         ("A3", D(2026, 9, 25), "C3", "RM_OUTFLOW"), ("A4", D(2026, 10, 29), "C1", "LV_CASH")],
+        schema={"alert_id": pl.String, "txn_date": pl.Date, "cust_id": pl.String, "rule": pl.String}, orient="row",
+    )  # fmt: skip
+    contacts = _contacts([
+        ("K1", "M1", "C1", D(2026, 10, 4), "OTHER"),  # holiday Sunday inside the window: day 0
+        ("K2", "M1", "C2", D(2026, 10, 10), "PHONE"),  # make-up Saturday = day 3
+        ("K3", "M1", "C3", D(2026, 10, 1), "VISIT"),  # A3 (Fri Sep 25) closed Wed Sep 30... with holidays
+    ])  # fmt: skip
+    windows = followup_windows(D(2026, 9, 1), D(2026, 10, 31), GOLDEN_WEEK, 3)
+    cust = pl.LazyFrame({"cust_id": ["C1", "C2"], "mgr_id": ["M1", None]})
+    got = followup(alerts, windows, contacts, cust, "2026-10").collect()
+    assert got.select("alert_id", "mgr_id", "window_close", "followed_up", "followup_day").rows() == [
+        ("A1", "M1", D(2026, 10, 10), True, 0),
+        ("A2", None, D(2026, 10, 10), True, 3),
+    ]  # A3: Sep 28, 29, 30 -> closes Sep 30 (September); A4 closes Nov 3 (November)
+
+
+PLAN_SCHEMA = {"mgr_id": pl.String, "week": pl.String, "cust_id": pl.String, "contact_type": pl.String,
+               "planned_date": pl.Date}  # fmt: skip
+
+
+def test_weekly_check():
+    plans = pl.LazyFrame(
+        [("M1", "2026-W44", "C1", "VISIT", D(2026, 10, 27)), ("M1", "2026-W44", "C2", "PHONE", D(2026, 10, 28)),
+         ("M1", "2026-W44", "C3", "PHONE", D(2026, 10, 29)), ("M2", "2026-W45", "C9", "PHONE", D(2026, 11, 3))],
+        schema=PLAN_SCHEMA, orient="row",
+    )  # fmt: skip
+    contacts = _contacts([
+        ("K1", "M1", "C1", D(2026, 11, 1), "VISIT"),  # Sunday, inside the week: done
+        ("K2", "M1", "C2", D(2026, 10, 28), "VISIT"),  # wrong type: not done, unplanned
+        ("K3", "M9", "C3", D(2026, 10, 28), "PHONE"),  # another manager: not done
+        ("K4", "M1", "C3", D(2026, 11, 2), "PHONE"),  # next week: not done
+        ("K5", "M2", "C9", D(2026, 10, 28), "PHONE"),  # M2 has no plan in W44: not listed
+    ])  # fmt: skip
+    start, end = D(2026, 10, 26), D(2026, 11, 1)
+    detail = weekly_detail(plans, contacts, "2026-W44", start, end).collect()
+    assert detail["done"].to_list() == [True, False, False]
+    summary = weekly_summary(detail.lazy()).collect()
+    assert_frame_equal(
+        summary,
+        pl.DataFrame({"week": ["2026-W44"], "mgr_id": ["M1"], "planned": [3], "done": [1], "rate": [Decimal("0.333333")]},
+                     schema_overrides={"rate": pl.Decimal(38, 6)}),
+    )  # fmt: skip
+    unplanned = weekly_unplanned(plans, contacts, "2026-W44", start, end).collect()
+    assert unplanned.select("contact_id", "cust_id", "contact_type").rows() == [("K2", "C2", "VISIT")]
