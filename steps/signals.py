@@ -50,6 +50,7 @@ CUSTOMER_COLS = ["business_date", "cust_id", "cust_type", "branch_id", "mgr_id",
 MANAGER_COLS = ["business_date", "mgr_id", "status"]
 ACCOUNT_COLS = [
     "business_date", "acct_no", "cust_id", "product_type", "currency", "open_date", "close_date", "status",
+    "rate", "loan_class", "maturity_date",  # carried by transforms.balances.balances_cny
 ]  # fmt: skip
 TXN_DAY_COLS = [
     "business_date", "txn_id", "acct_no", "txn_date", "txn_time", "dc", "amount", "txn_code", "initiator",

@@ -22,15 +22,15 @@ def cancelled_txn_ids(reversals: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def effective_txns(txns: pl.LazyFrame, reversals: pl.LazyFrame | None = None) -> pl.LazyFrame:
-    """Keep the effective transactions of ``txns``: drop REVERSALs and every transaction a loaded
-    REVERSAL names. ``reversals`` (txn_code, reversal_of) defaults to ``txns`` itself; pass the
-    REVERSAL rows of every loaded folder when ``txns`` is only a slice of the history.
+def effective_txns(txns: pl.LazyFrame, cancelled: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    """Keep the effective transactions of ``txns``: drop REVERSALs and every cancelled transaction.
+
+    ``cancelled`` (one column txn_id, see cancelled_txn_ids) defaults to the ids named by the
+    REVERSALs inside ``txns``; pass the ids cancelled by every loaded folder when ``txns`` is only
+    a slice of the history.
     """
-    source = txns if reversals is None else reversals
-    return txns.filter(pl.col("txn_code") != REVERSAL).join(
-        cancelled_txn_ids(source), on="txn_id", how="anti"
-    )
+    ids = cancelled_txn_ids(txns) if cancelled is None else cancelled.select("txn_id")
+    return txns.filter(pl.col("txn_code") != REVERSAL).join(ids, on="txn_id", how="anti")
 
 
 def with_accounts(txns: pl.LazyFrame, accounts: pl.LazyFrame) -> pl.LazyFrame:

@@ -12,7 +12,7 @@ from tests.signals import frames as f
 from transforms.alerts import ALERT_KEY, large_value_alerts, with_cny
 from transforms.assignment import assign_managers
 from transforms.balances import balances_cny
-from transforms.effective import effective_txns, flag_own_transfers, with_accounts
+from transforms.effective import cancelled_txn_ids, effective_txns, flag_own_transfers, with_accounts
 from transforms.large_change import (
     customer_day_flows,
     large_change_alerts,
@@ -24,9 +24,9 @@ DEFAULT_MANAGERS = [f.manager("M1"), f.manager("M2"), f.manager("MX", status="LE
 
 
 def day_txns(txn: pl.DataFrame, acct: pl.DataFrame, fx: pl.DataFrame, history: pl.DataFrame | None = None):
-    src = txn.lazy() if history is None else history.lazy()
+    cancelled = None if history is None else cancelled_txn_ids(history.lazy())
     return (
-        effective_txns(txn.lazy(), src)
+        effective_txns(txn.lazy(), cancelled)
         .pipe(with_accounts, acct.lazy())
         .pipe(flag_own_transfers, acct.lazy())
         .pipe(with_cny, fx.lazy())
