@@ -1,0 +1,202 @@
+"""Snapshot and manager-platform files of one day: CUSTOMER, ACCOUNT, BALANCE, FX, MANAGER,
+PLAN, WEEKPLAN, SCORE, and the background contact log."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+import numpy as np
+import polars as pl
+
+from synth import names
+from synth.bank import CURRENCIES, Bank
+from synth.csvout import fen_expr
+from synth.day import Day
+
+METRICS = ["DEP_AVG_INC", "LOAN_AVG_INC", "NPL_RATIO", "WEALTH_SALES", "NEW_CUST", "CONTRIBUTION"]
+CONTACTS_PER_CUSTOMER_DAY = 0.01
+
+
+def customer_frame(b: Bank, d: int) -> pl.DataFrame:
+    ds = b.date_strings()
+    show = np.flatnonzero(b.cust_open <= d)
+    closed = (b.cust_close >= 0) & (b.cust_close <= d)
+    mgr = np.where(b.mgr < 0, len(b.roster.ids), b.mgr)
+    dyn = pl.DataFrame(
+        {
+            "mgr_id": b.mgr_ids.gather(mgr[show]),
+            "status": pl.Series(np.where(closed[show], "CLOSED", "ACTIVE")),
+            "close_date": ds.gather(b.didx(np.where(closed, b.cust_close, -1)[show])),
+        }
+    )
+    stat = b.cust_static[show]
+    return pl.concat([stat.drop("open_date"), dyn, stat.select("open_date")], how="horizontal").select(
+        "cust_id", "cust_name", "cust_type", "id_type", "id_no", "mobile", "address", "industry", "segment",
+        "key_customer", "branch_id", "mgr_id", "open_date", "status", "close_date",
+    )  # fmt: skip
+
+
+def rolled_maturity(b: Bank, d: int) -> np.ndarray:
+    """TIME/WEALTH/LOAN past maturity roll over by whole years (automatic renewal)."""
+    m = b.maturity
+    late = (m >= 0) & (m < d)
+    return np.where(late, m + 365 * ((d - m + 364) // 365), m)
+
+
+def account_frame(b: Bank, d: int) -> pl.DataFrame:
+    ds = b.date_strings()
+    show = np.flatnonzero(b.open <= d)
+    closed = (b.close >= 0) & (b.close <= d)
+    status = np.where(closed, "CLOSED", np.where(b.frozen, "FROZEN", "NORMAL"))
+    dyn = pl.DataFrame(
+        {
+            "close_date": ds.gather(b.didx(np.where(closed, b.close, -1)[show])),
+            "maturity_date": ds.gather(b.didx(rolled_maturity(b, d)[show])),
+            "status": pl.Series(status[show]),
+        }
+    )
+    return pl.concat([b.acct_static[show], dyn], how="horizontal").select(
+        "acct_no", "cust_id", "product_type", "product_code", "currency", "open_date", "close_date",
+        "maturity_date", "rate", "loan_class", "last_cust_txn_date", "status",
+    )  # fmt: skip
+
+
+def balance_frame(b: Bank, d: int) -> tuple[pl.DataFrame, int]:
+    idx = np.flatnonzero(b.acct_listed(d))
+    bal = b.bal[idx]
+    df = pl.DataFrame({"acct_no": b.acct_no.gather(idx), "fen": bal}).select(
+        "acct_no", fen_expr("fen").alias("balance")
+    )
+    return df, int(bal.sum())
+
+
+def fx_rates(rng: np.random.Generator, days: int) -> np.ndarray:
+    """Rates in 1e-6 CNY per unit, shape (days, currencies); CNY = 1; a small random walk."""
+    base = np.array([1.0, 7.1234, 7.7812, 0.9153, 0.047812, 9.0521])
+    walk = np.cumsum(rng.normal(0.0, 0.002, (days, len(base))), axis=0)
+    rates = base * np.exp(walk)
+    rates[:, 0] = 1.0
+    scale = np.array([1, 100, 100, 100, 1, 100])  # 4 decimals, JPY 6
+    return (np.round(rates * 1e6 / scale) * scale).astype(np.int64)
+
+
+def fx_str(micro: int) -> str:
+    q, r = divmod(int(micro), 10**6)
+    return str(q) if r == 0 else f"{q}.{r:06d}".rstrip("0")
+
+
+def fx_frame(micro_row: np.ndarray) -> pl.DataFrame:
+    return pl.DataFrame({"currency": CURRENCIES, "cny_per_unit": [fx_str(m) for m in micro_row]})
+
+
+def background_contacts(
+    day: Day, pending: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray]]]
+) -> None:
+    """Random contacts (about 10 % late entries) plus the contacts that carry out week plans."""
+    b, rng, d = day.bank, day.rng, day.d
+    ok = (b.cust_open <= d) & ((b.cust_close < 0) | (b.cust_close > d)) & ~b.planted & (b.mgr >= 0)
+    active = np.array([b.roster.active(i, d) for i in range(b.roster.n)])
+    ok &= np.where(b.mgr >= 0, active[np.maximum(b.mgr, 0)], False)
+    cand = np.flatnonzero(ok)
+    if len(cand):
+        k = int(rng.poisson(CONTACTS_PER_CUSTOMER_DAY * len(cand)))
+        cust = cand[rng.integers(0, len(cand), k)]
+        late = rng.random(k) < 0.1
+        cdate = np.maximum(np.where(late, d - rng.integers(1, 8, k), d), b.cust_open[cust])
+        _log(day, b.mgr[cust], cust, cdate, rng.choice(3, k, p=[0.3, 0.5, 0.2]))
+    for mgr, cust, ctype in pending.pop(d, []):
+        _log(day, mgr, cust, np.full(len(cust), d), ctype)
+
+
+def _log(day: Day, mgr: np.ndarray, cust: np.ndarray, cdate: np.ndarray, ctype: np.ndarray) -> None:
+    rng, k = day.rng, len(cust)
+    topic = pl.Series(names.TOPICS).gather(rng.integers(0, len(names.TOPICS), k))
+    outcome = pl.Series(names.OUTCOMES).gather(rng.integers(0, len(names.OUTCOMES), k))
+    nxt = np.where(rng.random(k) < 0.5, day.d + rng.integers(7, 31, k), -1)
+    day.contact(mgr, cust, cdate, ctype, topic, outcome, nxt)
+
+
+def weekplan_frame(day: Day, pending: dict) -> pl.DataFrame:
+    """Mondays: about five planned contacts per assessed manager for the ISO week; about half of
+    them are carried out on the planned date (queued in `pending`)."""
+    b, rng, d = day.bank, day.rng, day.d
+    ok = (b.cust_open <= d) & ((b.cust_close < 0) | (b.cust_close > d)) & ~b.planted & (b.mgr >= 0)
+    active = np.array([b.roster.active(i, d) for i in range(b.roster.n)])
+    ok &= np.where(b.mgr >= 0, active[np.maximum(b.mgr, 0)], False)
+    cand = np.flatnonzero(ok)
+    share = min(1.0, 5 * b.roster.n / max(len(cand), 1))
+    cust = cand[rng.random(len(cand)) < share]
+    k = len(cust)
+    ctype = rng.choice(3, k, p=[0.3, 0.6, 0.1])
+    planned = d + rng.integers(0, 7, k)
+    y, w, _ = day.date.isocalendar()
+    done = rng.random(k) < 0.5
+    for p in np.unique(planned[done]):
+        sel = done & (planned == p)
+        pending.setdefault(int(p), []).append((b.mgr[cust[sel]], cust[sel], ctype[sel]))
+    ds = b.date_strings()
+    return pl.DataFrame(
+        {
+            "mgr_id": b.mgr_ids.gather(b.mgr[cust]),
+            "week": pl.repeat(f"{y}-W{w:02d}", k, eager=True, dtype=pl.String),
+            "cust_id": b.cust_static["cust_id"].gather(cust),
+            "contact_type": pl.Series(["VISIT", "PHONE", "OTHER"]).gather(ctype),
+            "planned_date": ds.gather(b.didx(planned)),
+        }
+    )
+
+
+def _assessed_active(b: Bank, d: int) -> list[int]:
+    r = b.roster
+    return [i for i in range(r.n) if r.role[i] in ("RM", "SUPERVISOR") and r.active(i, d)]
+
+
+def plan_frame(day: Day, period: str) -> pl.DataFrame:
+    """Targets for all 6 metrics per assessed manager; about 5 % missing and 3 % zero."""
+    rng = day.rng
+    rows = []
+    for i in _assessed_active(day.bank, day.d):
+        for metric in METRICS:
+            u = rng.random()
+            if u < 0.05:
+                continue
+            if metric == "NEW_CUST":
+                target = str(int(rng.integers(1, 6)))
+            elif metric == "NPL_RATIO":
+                target = f"{rng.uniform(1.5, 3.0):.2f}"
+            else:
+                hi = {"DEP_AVG_INC": 2e6, "LOAN_AVG_INC": 1e6, "WEALTH_SALES": 1e6, "CONTRIBUTION": 5e4}[
+                    metric
+                ]
+                target = f"{rng.uniform(hi / 20, hi):.2f}"
+            rows.append((day.bank.roster.ids[i], period, metric, "0" if u > 0.97 else target))
+    return pl.DataFrame(rows, schema=["mgr_id", "period", "metric", "target"], orient="row")
+
+
+def score_frame(day: Day, period: str) -> pl.DataFrame:
+    """EVAL 0..5 and ADJUST -5..5 per assessed manager, entered by the branch head; ~15 % missing."""
+    b, rng = day.bank, day.rng
+    rows = []
+    for i in _assessed_active(b, day.d - 1):
+        head = b.roster.ids[b.roster.head[int(b.roster.branch[i])]]
+        if rng.random() < 0.15:
+            continue
+        rows.append((b.roster.ids[i], period, "EVAL", f"{rng.integers(0, 11) / 2:.1f}", head))
+        if rng.random() < 0.9:
+            rows.append((b.roster.ids[i], period, "ADJUST", str(int(rng.integers(-5, 6))), head))
+    return pl.DataFrame(rows, schema=["mgr_id", "period", "item", "score", "scored_by"], orient="row")
+
+
+def is_month_end(date: dt.date) -> bool:
+    return date.day == calendar.monthrange(date.year, date.month)[1]
+
+
+def next_period(date: dt.date) -> str:
+    y, m = (date.year + 1, 1) if date.month == 12 else (date.year, date.month + 1)
+    return f"{y:04d}-{m:02d}"
+
+
+def prev_period(date: dt.date) -> str:
+    y, m = (date.year - 1, 12) if date.month == 1 else (date.year, date.month - 1)
+    return f"{y:04d}-{m:02d}"
