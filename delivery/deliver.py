@@ -18,10 +18,12 @@ leaves that one row "sending"; the next `deliver` sends it again, once, with the
 So each message is delivered at least once, and at most one extra copy of a message can exist per
 interrupted attempt (a crash, or a connection lost while the server was acknowledging DATA, which is
 left queued rather than retried in the same run). Every other message is neither lost nor duplicated.
+Two deliver() calls on the same ledger do not overlap: the second waits on a lock file next to it.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import time
 from collections.abc import Iterator
@@ -32,7 +34,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from cmreport.settings import Settings, Smtp
-from delivery.ledger import Ledger, Row
+from delivery.ledger import Decision, Ledger, Row
 from delivery.message import Change, build_message
 from delivery.server import embedded_smtp
 from delivery.smtp import SendError, SmtpSession
@@ -281,6 +283,18 @@ class _Sender:
 
 
 @contextmanager
+def _exclusive(ledger_path: Path) -> Iterator[None]:
+    """One deliver() at a time per ledger (a second one waits), so no queued row is sent twice."""
+    ledger_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(ledger_path.with_name(ledger_path.name + ".lock"), "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@contextmanager
 def _server(settings: Settings) -> Iterator[None]:
     if settings.smtp.embedded_server:
         with embedded_smtp(settings.paths.outbox, settings.smtp.host, settings.smtp.port):
@@ -295,10 +309,8 @@ def _msgid_domain(sender: str) -> str:
     return addr.rpartition("@")[2] or "cmreport.local"
 
 
-def deliver(items: list[Deliverable], settings: Settings, run_id: str) -> DeliverySummary:
-    """Plan the batch in the ledger, then send everything queued (this batch's and earlier runs')."""
+def _run(items: list[Deliverable], settings: Settings, run_id: str) -> tuple[list[Row], list[Decision]]:
     ledger = Ledger(settings.paths.ledger)
-    summary = DeliverySummary(run_id)
     try:
         with _server(settings):
             sender = _Sender(ledger, settings.smtp, run_id)
@@ -310,9 +322,17 @@ def deliver(items: list[Deliverable], settings: Settings, run_id: str) -> Delive
             decisions = [ledger.plan(item, run_id, make_msgid(domain=domain)) for item in items]
             # 3. Everything queued, this batch's and earlier runs'.
             done += sender.send_all(ledger.with_status("queued"))
+            return done, decisions
     finally:
         ledger.close()
 
+
+def deliver(items: list[Deliverable], settings: Settings, run_id: str) -> DeliverySummary:
+    """Plan the batch in the ledger, then send everything queued (this batch's and earlier runs')."""
+    with _exclusive(settings.paths.ledger):
+        done, decisions = _run(items, settings, run_id)
+
+    summary = DeliverySummary(run_id)
     handled = {row.id for row in done}
     for row in done:
         outcome = Outcome.of(row)

@@ -257,7 +257,11 @@ def test_password_never_in_ledger_or_logs(tmp_path, make_item, monkeypatch, capl
         summary = deliver([make_item("M001"), make_item("M002", status="LEFT")], settings, "run-1")
         # a wrong password leaves the report queued, not failed, and says why
         monkeypatch.setenv("CMREPORT_SMTP_PASSWORD", "wrong")
-        refused = deliver([make_item("M003", "赵五")], settings, "run-2")
+        # (smtplib then tries AUTH LOGIN, which waits for the client timeout against aiosmtpd)
+        quick = make_settings(
+            tmp_path, port, CMREPORT_SMTP__USERNAME="reports", CMREPORT_SMTP__TIMEOUT_SECONDS="1"
+        )
+        refused = deliver([make_item("M003", "赵五")], quick, "run-2")
 
     assert seen[0] == (b"reports", secret.encode())
     assert len(received(outbox)) == 1 and summary.counts["sent"] == 1

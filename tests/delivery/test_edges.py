@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -111,3 +112,16 @@ def test_other_kinds_named_in_subject_and_body(tmp_path: Path, kind, title):
         message_id="<y@bank.example>",
     )
     assert title in msg["Subject"] and title in body_text(msg)
+
+
+def test_two_runs_at_once_send_each_report_once(tmp_path, make_item):
+    outbox = tmp_path / "outbox"
+    items = [make_item(f"M{i:03d}", "张三") for i in range(1, 7)]
+    with embedded_smtp(outbox) as (_, port):
+        settings = make_settings(tmp_path, port)
+        with ThreadPoolExecutor(2) as pool:
+            runs = list(pool.map(lambda r: deliver(items, settings, r), ["run-a", "run-b"]))
+    assert sorted(m["To"].addresses[0].addr_spec for m in received(outbox)) == [
+        f"m{i:03d}@bank.example" for i in range(1, 7)
+    ]
+    assert sorted(r.counts["sent"] for r in runs) == [0, 6]
