@@ -129,7 +129,7 @@ class DeliverySummary:
 
     def rows(self) -> list[tuple[str, ...]]:
         """One tuple per report (in COLUMNS order) for a printed table."""
-        out = []
+        out: list[tuple[str, ...]] = []
         for status, items in (
             ("sent", self.sent),
             ("queued", self.queued),
@@ -345,9 +345,9 @@ def deliver(items: list[Deliverable], settings: Settings, run_id: str) -> Delive
         else:
             summary.queued.append(outcome)
     for d in decisions:
-        row = d.row
-        if row is None or row.id in handled:
+        if d.row is None or d.row.id in handled:
             continue
+        row = d.row
         if d.action == "skipped":
             summary.skipped.append(Outcome.of(row, "recipient LEFT: not sent"))
         elif row.status == "failed":

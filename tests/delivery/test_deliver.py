@@ -46,7 +46,9 @@ def test_batch_arrives_with_chinese_subject_body_and_pdf_name(tmp_path, make_ite
     assert re.search(rb"filename\*(0\*)?=utf-8''%E6%9C%88", raw)  # RFC 2231, percent-encoded UTF-8
     files = sorted(p.name for p in outbox.glob("*.eml"))
     assert files[0].startswith("000001_") and len(set(files)) == 4
-    assert all(row.status == "sent" and row.smtp_response.startswith("250") for row in _rows(tmp_path))
+    assert all(
+        row.status == "sent" and (row.smtp_response or "").startswith("250") for row in _rows(tmp_path)
+    )
 
 
 def test_rerun_sends_nothing(tmp_path, make_item):
@@ -187,6 +189,9 @@ def test_left_manager_skipped_and_listed(tmp_path, make_item):
     ]
     assert [o.recipient_id for o in rerun.skipped] == ["M009"]
     assert [r.status for r in _rows(tmp_path) if r.recipient_id == "M009"] == ["skipped"]
+    table = summary.rows()
+    assert ("skipped", "MONTHLY", "2026-10", "M009", "m009@bank.example", "v1") in [r[:6] for r in table]
+    assert summary.to_log()["skipped"][0]["recipient"] == "m009@bank.example"
 
 
 def test_weekly_never_resent_even_when_recomputed_differently(tmp_path, make_item):
