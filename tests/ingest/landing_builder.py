@@ -80,6 +80,14 @@ def csv_text(rows: Rows, columns: list[str]) -> str:
     return buf.getvalue()
 
 
+def _dec(v: str) -> Decimal:
+    """A value's contribution to amount_sum (non-numbers count 0, as the gate's sum does)."""
+    try:
+        return Decimal(v) if v.strip() else Decimal(0)
+    except ArithmeticError:
+        return Decimal(0)
+
+
 def _records(text: str) -> int:
     return sum(1 for r in csv.reader(io.StringIO(text)) if r) - 1
 
@@ -118,12 +126,8 @@ def write_folder(
         amount_col = EXPORTS[stem].amount_column
         total = ""
         if amount_col:
-            total = str(
-                sum(
-                    (Decimal(r[amount_col]) for r in csv.DictReader(io.StringIO(text)) if r.get(amount_col)),
-                    Decimal(0),
-                )
-            )
+            values = [r.get(amount_col) or "" for r in csv.DictReader(io.StringIO(text))]
+            total = str(sum((_dec(v) for v in values), Decimal(0)))
         ctl.append(dict(file=name, rows=str(_records(text)), amount_sum=total,
                         sha256=hashlib.sha256(data).hexdigest(), encoding=enc, extract_seq=str(extract_seq)))  # fmt: skip
     for name, data in (extra_files or {}).items():

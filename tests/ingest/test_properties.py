@@ -1,0 +1,69 @@
+"""Invariants under random damage: accepted + rejected = read per file; no rejected record is staged."""
+
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from cmreport.catalog import Catalog
+from ingest import ingest_folder
+from schemas.exports import EXPORTS
+from tests.ingest.conftest import D1, with_share
+from tests.ingest.landing_builder import default_tables, write_folder
+
+GARBAGE = [
+    "",
+    "X",
+    "-1",
+    "0",
+    "1.234",
+    "2026-13-45",
+    "25:61:00",
+    "9999999999999999",
+    'a"b,c',
+    "多\n行",
+    " CNY",
+    "1e5",
+]
+BASE = default_tables(D1)
+
+
+@st.composite
+def damage(draw):
+    """A list of (stem, row index, column, new value) edits."""
+    edits = []
+    for _ in range(draw(st.integers(1, 4))):
+        stem = draw(st.sampled_from(sorted(BASE)))
+        i = draw(st.integers(0, len(BASE[stem]) - 1))
+        col = draw(st.sampled_from(EXPORTS[stem].columns))
+        edits.append((stem, i, col, draw(st.sampled_from(GARBAGE))))
+    return edits
+
+
+@hsettings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=damage())
+def test_counts_balance_and_rejected_values_never_reach_staging(edits, settings, rules):
+    lenient = with_share(settings, "100")
+    tables = default_tables(D1)
+    for stem, i, col, value in edits:
+        tables[stem][i][col] = value
+    with tempfile.TemporaryDirectory() as tmp:
+        catalog = Catalog(Path(tmp) / "wh")
+        r = ingest_folder(write_folder(Path(tmp) / "landing", D1, tables), catalog, lenient, rules, "prop")
+        assert r.status in ("LOADED", "REJECTED"), r.message
+        assert r.status == "LOADED" or r.reason == "FX_MISSING", r.message
+        for c in r.files.values():
+            assert c["accepted"] + c["rejected"] == c["read"]
+        assert r.files["CUSTOMER.csv"]["read"] == len(tables["CUSTOMER"])
+        rej = catalog.read("rejects", D1.isoformat(), "rejects")
+        for name, c in r.files.items():
+            assert rej.filter(file=name)["line"].n_unique() == c["rejected"]
+        if r.status != "LOADED":
+            assert catalog.units("staging") == []
+            return
+        for name, c in r.files.items():
+            staged = catalog.read("staging", D1.isoformat(), name.removesuffix(".csv"))
+            assert staged.height == c["accepted"]
+            assert set(staged["src_line"]).isdisjoint(set(rej.filter(file=name)["line"]))
