@@ -147,13 +147,11 @@ def compute_daily_signals(catalog: Catalog, d: dt.date, rules: RuleSet) -> Daily
     not_evaluated = large_change_not_evaluated(flows.lazy(), prev_aum.lazy(), reason).collect()
 
     # dormancy: recomputed from the whole history up to d
-    deposit_accts = (
-        accounts.lazy().filter(pl.col("product_type").is_in(DEPOSIT_PRODUCTS)).select("acct_no").unique()
-    )
+    deposit_accts = accounts.filter(pl.col("product_type").is_in(DEPOSIT_PRODUCTS))["acct_no"].unique()
     first_seen = (
         catalog.scan("staging", "ACCOUNT", _iso(history))
         .select("business_date", "acct_no", "last_cust_txn_date")
-        .join(deposit_accts, on="acct_no", how="semi")
+        .filter(pl.col("acct_no").is_in(deposit_accts.implode()))
         .pipe(first_snapshot_values)
         .collect()
     )
@@ -246,7 +244,7 @@ def compute_attrition(catalog: Catalog, period: str, rules: RuleSet) -> dict[str
     )
     outflows = (
         trf_out.lazy()
-        .pipe(with_accounts, owners.join(trf_out.lazy().select("acct_no").unique(), on="acct_no", how="semi"))
+        .pipe(with_accounts, owners.filter(pl.col("acct_no").is_in(trf_out["acct_no"].unique().implode())))
         .pipe(with_cny, fx.lazy())
         .pipe(other_bank_outflows)
         .collect()

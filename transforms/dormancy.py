@@ -25,10 +25,9 @@ def first_snapshot_values(account_history: pl.LazyFrame) -> pl.LazyFrame:
 
     ``account_history``: ACCOUNT rows (business_date, acct_no, last_cust_txn_date) of any dates."""
     ltd = pl.col("last_cust_txn_date")
-    first = ltd.sort_by("business_date").first()
     return account_history.group_by("acct_no").agg(
-        first_last_cust_txn_date=first,
-        is_last_cust_txn_changed=(ltd.ne_missing(first)).any(),
+        first_last_cust_txn_date=ltd.get(pl.col("business_date").arg_min()),
+        is_last_cust_txn_changed=ltd.n_unique() > 1,  # nulls count as a value
     )
 
 
@@ -67,7 +66,7 @@ def account_dormancy(
         .group_by("acct_no")
         .agg(
             _last_txn_d=pl.col("txn_date").max(),
-            _last_txn_prev=pl.col("txn_date").filter(pl.col("txn_date") <= prev).max(),
+            _last_txn_prev=pl.when(pl.col("txn_date") <= prev).then(pl.col("txn_date")).max(),
         )
     )
     states = (

@@ -1,0 +1,190 @@
+"""Benchmark the signals steps on a synthetic staging history written straight into a temp Catalog.
+
+    .venv/bin/python -m steps.bench_signals --customers 100000 --days 31
+
+Prints per-stage wall time, peak RSS and the ratio to a bare polars scan of the same columns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import psutil
+
+from cmreport.catalog import Catalog
+from cmreport.rules import load_rules
+from cmreport.settings import load_settings
+from schemas.types import FX_RATE, MONEY, RATE
+from steps.signals import compute_attrition, compute_daily_signals
+
+
+class PeakRss:
+    def __init__(self) -> None:
+        self.proc, self.peak, self._stop = psutil.Process(), 0, threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.proc.memory_info().rss)
+            time.sleep(0.05)
+
+    def __enter__(self) -> PeakRss:
+        self._t.start()
+        return self
+
+    def __exit__(self, *a: object) -> None:
+        self._stop.set()
+        self._t.join()
+
+
+def _day_tables(n_cust: int, d: dt.date, start: dt.date, rng: np.random.Generator, txn_per_day: int) -> dict:
+    cust_ids = pl.Series([f"C{i:09d}" for i in range(n_cust)]) if False else None  # noqa: F841
+    ci = pl.int_range(0, n_cust, eager=True)
+    cust = pl.DataFrame({"i": ci}).select(
+        business_date=pl.lit(d), src_line=pl.col("i") + 2,
+        cust_id=pl.format("C{}", pl.col("i").cast(pl.String).str.zfill(9)), cust_name=pl.lit("客户"),
+        cust_type=pl.when(pl.col("i") % 10 == 0).then(pl.lit("C")).otherwise(pl.lit("P")),
+        id_type=pl.lit("ID"), id_no=pl.lit("1"), mobile=pl.lit("1"), address=pl.lit("a"),
+        industry=pl.lit(None, pl.String), segment=pl.lit("MASS"), key_customer=pl.lit("N"),
+        branch_id=pl.format("B{}", (pl.col("i") % 20).cast(pl.String)),
+        mgr_id=pl.format("M{}", (pl.col("i") % 400).cast(pl.String)),
+        open_date=pl.lit(dt.date(2015, 1, 1)), status=pl.lit("ACTIVE"), close_date=pl.lit(None, pl.Date),
+    )  # fmt: skip
+    ai = pl.int_range(0, 2 * n_cust, eager=True)
+    acct = pl.DataFrame({"i": ai}).select(
+        business_date=pl.lit(d), src_line=pl.col("i") + 2,
+        acct_no=pl.format("62{}", pl.col("i").cast(pl.String).str.zfill(16)),
+        cust_id=pl.format("C{}", (pl.col("i") // 2).cast(pl.String).str.zfill(9)),
+        product_type=pl.when(pl.col("i") % 2 == 0).then(pl.lit("DEMAND")).otherwise(pl.lit("WEALTH")),
+        product_code=pl.lit("P"), currency=pl.when(pl.col("i") % 50 == 0).then(pl.lit("USD")).otherwise(pl.lit("CNY")),
+        open_date=pl.lit(dt.date(2016, 1, 1)), close_date=pl.lit(None, pl.Date), maturity_date=pl.lit(None, pl.Date),
+        rate=pl.lit(None, RATE), loan_class=pl.lit(None, pl.String),
+        last_cust_txn_date=pl.lit(start) - pl.duration(days=pl.col("i") % 500),
+        status=pl.lit("NORMAL"),
+    )  # fmt: skip
+    bal = acct.select(
+        "business_date", "src_line", "acct_no",
+        balance=pl.Series(rng.integers(0, 50_000_000, 2 * n_cust)).cast(pl.Decimal(38, 0)).cast(MONEY) / 100,
+    )  # fmt: skip
+    k = txn_per_day
+    codes = np.array(["CASH_DEP", "CASH_WDL", "TRF_IN", "TRF_OUT", "POS", "INT"])
+    acct_i = rng.integers(0, n_cust, k) * 2  # deposit accounts
+    txn = pl.DataFrame(
+        {
+            "acct_i": acct_i,
+            "code": codes[rng.integers(0, len(codes), k)],
+            "cents": rng.integers(100, 30_000_000, k),
+            "xb": rng.random(k) < 0.02,
+            "rev": rng.random(k) < 0.005,
+        }
+    ).with_row_index("j")
+    prefix = d.strftime("%Y%m%d")
+    txn = txn.select(
+        business_date=pl.lit(d), src_line=pl.col("j").cast(pl.Int64) + 2,
+        txn_id=pl.format("T{}-{}", pl.lit(prefix), pl.col("j")),
+        acct_no=pl.format("62{}", pl.col("acct_i").cast(pl.String).str.zfill(16)), txn_date=pl.lit(d),
+        txn_time=pl.lit(dt.time(10, 0)) , dc=pl.when(pl.col("code").is_in(["CASH_DEP", "TRF_IN", "INT"])).then(pl.lit("C")).otherwise(pl.lit("D")),
+        amount=pl.col("cents").cast(pl.Decimal(38, 0)).cast(MONEY) / 100,
+        txn_code=pl.when(pl.col("rev") & (pl.col("j") > 0)).then(pl.lit("REVERSAL")).otherwise(pl.col("code")),
+        channel=pl.lit("COUNTER"), initiator=pl.when(pl.col("code") == "INT").then(pl.lit("BANK")).otherwise(pl.lit("CUST")),
+        cp_acct=pl.lit(None, pl.String), cp_name=pl.lit(None, pl.String),
+        cp_bank=pl.when(pl.col("j") % 3 == 0).then(pl.lit("ICBC")).otherwise(pl.lit(None, pl.String)),
+        cross_border=pl.when(pl.col("xb")).then(pl.lit("Y")).otherwise(pl.lit("N")),
+        reversal_of=pl.when(pl.col("rev") & (pl.col("j") > 0)).then(pl.format("T{}-{}", pl.lit(prefix), pl.col("j") - 1)).otherwise(pl.lit(None, pl.String)),
+    )  # fmt: skip
+    fx = pl.DataFrame(
+        {"business_date": [d, d], "src_line": [2, 3], "currency": ["CNY", "USD"]},
+    ).with_columns(cny_per_unit=pl.Series(["1", "7.1"]).cast(FX_RATE))
+    mgr = pl.DataFrame({"i": pl.int_range(0, 400, eager=True)}).select(
+        business_date=pl.lit(d), src_line=pl.col("i") + 2, mgr_id=pl.format("M{}", pl.col("i")),
+        mgr_name=pl.lit("m"), email=pl.lit("e"), branch_id=pl.lit("B0"), branch_name=pl.lit("b"),
+        role=pl.lit("RM"), supervisor_id=pl.lit(None, pl.String),
+        status=pl.when(pl.col("i") == 7).then(pl.lit("LEFT")).otherwise(pl.lit("ACTIVE")),
+        join_date=pl.lit(dt.date(2019, 1, 1)),
+    )  # fmt: skip
+    return {"CUSTOMER": cust, "ACCOUNT": acct, "BALANCE": bal, "TXN": txn, "FX": fx, "MANAGER": mgr}
+
+
+def _timed(label: str, fn, bare=None) -> object:  # type: ignore[no-untyped-def]
+    with PeakRss() as rss:
+        t0 = time.perf_counter()
+        out = fn()
+        wall = time.perf_counter() - t0
+    line = f"{label:<28} {wall:8.2f} s   peak RSS {rss.peak / 2**30:5.2f} GiB"
+    if bare is not None:
+        t0 = time.perf_counter()
+        bare()
+        b = time.perf_counter() - t0
+        line += f"   bare scan {b:6.2f} s   ratio {wall / b:5.2f}x"
+    print(line, flush=True)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--customers", type=int, default=100_000)
+    ap.add_argument("--days", type=int, default=31)
+    ap.add_argument("--txn-per-customer", type=float, default=0.4, help="transactions per customer per day")
+    ap.add_argument("--keep", type=Path, default=None)
+    a = ap.parse_args()
+    start = dt.date(2026, 10, 1) - dt.timedelta(days=a.days - 31) if a.days >= 31 else dt.date(2026, 10, 1)
+    days = [dt.date(2026, 9, 30) + dt.timedelta(days=i) for i in range(a.days + 1)]  # 09-30 = a baseline end
+    root = a.keep or Path(tempfile.mkdtemp(prefix="bench-signals-"))
+    cat = Catalog(root)
+    rng = np.random.default_rng(7)
+    t0 = time.perf_counter()
+    for d in days:
+        cat.publish(
+            "staging",
+            d.isoformat(),
+            _day_tables(a.customers, d, start, rng, int(a.customers * a.txn_per_customer)),
+            {},
+        )
+    print(
+        f"wrote {len(days)} days of staging for {a.customers:,} customers in {time.perf_counter() - t0:.1f} s -> {root}"
+    )
+    rules = load_rules(load_settings().paths.rules)
+    d = days[-1]
+    hist = [x.isoformat() for x in days]
+
+    def bare_daily() -> None:
+        pl.scan_parquet([cat.table_path("staging", u, "TXN") for u in hist]).select(
+            "txn_id", "acct_no", "txn_date", "initiator", "txn_code", "reversal_of"
+        ).collect()
+        pl.scan_parquet([cat.table_path("staging", u, "ACCOUNT") for u in hist]).select(
+            "business_date", "acct_no", "last_cust_txn_date"
+        ).collect()
+
+    out = _timed("daily signals", lambda: compute_daily_signals(cat, d, rules.for_date(d)), bare_daily)
+    print(
+        "   rows:", {k: v.height for k, v in out.tables.items()}, "not evaluated:", out.not_evaluated_counts
+    )  # type: ignore[attr-defined]
+    period = f"{d.year}-{d.month:02d}"
+    if d.month == days[0].month + 1 or a.days >= 31:
+        month = [x.isoformat() for x in days if x.month == d.month]
+
+        def bare_month() -> None:
+            pl.scan_parquet([cat.table_path("staging", u, "TXN") for u in month]).select(
+                "business_date",
+                "txn_id",
+                "acct_no",
+                "txn_date",
+                "amount",
+                "txn_code",
+                "cp_bank",
+                "cross_border",
+            ).collect()
+
+        res = _timed("month attrition", lambda: compute_attrition(cat, period, rules.for_date(d)), bare_month)
+        print("   rows:", {k: v.height for k, v in res.items()})  # type: ignore[attr-defined]
+
+
+if __name__ == "__main__":
+    main()
