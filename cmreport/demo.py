@@ -23,7 +23,7 @@ END = dt.date(2026, 10, 2)
 
 def run_demo(root: Path, customers: int, managers: int, branches: int, console: Console) -> dict[str, Any]:
     import synth
-    from delivery.server import embedded_smtp
+    from delivery.server import free_port
     from flows.pipeline import backfill
 
     root = root.resolve()
@@ -38,10 +38,10 @@ def run_demo(root: Path, customers: int, managers: int, branches: int, console: 
     stats = synth.generate(paths["landing"], START, END, customers, managers, branches, seed=7)
     console.print(f"{stats.get('days')} landing folders in {paths['landing']}")
     console.rule("2/3 每日批处理、周检查、月结 (nightly runs, weekly checks, month closes)")
-    with embedded_smtp(paths["outbox"]) as (host, port):
-        os.environ["CMREPORT_SMTP__HOST"] = host
-        os.environ["CMREPORT_SMTP__PORT"] = str(port)
-        runs = backfill(START.isoformat(), END.isoformat())
+    # delivery starts the embedded SMTP server (settings [smtp] embedded_server) around each batch
+    os.environ["CMREPORT_SMTP__HOST"] = "127.0.0.1"
+    os.environ["CMREPORT_SMTP__PORT"] = str(free_port())
+    runs = backfill(START.isoformat(), END.isoformat())
     console.rule("3/3 结果 (where everything is)")
     closes = [r["month_close"] for r in runs if "month_close" in r]
     pdfs = sorted(paths["output"].rglob("*.pdf"))

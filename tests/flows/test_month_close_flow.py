@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 import synth
 from cmreport.calendar_util import days
-from delivery.server import embedded_smtp
+from delivery.server import free_port
 from flows.context import load_context
 from flows.pipeline import month_close, nightly
 from ingest import ingest_folder, landing_folder
@@ -25,16 +25,15 @@ PERIOD = "2026-09"
 def bank(tmp_path_factory, prefect_harness):
     root = tmp_path_factory.mktemp("bank")
     synth.generate(root / "landing", START, END, customers=160, managers=9, branches=3, seed=5)
-    with embedded_smtp(root / "outbox") as (_host, port):
-        cfg = write_config(root, port)
-        ctx = load_context(cfg)
-        for d in days(START, END - dt.timedelta(days=1)):
-            r = ingest_folder(
-                landing_folder(ctx.settings.paths.landing, d), ctx.catalog, ctx.settings, ctx.rules, "t"
-            )
-            assert r.status == "LOADED", r.message
-        summary = nightly(END.isoformat(), config=str(cfg))
-        yield SimpleNamespace(root=root, cfg=str(cfg), ctx=ctx, summary=summary)
+    cfg = write_config(root, free_port())  # delivery runs the embedded SMTP server on that port
+    ctx = load_context(cfg)
+    for d in days(START, END - dt.timedelta(days=1)):
+        r = ingest_folder(
+            landing_folder(ctx.settings.paths.landing, d), ctx.catalog, ctx.settings, ctx.rules, "t"
+        )
+        assert r.status == "LOADED", r.message
+    summary = nightly(END.isoformat(), config=str(cfg))
+    return SimpleNamespace(root=root, cfg=str(cfg), ctx=ctx, summary=summary)
 
 
 def _pdf_text(path) -> str:
