@@ -24,10 +24,11 @@ def first_snapshot_values(account_history: pl.LazyFrame) -> pl.LazyFrame:
     ``is_last_cust_txn_changed`` when a later snapshot delivered a different value (reported, ignored).
 
     ``account_history``: ACCOUNT rows (business_date, acct_no, last_cust_txn_date) of any dates."""
-    ltd = pl.col("last_cust_txn_date")
-    return account_history.group_by("acct_no").agg(
-        first_last_cust_txn_date=ltd.get(pl.col("business_date").arg_min()),
-        is_last_cust_txn_changed=ltd.n_unique() > 1,  # nulls count as a value
+    # two stages: distinct (account, value) pairs first (cheap), then the earliest pair per account
+    pairs = account_history.group_by("acct_no", "last_cust_txn_date").agg(_seen=pl.col("business_date").min())
+    return pairs.group_by("acct_no").agg(
+        first_last_cust_txn_date=pl.col("last_cust_txn_date").sort_by("_seen").first(),
+        is_last_cust_txn_changed=pl.len() > 1,  # a null and a date are two values too
     )
 
 
