@@ -170,6 +170,10 @@ class Bank:
         self.rate_bp[is_loan] = rng.integers(300, 620, int(is_loan.sum()))
         self.loan_class = np.full(a, -1, dtype=np.int8)
         self.loan_class[is_loan] = rng.choice(5, int(is_loan.sum()), p=[0.85, 0.07, 0.04, 0.02, 0.02])
+        first_loans = np.flatnonzero(is_loan)[:5]  # every class occurs at least once
+        self.loan_class[first_loans] = np.arange(len(first_loans))
+        first_fx = np.flatnonzero(self.ccy != CNY)[:5]  # every foreign currency occurs at least once
+        self.ccy[first_fx] = np.array([USD, HKD, EUR, JPY, GBP])[: len(first_fx)]
         # last customer-initiated transaction before the history, for accounts already open
         self.last_txn = np.where(self.open < start, np.maximum(self.open, start - rng.integers(1, 30, a)), -1)
         self.sleepy = (self.prod == DEMAND) & (self.open < start - 420) & (rng.random(a) < 0.05)

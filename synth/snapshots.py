@@ -156,9 +156,13 @@ def plan_frame(day: Day, period: str) -> pl.DataFrame:
     """Targets for all 6 metrics per assessed manager; about 5 % missing and 3 % zero."""
     rng = day.rng
     rows = []
-    for i in _assessed_active(day.bank, day.d):
+    for n, i in enumerate(_assessed_active(day.bank, day.d)):
         for metric in METRICS:
             u = rng.random()
+            if n == 0 and metric == "CONTRIBUTION":
+                u = 0.0  # deliberately missing
+            elif n == 0 and metric == "NEW_CUST":
+                u = 0.99  # deliberately zero
             if u < 0.05:
                 continue
             if metric == "NEW_CUST":
@@ -178,9 +182,9 @@ def score_frame(day: Day, period: str) -> pl.DataFrame:
     """EVAL 0..5 and ADJUST -5..5 per assessed manager, entered by the branch head; ~15 % missing."""
     b, rng = day.bank, day.rng
     rows = []
-    for i in _assessed_active(b, day.d - 1):
+    for n, i in enumerate(_assessed_active(b, day.d - 1)):
         head = b.roster.ids[b.roster.head[int(b.roster.branch[i])]]
-        if rng.random() < 0.15:
+        if rng.random() < 0.15 or n == 1:  # the second assessed manager is never scored
             continue
         rows.append((b.roster.ids[i], period, "EVAL", f"{rng.integers(0, 11) / 2:.1f}", head))
         if rng.random() < 0.9:
