@@ -38,7 +38,7 @@ def setup_fonts() -> None:
             "font.family": "sans-serif",
             "font.sans-serif": [FONT_FAMILY, "DejaVu Sans"],
             "axes.unicode_minus": False,
-            "svg.fonttype": "path",
+            "svg.fonttype": "none",
             "svg.hashsalt": "cmreport",
             "font.size": 8,
             "axes.spines.top": False,
@@ -58,12 +58,12 @@ def _svg(fig: plt.Figure) -> str:
 def balance_chart_svg(points: Sequence[BalancePoint], prev_avg: Decimal | None) -> str:
     """Daily deposit balance (万元) across the month, previous month's average as a dashed line."""
     setup_fonts()
-    fig, ax = plt.subplots(figsize=(7.0, 2.4))
+    fig, ax = plt.subplots(figsize=(7.0, 2.1))
     fig.subplots_adjust(left=0.09, right=0.98, top=0.88, bottom=0.16)
     days = [p.business_date.day for p in points]
     values = [float(p.deposit_cny) / 10_000 for p in points]
     if points:
-        ax.plot(days, values, color="#1f5fa8", linewidth=1.4, marker="o", markersize=2, label="每日存款余额")
+        ax.plot(days, values, color="#1f5fa8", linewidth=1.4, label="每日存款余额")
         ax.set_xlim(0.5, max(days) + 0.5)
     if prev_avg is not None:
         ax.axhline(float(prev_avg) / 10_000, color="#c0392b", linestyle="--", linewidth=1, label="上月日均")

@@ -233,3 +233,11 @@ def test_pages_rasterise(rendered, tmp_path):
     )
     pngs = list(tmp_path.glob("p*.png"))
     assert len(pngs) == 1 and pngs[0].stat().st_size > 5_000
+
+
+def test_process_pool_gives_the_same_pdfs_as_in_process(built, rendered, tmp_path):
+    jobs = built["branch"] + built["weekly"]
+    pooled = render_reports(jobs, tmp_path, workers=2)
+    assert [r.key for r in pooled] == ["B01", "M0001"]
+    for r in pooled:
+        assert r.sha256 == rendered[f"{r.kind}:{r.key}"].sha256

@@ -1,0 +1,155 @@
+"""Rendering benchmark: N synthetic monthly reports (≈3 pages, tables, two charts).
+
+    .venv/bin/python -m reports.bench --reports 200 --workers 2
+
+Prints reports/s and how the time per report splits between templating+charts, layout
+(render()) and PDF writing with font subsetting (write_pdf()).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import statistics
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from reports.labels import METRIC_ZH, mask_account
+from reports.model import (
+    AlertRow,
+    AttritionRow,
+    BalancePoint,
+    ContactGapRow,
+    DormancyRow,
+    IndicatorRow,
+    InfoGapRow,
+    MaturityRow,
+    MonthlyReport,
+    Recipient,
+    ScoreBox,
+)
+from reports.render import render_reports_timed
+
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+)
+_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红志建国春梅海燕雪晨宇浩然"
+
+
+def _name(rng: random.Random) -> str:
+    return rng.choice(_SURNAMES) + "".join(rng.choice(_GIVEN) for _ in range(rng.choice((1, 2))))
+
+
+def _d(x: float) -> Decimal:
+    return Decimal(f"{x:.2f}")
+
+
+def synthetic_report(i: int, period: str = "2026-10") -> MonthlyReport:
+    """A realistic monthly report: 11 indicators, ~12 contact gaps, ~10 alerts, watch lists."""
+    rng = random.Random(i)
+    y, m = (int(x) for x in period.split("-"))
+    custs = [(f"C{i:03d}{k:04d}", _name(rng)) for k in range(60)]
+    inds = []
+    for code, w in [
+        ("DEP_AVG_INC", 25), ("LOAN_AVG_INC", 10), ("NPL_RATIO", 5), ("WEALTH_SALES", 15), ("NEW_CUST", 10),
+        ("CONTRIBUTION", 5), ("CONTACT", 10), ("FOLLOWUP", 5), ("RETENTION", 5), ("EVAL", 5), ("ADJUST", 5),
+    ]:  # fmt: skip
+        is_rate = code in ("CONTACT", "FOLLOWUP", "RETENTION")
+        target = None if is_rate else _d(rng.uniform(1e5, 5e6))
+        actual = _d(rng.random()) if is_rate or target is None else _d(float(target) * rng.uniform(0.3, 1.4))
+        rate = actual if target is None else (actual / target).quantize(Decimal("0.000001"))
+        score = (Decimal(w) * min(rate, Decimal("1.2"))).quantize(Decimal("0.000001"))
+        inds.append(
+            IndicatorRow(code, METRIC_ZH[code], "工作业绩", target, actual, None if is_rate else rate, Decimal(w), Decimal(w), score,
+                         None if target is None else max(target - actual, Decimal(0)), is_rate, "OK", "")
+        )  # fmt: skip
+    start = dt.date(y, m, 1)
+    points = tuple(
+        BalancePoint(start + dt.timedelta(days=k), _d(5e6 + 3e5 * rng.random() + 1e4 * k)) for k in range(31)
+    )
+    alerts = tuple(
+        AlertRow(f"A{i}-{k}", start + dt.timedelta(days=k * 3), c, n, "LV_CASH", "大额现金", "流入",
+                 _d(rng.uniform(5e4, 5e5)), Decimal("50000.00"), 2, "当日现金存入累计超过 ¥50,000.00,共 2 笔",
+                 rng.choice(["第 1 天已跟进", "未跟进", "第 3 天已跟进"]))
+        for k, (c, n) in enumerate(custs[:10])
+    )  # fmt: skip
+    return MonthlyReport(
+        period=period,
+        as_of=dt.date(y, m, 28) + dt.timedelta(days=6),
+        run_id="bench",
+        rules_version="bench",
+        generated_at=dt.datetime(2026, 11, 3, 2, 45),
+        recipient=Recipient(f"M{i:05d}", _name(rng), f"m{i}@bank.example", "ACTIVE", "RM"),
+        branch_id=f"B{i % 7:02d}",
+        branch_name="城东支行",
+        score=ScoreBox(
+            _d(rng.uniform(50, 100)),
+            Decimal(100),
+            "良好",
+            3,
+            12,
+            False,
+            False,
+            Decimal("80.10"),
+            Decimal("1.20"),
+            "",
+        ),  # fmt: skip
+        indicators=tuple(inds),
+        daily_balance=points,
+        prev_avg_deposit=_d(5.1e6),
+        n_scope_customers=40,
+        contact_gaps=tuple(
+            ContactGapRow(c, n, 5, 3, "月度上门拜访、2026-W41 周联系") for c, n in custs[10:22]
+        ),
+        alerts=alerts,
+        attrition=tuple(
+            AttritionRow(c, n, "流失预警", _d(3e5), _d(1.5e5), "资产较基准下降 50.00%")
+            for c, n in custs[22:28]
+        ),
+        dormancy=tuple(
+            DormancyRow(mask_account(f"62220202{k:011d}"), c, n, "不动户", "新转不动户", 90 + k, start, start)
+            for k, (c, n) in enumerate(custs[28:36])
+        ),
+        maturities=tuple(
+            MaturityRow(
+                mask_account(f"62220203{k:011d}"), c, n, "定期", start + dt.timedelta(days=40), _d(2e5)
+            )
+            for k, (c, n) in enumerate(custs[36:44])
+        ),
+        info_gaps=tuple(InfoGapRow(c, n, "手机号、地址") for c, n in custs[44:50]),
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reports", type=int, default=200)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--out", type=Path, default=None)
+    args = ap.parse_args()
+    jobs = [synthetic_report(i) for i in range(args.reports)]
+    out = args.out or Path(tempfile.mkdtemp(prefix="cmreport-bench-"))
+    t0 = time.perf_counter()
+    results = render_reports_timed(jobs, out, args.workers)
+    wall = time.perf_counter() - t0
+    pages = [r.pages for r, _ in results]
+    print(
+        f"reports: {len(results)}  workers: {args.workers}  wall: {wall:.2f} s  -> {len(results) / wall:.2f} reports/s"
+    )
+    print(f"pages per report: mean {statistics.mean(pages):.2f} (min {min(pages)}, max {max(pages)})")
+    for part in ("template", "layout", "pdf"):
+        xs = [t[part] for _, t in results]
+        print(
+            f"  {part:<8} mean {1000 * statistics.mean(xs):7.1f} ms   p95 {1000 * sorted(xs)[int(0.95 * len(xs))]:7.1f} ms"
+        )
+    total = statistics.mean(sum(t.values()) for _, t in results)
+    print(
+        f"  CPU per report: {1000 * total:.1f} ms -> capacity on {args.workers} idle core(s) "
+        f"≈ {max(args.workers, 1) / total:.2f} reports/s (excluding pool start-up); output in {out}"
+    )
+
+
+if __name__ == "__main__":
+    main()
