@@ -159,7 +159,9 @@ def type_and_check(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Typed frame (LINE + staging columns, all records) and its issues (ISSUE_SCHEMA)."""
     cols = model_columns(stem)
-    lf = rows.lazy().select(LINE, *[pl.col(n).alias(raw(n)) for n in cols])
+    lf = rows.lazy().select(  # a quoted "" is missing too
+        LINE, *[pl.when(pl.col(n) != "").then(pl.col(n)).alias(raw(n)) for n in cols]
+    )
     typed_exprs, masks, rule_list = [], [], []
     for name, col in cols.items():
         typed, ok, what = _parse(name, col.dtype.type)

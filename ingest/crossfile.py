@@ -25,7 +25,10 @@ def _issues(df: pl.DataFrame, column: str, reason: str, detail: pl.Expr) -> pl.D
 
 def orphans(typed: pl.DataFrame, ref: Reference, valid: pl.Series) -> pl.DataFrame:
     """Records whose `ref.column` names no valid row of `ref.target` in this folder."""
-    bad = typed.filter(pl.col(ref.column).is_not_null() & ~pl.col(ref.column).is_in(valid.implode()))
+    targets = valid.unique().to_frame(ref.column)
+    bad = typed.filter(pl.col(ref.column).is_not_null()).join(
+        targets, on=ref.column, how="anti", maintain_order="left"
+    )
     what = f"is not a valid {ref.target}.{ref.target_column} of this folder"
     return _issues(bad, ref.column, "ORPHAN", say("'{}' " + what, pl.col(ref.column)))
 
@@ -66,8 +69,9 @@ def unloaded_reversals(typed: pl.DataFrame, known_ids: pl.Series) -> pl.DataFram
 
 def negative_holdings(balance: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
     """A negative balance on a loan or investment holding (only deposits may be overdrawn): RANGE."""
-    joined = balance.join(accounts.select("acct_no", "product_type"), on="acct_no", how="inner")
-    bad = joined.filter((pl.col("balance") < 0) & ~pl.col("product_type").is_in(codes.DEPOSIT_PRODUCTS))
+    negative = balance.filter(pl.col("balance") < 0)
+    joined = negative.join(accounts.select("acct_no", "product_type"), on="acct_no", how="inner")
+    bad = joined.filter(~pl.col("product_type").is_in(codes.DEPOSIT_PRODUCTS))
     return _issues(
         bad,
         "balance",

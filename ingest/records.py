@@ -44,45 +44,100 @@ def decode(data: bytes, encoding: str) -> str:
         raise DecodeError(f"not valid {encoding} at line {line} (byte {e.start}: {e.reason})") from e
 
 
-def split_records(text: str) -> pl.DataFrame:
-    """LINE, text, n_fields, is_open (quote still open at end of file) for every non-blank record."""
+def split_lines(text: str) -> pl.DataFrame:
+    """One row per physical line: LINE, text (without CR), _open (quote open after it), _rec (record id)."""
     lines = pl.DataFrame({"text": pl.Series([text]).str.split("\n").explode()}).with_row_index(LINE, offset=1)
     lines = lines.with_columns(pl.col(LINE).cast(pl.Int64), pl.col("text").str.strip_suffix("\r"))
     n_quotes = pl.col("text").str.count_matches('"', literal=True)
     lines = lines.with_columns(_open=((n_quotes % 2).cum_sum() % 2).cast(pl.Int8))
-    if lines["_open"].sum() == 0:
-        recs = lines.select(LINE, "text", is_open=pl.lit(False))
-    else:
-        starts = pl.col("_open").shift(1, fill_value=0) == 0
-        recs = (
-            lines.with_columns(_rec=starts.cum_sum())
-            .group_by("_rec", maintain_order=True)
-            .agg(pl.col(LINE).first(), pl.col("text").str.join("\n"), is_open=pl.col("_open").last() == 1)
-            .drop("_rec")
-        )
-    recs = recs.filter(pl.col("text").str.strip_chars() != "")
-    has_quote = pl.col("text").str.contains('"', literal=True)
-    unquoted = pl.when(has_quote).then(pl.col("text").str.replace_all(_QUOTED, "")).otherwise(pl.col("text"))
-    return recs.with_columns(n_fields=unquoted.str.count_matches(",", literal=True).cast(pl.Int64) + 1)
+    starts = pl.col("_open").shift(1, fill_value=0) == 0
+    return lines.with_columns(_start=starts, _rec=starts.cum_sum())
+
+
+def split_records(lines: pl.DataFrame) -> pl.DataFrame:
+    """One row per record (blank ones flagged): _rec, LINE, n_fields, is_open, is_blank.
+
+    Fields are counted per line without joining a record's lines: a line that starts (ends) inside
+    a quoted field gets a quote prepended (appended), quoted segments are removed, commas counted.
+    """
+    t, opened_before = pl.col("text"), ~pl.col("_start")
+    adj = pl.concat_str(
+        pl.when(opened_before).then(pl.lit('"')).otherwise(pl.lit("")),
+        t,
+        pl.when(pl.col("_open") == 1).then(pl.lit('"')).otherwise(pl.lit("")),
+    )
+    quoted = t.str.contains('"', literal=True) | opened_before
+    commas = (
+        pl.when(quoted)
+        .then(adj.str.replace_all(_QUOTED, "").str.count_matches(",", literal=True))
+        .otherwise(t.str.count_matches(",", literal=True))
+        .cast(pl.Int64)
+    )
+    lines = lines.with_columns(_c=commas).with_columns(_before=pl.col("_c").cum_sum() - pl.col("_c"))
+    total = int(lines["_c"].sum())
+    final_open = bool(lines["_open"][-1]) if lines.height else False
+    recs = lines.filter(pl.col("_start")).select(
+        "_rec",
+        LINE,
+        n_fields=pl.col("_before").shift(-1, fill_value=total) - pl.col("_before") + 1,
+        is_open=(pl.col("_rec") == pl.col("_rec").max()) & pl.lit(final_open),
+        is_blank=t.str.strip_chars() == "",
+    )
+    return recs
+
+
+def _record_texts(lines: pl.DataFrame, recs: pl.Series) -> pl.DataFrame:
+    """_rec, text of the given records (their lines joined)."""
+    return (
+        lines.filter(pl.col("_rec").is_in(recs.implode()))
+        .group_by("_rec", maintain_order=True)
+        .agg(pl.col("text").str.join("\n"))
+    )
 
 
 def read_records(text: str) -> Records:
     """Split `text` into a header and typed-as-string rows; wrong-width records go to `bad`."""
-    recs = split_records(text)
-    if recs.height == 0:
-        return Records([], pl.DataFrame({LINE: pl.Series([], dtype=pl.Int64)}), recs, 0)
-    header_text = recs["text"][0]
+    lines = split_lines(text)
+    recs = split_records(lines)
+    nonblank = recs.filter(~pl.col("is_blank"))
+    empty_bad = pl.DataFrame(
+        schema={LINE: pl.Int64, "n_fields": pl.Int64, "text": pl.String, "is_open": pl.Boolean}
+    )
+    if nonblank.height == 0:
+        return Records([], pl.DataFrame({LINE: pl.Series([], dtype=pl.Int64)}), empty_bad, 0)
+    head_rec = nonblank["_rec"][0]
+    header_text = _record_texts(lines, pl.Series([head_rec]))["text"][0]
     header = [h.strip().lstrip("\ufeff").strip() for h in _parse_one(header_text)]
-    body = recs.slice(1)
+    body = nonblank.slice(1)
     good_mask = (pl.col("n_fields") == len(header)) & ~pl.col("is_open")
     good = body.filter(good_mask)
-    bad = body.filter(~good_mask).select(LINE, "n_fields", "text", "is_open")
+    bad_recs = body.filter(~good_mask)
+    bad = (
+        bad_recs.join(_record_texts(lines, bad_recs["_rec"]), on="_rec", how="left")
+        .select(LINE, "n_fields", pl.col("text").str.slice(0, 500), "is_open")
+        .cast({"is_open": pl.Boolean})
+    )
     names = [f"_c{i}" for i in range(len(header))]
+    n_blank = recs.height - nonblank.height
+    trailing_blank = bool(recs["is_blank"][-1]) and recs.height > 1
+    if (
+        bad.height == 0
+        and n_blank == int(trailing_blank)
+        and int(nonblank[LINE][0]) == 1
+        and header_text == lines["text"][0]
+    ):
+        blob = text.encode("utf-8")  # fast path: every line after the header belongs to a good record
+        skip = 1
+    else:
+        keep = lines.filter(pl.col("_rec").is_in(good["_rec"].implode()))
+        blob = keep.select(pl.col("text").str.join("\n")).item().encode("utf-8") + b"\n"
+        skip = 0
+    del lines
     if good.height:
-        blob = good.select(pl.col("text").str.join("\n")).item().encode("utf-8") + b"\n"
         parsed = pl.read_csv(
             blob,
             has_header=False,
+            skip_lines=skip,
             schema=dict.fromkeys(names, pl.String),
             quote_char='"',
             empty_string_is_null=True,  # EXPORTS: empty string = missing
