@@ -58,8 +58,8 @@ def _svg(fig: plt.Figure) -> str:
 def balance_chart_svg(points: Sequence[BalancePoint], prev_avg: Decimal | None) -> str:
     """Daily deposit balance (万元) across the month, previous month's average as a dashed line."""
     setup_fonts()
-    fig, ax = plt.subplots(figsize=(7.0, 2.1))
-    fig.subplots_adjust(left=0.09, right=0.98, top=0.88, bottom=0.16)
+    fig, ax = plt.subplots(figsize=(3.6, 2.6))
+    fig.subplots_adjust(left=0.14, right=0.97, top=0.9, bottom=0.13)
     days = [p.business_date.day for p in points]
     values = [float(p.deposit_cny) / 10_000 for p in points]
     if points:
@@ -73,7 +73,7 @@ def balance_chart_svg(points: Sequence[BalancePoint], prev_avg: Decimal | None) 
     ax.set_xlabel("日", labelpad=1)
     ax.grid(axis="y", linewidth=0.4, alpha=0.5)
     if points or prev_avg is not None:
-        ax.legend(loc="upper left", fontsize=7, frameon=False, ncol=2)
+        ax.legend(loc="best", fontsize=6.5, frameon=False, ncol=2)
     return _svg(fig)
 
 
@@ -81,16 +81,16 @@ def achievement_chart_svg(indicators: Sequence[IndicatorRow]) -> str:
     """Horizontal bars of 达成率 (%) per assessed indicator with a target line at 100 %."""
     setup_fonts()
     rows = [r for r in indicators if r.rate is not None and r.assessed == "OK"]
-    fig, ax = plt.subplots(figsize=(7.0, 0.5 + 0.24 * max(len(rows), 3)))
-    fig.subplots_adjust(left=0.25, right=0.95, top=0.86, bottom=0.12)
+    fig, ax = plt.subplots(figsize=(3.6, 2.6))
+    fig.subplots_adjust(left=0.36, right=0.97, top=0.9, bottom=0.1)
     labels = [r.label for r in rows][::-1]
     rates = [float(r.rate) * 100 for r in rows if r.rate is not None][::-1]
     colors = ["#2e8b57" if v >= 100 else "#d68910" for v in rates]
     if rows:
         ax.barh(range(len(rows)), rates, color=colors, height=0.6)
-        ax.set_yticks(range(len(rows)), labels)
+        ax.set_yticks(range(len(rows)), labels, fontsize=7)
         for i, v in enumerate(rates):
-            ax.text(v + 1, i, f"{v:.1f}%", va="center", fontsize=7)
+            ax.text(v + 1, i, f"{v:.1f}%", va="center", fontsize=6)
         ax.set_xlim(0, max(130.0, max(rates) * 1.15))
     else:
         ax.text(0.5, 0.5, "无可计算达成率的指标", ha="center", va="center", transform=ax.transAxes)
