@@ -26,6 +26,7 @@ LOAN_CLASSES = ["NORMAL", "SPECIAL", "SUBSTANDARD", "DOUBTFUL", "LOSS"]
 PRODUCT_CODES = {DEMAND: "DM01", TIME: "TD1Y", WEALTH: "WM90", FUND: "FD01", INSURANCE: "IS20", LOAN: "LN05"}
 ASSESSED_ROLES = ("RM", "SUPERVISOR")
 DATE_SPAN = 6000
+FREEZE_CHUNK = 250_000
 
 
 class Roster:
@@ -207,78 +208,81 @@ class Bank:
 
     # --- static string columns ----------------------------------------------------------------
     def freeze(self, rng: np.random.Generator) -> None:
-        """Build the static string columns once (after the planted cases are set)."""
-        n, a = self.n_cust, self.n_acct
-        ds = self.date_strings()
-        corp = self.cust_type == 1
-        pname = names.person_names(rng, n)
-        cname = names.company_names(rng, n)
-        id_type = np.where(corp, 2, np.where(rng.random(n) < 0.05, 1, 0))
-        id_type[rng.random(n) < 0.01] = 3
-        id_no = digits(rng, n, 18) if n else pl.Series([], dtype=pl.String)
-        id_no = (
-            pl.DataFrame({"x": id_no, "c": corp})
-            .select(
-                pl.when(pl.col("c"))
-                .then(pl.concat_str(pl.lit("91"), pl.col("x").str.slice(0, 16)))
-                .otherwise("x")
-            )
-            .to_series()
-        )
-        miss_mobile = rng.random(n) < 0.03
-        miss_addr = rng.random(n) < 0.03
-        miss_id = rng.random(n) < 0.005
-        mobile = "13" + digits(rng, n, 9) if n else pl.Series([], dtype=pl.String)
-        ind = pl.Series(names.INDUSTRIES).gather(rng.integers(0, len(names.INDUSTRIES), n))
-        self.cust_static = pl.DataFrame(
-            {
-                "cust_id": pl.Series(np.arange(1, n + 1)).cast(pl.String).str.zfill(8),
-                "cust_name": pl.select(pl.when(pl.Series(corp)).then(cname).otherwise(pname)).to_series(),
-                "cust_type": pl.Series(["P", "C"]).gather(self.cust_type),
-                "id_type": pl.Series(["ID", "PP", "USCC", "OT"]).gather(id_type),
-                "id_no": id_no.zip_with(pl.Series(~miss_id), pl.Series([""] * n, dtype=pl.String)),
-                "mobile": mobile.zip_with(pl.Series(~miss_mobile), pl.Series([""] * n, dtype=pl.String)),
-                "address": names.addresses(rng, n).zip_with(
-                    pl.Series(~miss_addr), pl.Series([""] * n, dtype=pl.String)
-                ),
-                "industry": ind.zip_with(pl.Series(corp), pl.Series([""] * n, dtype=pl.String)),
-                "segment": pl.Series(["MASS", "AFFLUENT", "VIP"]).gather(self.segment),
-                "key_customer": pl.Series(["N", "Y"]).gather(self.key.astype(np.int8)),
-                "branch_id": pl.Series(
-                    [f"B{b + 1:03d}" for b in range(int(self.roster.branch.max()) + 1)]
-                ).gather(self.branch),
-                "open_date": ds.gather(self.didx(self.cust_open)),
-            }
-        ).with_columns(pl.concat_str(pl.lit("C"), pl.col("cust_id")).alias("cust_id"))
+        """Build the static string columns once (after the planted cases are set), in chunks."""
+        a = self.n_acct
+        chunks = [
+            self._cust_chunk(rng, lo, min(lo + FREEZE_CHUNK, self.n_cust))
+            for lo in range(0, self.n_cust, FREEZE_CHUNK)
+        ]
+        self.cust_static = pl.concat(chunks, rechunk=False) if chunks else self._cust_chunk(rng, 0, 0)
         self.mgr_ids = pl.Series(self.roster.ids + [""])
-        serial = pl.Series(np.arange(1, a + 1, dtype=np.int64) * 7919 % 10**11)  # a bijection: unique
-        self.acct_no = "62220" + serial.cast(pl.String).str.zfill(11)
-        rate = (
-            pl.DataFrame({"r": self.rate_bp})
-            .select(
-                pl.when(pl.col("r") < 0)
-                .then(pl.lit(""))
-                .otherwise(
-                    pl.concat_str(
-                        (pl.col("r") // 100).cast(pl.String),
-                        pl.lit("."),
-                        (pl.col("r") % 100).cast(pl.String).str.zfill(2),
-                    )
+        parts = [self._acct_chunk(lo, min(lo + FREEZE_CHUNK, a)) for lo in range(0, max(a, 1), FREEZE_CHUNK)]
+        self.acct_static = pl.concat(parts, rechunk=False)
+        self.acct_no = self.acct_static["acct_no"]
+
+    def _acct_chunk(self, lo: int, hi: int) -> pl.DataFrame:
+        """Static ACCOUNT columns of accounts lo..hi-1."""
+        ds = self.date_strings()
+        serial = pl.Series(np.arange(lo + 1, hi + 1, dtype=np.int64) * 7919 % 10**11)  # a bijection: unique
+        r = self.rate_bp[lo:hi]
+        rate = pl.select(
+            pl.when(pl.lit(pl.Series(r)) < 0)
+            .then(pl.lit(""))
+            .otherwise(
+                pl.format(
+                    "{}.{}",
+                    pl.lit(pl.Series(r // 100)),
+                    pl.lit(pl.Series(r % 100)).cast(pl.String).str.zfill(2),
                 )
             )
-            .to_series()
-        )
-        self.acct_static = pl.DataFrame(
+        ).to_series()
+        return pl.DataFrame(
             {
-                "acct_no": self.acct_no,
-                "cust_id": self.cust_static["cust_id"].gather(self.acct_cust),
-                "product_type": pl.Series(PRODUCTS).gather(self.prod),
-                "product_code": pl.Series([PRODUCT_CODES[p] for p in range(6)]).gather(self.prod),
-                "currency": pl.Series(CURRENCIES).gather(self.ccy),
-                "open_date": ds.gather(self.didx(self.open)),
+                "acct_no": "62220" + serial.cast(pl.String).str.zfill(11),
+                "cust_id": "C" + pl.Series(self.acct_cust[lo:hi] + 1).cast(pl.String).str.zfill(8),
+                "product_type": pl.Series(PRODUCTS).gather(self.prod[lo:hi]),
+                "product_code": pl.Series([PRODUCT_CODES[p] for p in range(6)]).gather(self.prod[lo:hi]),
+                "currency": pl.Series(CURRENCIES).gather(self.ccy[lo:hi]),
+                "open_date": ds.gather(self.didx(self.open[lo:hi])),
                 "rate": rate,
-                "loan_class": pl.Series([""] + LOAN_CLASSES).gather(self.loan_class.astype(np.int64) + 1),
-                "last_cust_txn_date": ds.gather(self.didx(self.last_txn)),
+                "loan_class": pl.Series([""] + LOAN_CLASSES).gather(
+                    self.loan_class[lo:hi].astype(np.int64) + 1
+                ),
+                "last_cust_txn_date": ds.gather(self.didx(self.last_txn[lo:hi])),
+            }
+        )
+
+    def _cust_chunk(self, rng: np.random.Generator, lo: int, hi: int) -> pl.DataFrame:
+        """Static CUSTOMER columns of customers lo..hi-1."""
+        n = hi - lo
+        ds = self.date_strings()
+        corp = self.cust_type[lo:hi] == 1
+        empty = pl.repeat("", n, eager=True, dtype=pl.String)
+        name = pl.select(
+            pl.when(pl.Series(corp)).then(names.company_names(rng, n)).otherwise(names.person_names(rng, n))
+        )
+        id_type = np.where(corp, 2, np.where(rng.random(n) < 0.05, 1, 0))
+        id_type[rng.random(n) < 0.01] = 3
+        raw_id = digits(rng, n, 18)
+        id_no = pl.select(
+            pl.when(pl.Series(corp)).then("91" + raw_id.str.slice(0, 16)).otherwise(raw_id)
+        ).to_series()
+        ind = pl.Series(names.INDUSTRIES).gather(rng.integers(0, len(names.INDUSTRIES), n))
+        branch_ids = pl.Series([f"B{b + 1:03d}" for b in range(int(self.roster.branch.max()) + 1)])
+        return pl.DataFrame(
+            {
+                "cust_id": "C" + pl.Series(np.arange(lo + 1, hi + 1)).cast(pl.String).str.zfill(8),
+                "cust_name": name.to_series(),
+                "cust_type": pl.Series(["P", "C"]).gather(self.cust_type[lo:hi]),
+                "id_type": pl.Series(["ID", "PP", "USCC", "OT"]).gather(id_type),
+                "id_no": id_no.zip_with(pl.Series(rng.random(n) >= 0.005), empty),
+                "mobile": ("13" + digits(rng, n, 9)).zip_with(pl.Series(rng.random(n) >= 0.03), empty),
+                "address": names.addresses(rng, n).zip_with(pl.Series(rng.random(n) >= 0.03), empty),
+                "industry": ind.zip_with(pl.Series(corp), empty),
+                "segment": pl.Series(["MASS", "AFFLUENT", "VIP"]).gather(self.segment[lo:hi]),
+                "key_customer": pl.Series(["N", "Y"]).gather(self.key[lo:hi].astype(np.int8)),
+                "branch_id": branch_ids.gather(self.branch[lo:hi]),
+                "open_date": ds.gather(self.didx(self.cust_open[lo:hi])),
             }
         )
 

@@ -4,6 +4,7 @@ hashed while written, and CONTROL.csv written last from the collected facts."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,11 +48,19 @@ def csv_text(df: pl.DataFrame, header: bool) -> str:
 
 
 def write_table(
-    folder: Path, name: str, df: pl.DataFrame, encoding: str, bom: bool, amount_fen: int | None = None
+    folder: Path,
+    name: str,
+    frames: pl.DataFrame | Iterable[pl.DataFrame],
+    encoding: str,
+    bom: bool,
+    amount_fen: int | None = None,
 ) -> FileFact:
-    """Write df (all String columns) as folder/name in chunks; return its CONTROL facts."""
+    """Write a frame, or consecutive chunks of one (all String columns, the first carrying the
+    schema even if empty), as folder/name; return its CONTROL facts."""
     h = hashlib.sha256()
     codec = PY_CODEC[encoding]
+    rows = 0
+    parts = [frames] if isinstance(frames, pl.DataFrame) else frames
     with open(folder / name, "wb") as fh:
 
         def put(b: bytes) -> None:
@@ -60,12 +69,18 @@ def write_table(
 
         if bom and encoding == "UTF-8":
             put(b"\xef\xbb\xbf")
-        if df.height == 0:
-            put(csv_text(df, True).encode(codec))
-        for start in range(0, df.height, CHUNK_ROWS):
-            put(csv_text(df.slice(start, CHUNK_ROWS), start == 0).encode(codec))
+        header = True
+        for part in parts:
+            if part.height == 0 and header:
+                put(csv_text(part, True).encode(codec))
+                header = False
+            for start in range(0, part.height, CHUNK_ROWS):
+                chunk = part.slice(start, CHUNK_ROWS)
+                put(csv_text(chunk, header).encode(codec))
+                header = False
+                rows += chunk.height
     amount = "" if amount_fen is None else fen_to_str(amount_fen)
-    return FileFact(name, df.height, amount, h.hexdigest(), encoding)
+    return FileFact(name, rows, amount, h.hexdigest(), encoding)
 
 
 def write_control(folder: Path, facts: list[FileFact], extract_seq: int = 1) -> None:

@@ -135,10 +135,10 @@ def _write_day(out: Path, day: Day, fx_row: np.ndarray, first: int, pending: dic
         enc, bom = ENCODINGS[name]
         facts.append(write_table(folder, name, df, enc, bom, amount_fen))
 
-    put("CUSTOMER.csv", snap.customer_frame(b, d))
-    put("ACCOUNT.csv", snap.account_frame(b, d))
-    bal, bal_sum = snap.balance_frame(b, d)
-    put("BALANCE.csv", bal, bal_sum)
+    put("CUSTOMER.csv", snap.in_chunks(snap.customer_frame, b, d, np.flatnonzero(b.cust_open <= d)))
+    put("ACCOUNT.csv", snap.in_chunks(snap.account_frame, b, d, np.flatnonzero(b.open <= d)))
+    listed = np.flatnonzero(b.acct_listed(d))
+    put("BALANCE.csv", snap.in_chunks(snap.balance_frame, b, d, listed), int(b.bal[listed].sum()))
     put("TXN.csv", day.txn_frame(), day.amount_fen)
     put("FX.csv", snap.fx_frame(fx_row))
     put("MANAGER.csv", b.roster.frame(d))

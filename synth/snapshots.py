@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import polars as pl
@@ -16,18 +17,28 @@ from synth.day import Day
 
 METRICS = ["DEP_AVG_INC", "LOAN_AVG_INC", "NPL_RATIO", "WEALTH_SALES", "NEW_CUST", "CONTRIBUTION"]
 CONTACTS_PER_CUSTOMER_DAY = 0.01
+ROWS_PER_CHUNK = 250_000
 
 
-def customer_frame(b: Bank, d: int) -> pl.DataFrame:
+def in_chunks(
+    fn: Callable[[Bank, int, np.ndarray], pl.DataFrame], b: Bank, d: int, idx: np.ndarray
+) -> Iterator[pl.DataFrame]:
+    """fn's frame for consecutive slices of idx (bounded memory for big banks); at least one frame."""
+    for lo in range(0, max(len(idx), 1), ROWS_PER_CHUNK):
+        yield fn(b, d, idx[lo : lo + ROWS_PER_CHUNK])
+
+
+def customer_frame(b: Bank, d: int, show: np.ndarray | None = None) -> pl.DataFrame:
+    """CUSTOMER rows (customers with open_date <= d, or the given indices of them)."""
     ds = b.date_strings()
-    show = np.flatnonzero(b.cust_open <= d)
-    closed = (b.cust_close >= 0) & (b.cust_close <= d)
-    mgr = np.where(b.mgr < 0, len(b.roster.ids), b.mgr)
+    show = np.flatnonzero(b.cust_open <= d) if show is None else show
+    closed = (b.cust_close[show] >= 0) & (b.cust_close[show] <= d)
+    mgr = np.where(b.mgr[show] < 0, len(b.roster.ids), b.mgr[show])
     dyn = pl.DataFrame(
         {
-            "mgr_id": b.mgr_ids.gather(mgr[show]),
-            "status": pl.Series(np.where(closed[show], "CLOSED", "ACTIVE")),
-            "close_date": ds.gather(b.didx(np.where(closed, b.cust_close, -1)[show])),
+            "mgr_id": b.mgr_ids.gather(mgr),
+            "status": pl.Series(np.where(closed, "CLOSED", "ACTIVE"), dtype=pl.String),
+            "close_date": ds.gather(b.didx(np.where(closed, b.cust_close[show], -1))),
         }
     )
     stat = b.cust_static[show]
@@ -37,23 +48,24 @@ def customer_frame(b: Bank, d: int) -> pl.DataFrame:
     )  # fmt: skip
 
 
-def rolled_maturity(b: Bank, d: int) -> np.ndarray:
+def rolled_maturity(m: np.ndarray, d: int) -> np.ndarray:
     """TIME/WEALTH/LOAN past maturity roll over by whole years (automatic renewal)."""
-    m = b.maturity
     late = (m >= 0) & (m < d)
     return np.where(late, m + 365 * ((d - m + 364) // 365), m)
 
 
-def account_frame(b: Bank, d: int) -> pl.DataFrame:
+def account_frame(b: Bank, d: int, show: np.ndarray | None = None) -> pl.DataFrame:
+    """ACCOUNT rows (accounts with open_date <= d, or the given indices of them)."""
     ds = b.date_strings()
-    show = np.flatnonzero(b.open <= d)
-    closed = (b.close >= 0) & (b.close <= d)
-    status = np.where(closed, "CLOSED", np.where(b.frozen, "FROZEN", "NORMAL"))
+    show = np.flatnonzero(b.open <= d) if show is None else show
+    close = b.close[show]
+    closed = (close >= 0) & (close <= d)
+    status = np.where(closed, "CLOSED", np.where(b.frozen[show], "FROZEN", "NORMAL"))
     dyn = pl.DataFrame(
         {
-            "close_date": ds.gather(b.didx(np.where(closed, b.close, -1)[show])),
-            "maturity_date": ds.gather(b.didx(rolled_maturity(b, d)[show])),
-            "status": pl.Series(status[show]),
+            "close_date": ds.gather(b.didx(np.where(closed, close, -1))),
+            "maturity_date": ds.gather(b.didx(rolled_maturity(b.maturity[show], d))),
+            "status": pl.Series(status, dtype=pl.String),
         }
     )
     return pl.concat([b.acct_static[show], dyn], how="horizontal").select(
@@ -62,13 +74,12 @@ def account_frame(b: Bank, d: int) -> pl.DataFrame:
     )  # fmt: skip
 
 
-def balance_frame(b: Bank, d: int) -> tuple[pl.DataFrame, int]:
-    idx = np.flatnonzero(b.acct_listed(d))
-    bal = b.bal[idx]
-    df = pl.DataFrame({"acct_no": b.acct_no.gather(idx), "fen": bal}).select(
+def balance_frame(b: Bank, d: int, idx: np.ndarray | None = None) -> pl.DataFrame:
+    """BALANCE rows (accounts listed on d, or the given indices of them)."""
+    idx = np.flatnonzero(b.acct_listed(d)) if idx is None else idx
+    return pl.DataFrame({"acct_no": b.acct_no.gather(idx), "fen": b.bal[idx]}).select(
         "acct_no", fen_expr("fen").alias("balance")
     )
-    return df, int(bal.sum())
 
 
 def fx_rates(rng: np.random.Generator, days: int) -> np.ndarray:
