@@ -63,6 +63,8 @@ def read_control(folder: Path, encodings: list[str]) -> Control:
                 "ENCODING",
                 f"{CONTROL_FILE} line {n} column encoding: {v['file']} declares unsupported {v['encoding']!r}",
             )
+        if not v["file"] or Path(v["file"]).name != v["file"] or v["file"] in (".", ".."):
+            raise _bad(f"line {n} column file: {v['file']!r} is not a file name in this folder")
         if v["file"] in entries:
             raise _bad(f"line {n}: {v['file']} listed twice")
         entries[v["file"]] = ControlEntry(v["file"], n_rows, amount, v["sha256"].lower(), v["encoding"])

@@ -267,6 +267,8 @@ def _parse_issues(recs: Records) -> pl.DataFrame:
     detail = (
         pl.when(pl.col("is_open"))
         .then(pl.lit("a quoted field is not closed before the end of the file"))
+        .when(pl.col("n_fields") < 0)
+        .then(pl.lit("a badly quoted field (RFC 4180: a quote inside a field must be doubled)"))
         .otherwise(say(f"{{}} fields, the header has {n}", pl.col("n_fields")))
     )
     return recs.bad.select(

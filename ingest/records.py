@@ -132,23 +132,53 @@ def read_records(text: str) -> Records:
         keep = lines.filter(pl.col("_rec").is_in(good["_rec"].implode()))
         blob = keep.select(pl.col("text").str.join("\n")).item().encode("utf-8") + b"\n"
         skip = 0
-    del lines
+    parsed: pl.DataFrame | None = pl.DataFrame(schema=dict.fromkeys(names, pl.String))
     if good.height:
-        parsed = pl.read_csv(
-            blob,
-            has_header=False,
-            skip_lines=skip,
-            schema=dict.fromkeys(names, pl.String),
-            quote_char='"',
-            empty_string_is_null=True,  # EXPORTS: empty string = missing
-        )
-    else:
-        parsed = pl.DataFrame(schema=dict.fromkeys(names, pl.String))
-    if parsed.height != good.height:
-        raise RuntimeError(f"CSV reader found {parsed.height} records where the splitter found {good.height}")
+        try:
+            parsed = pl.read_csv(
+                blob,
+                has_header=False,
+                skip_lines=skip,
+                schema=dict.fromkeys(names, pl.String),
+                quote_char='"',
+                empty_string_is_null=True,  # EXPORTS: empty string = missing
+            )
+        except pl.exceptions.PolarsError:
+            parsed = None
+        if parsed is None or parsed.height != good.height:  # stray quotes: parse record by record
+            parsed, good, more_bad = _parse_strictly(lines, good, names)
+            bad = pl.concat([bad, more_bad]).sort(LINE)
+    del lines
+    assert parsed is not None
     parsed.columns = header if len(set(header)) == len(header) else names
     rows = parsed.with_columns(good[LINE])
     return Records(header, rows, bad, body.height)
+
+
+def _parse_strictly(
+    lines: pl.DataFrame, good: pl.DataFrame, names: list[str]
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Slow path: Python's strict csv parser per record; badly quoted records become PARSE rejects."""
+    texts = good.join(_record_texts(lines, good["_rec"]), on="_rec", how="left")
+    ok_rows, ok_idx, bad_rows = [], [], []
+    for i, (line, text) in enumerate(texts.select(LINE, "text").iter_rows()):
+        try:
+            fields = next(csv.reader([text], strict=True))
+        except csv.Error:
+            bad_rows.append((line, -1, text[:500], False))
+            continue
+        if len(fields) != len(names):
+            bad_rows.append((line, len(fields), text[:500], False))
+            continue
+        ok_rows.append([f if f != "" else None for f in fields])
+        ok_idx.append(i)
+    parsed = pl.DataFrame(ok_rows, schema=dict.fromkeys(names, pl.String), orient="row")
+    bad = pl.DataFrame(
+        bad_rows,
+        schema={LINE: pl.Int64, "n_fields": pl.Int64, "text": pl.String, "is_open": pl.Boolean},
+        orient="row",
+    )
+    return parsed, good[ok_idx], bad
 
 
 def _parse_one(text: str) -> list[str]:

@@ -190,3 +190,47 @@ def test_rejected_cny_rate_leaves_cny_without_rate(landing, catalog, ingest):
     rej = rejects_of(catalog, D1)
     assert rej.select("file", "line", "column", "reason").rows() == [("FX.csv", 2, "cny_per_unit", "RANGE")]
     assert "'1.1' must be 1 for CNY" in rej["message"][0]
+
+
+def test_badly_quoted_field_is_parse_and_other_records_load(landing, catalog, ingest):
+    t = default_tables(D1)
+    text = csv_text(t["PLAN"] * 1, list(t["PLAN"][0]))
+    text += 'M002,2026-10,"NEW"_CUST,5\nM002,2026-10,NEW_CUST,7\n'
+    r = ingest(write_folder(landing, D1, raw_text={"PLAN": text}), pct="100")
+    assert r.files["PLAN.csv"] == {"read": 3, "accepted": 2, "rejected": 1}
+    rej = rejects_of(catalog, D1)
+    assert rej.select("file", "line", "reason").rows() == [("PLAN.csv", 3, "PARSE")]
+    assert "badly quoted field" in rej["message"][0]
+
+
+def test_quoted_empty_string_is_missing(landing, catalog, ingest):
+    t = default_tables(D1)
+    text = csv_text(t["FX"], list(t["FX"][0])).replace("USD,", '"",')
+    r = ingest(write_folder(landing, D1, raw_text={"FX": text}), pct="100")
+    assert r.reason == "FX_MISSING"
+    assert rejects_of(catalog, D1).select("file", "line", "column", "reason").rows() == [
+        ("FX.csv", 3, "currency", "REQUIRED")
+    ]
+
+
+def test_listed_name_outside_the_folder_is_refused(landing, catalog, ingest):
+    def edit(ctl):
+        ctl[0]["file"] = "../MANAGER.csv"
+
+    r = ingest(write_folder(landing, D1, edit_control=edit))
+    assert (r.status, r.reason) == ("REJECTED", "CONTROL_MISMATCH")
+    assert "../MANAGER.csv" in r.message
+
+
+def test_rejected_redelivery_keeps_the_loaded_one(landing, catalog, ingest):
+    import shutil
+
+    assert ingest(write_folder(landing, D1)).status == "LOADED"
+    before = catalog.read("staging", "2026-10-30", "TXN")
+    shutil.rmtree(landing / "20261030")
+    folder = write_folder(landing, D1, extract_seq=2)
+    (folder / "TXN.csv").write_text("broken", encoding="utf-8")
+    r = ingest(folder)
+    assert (r.status, r.reason, r.extract_seq) == ("REJECTED", "CONTROL_MISMATCH", 2)
+    assert catalog.meta("staging", "2026-10-30")["extract_seq"] == 1
+    assert catalog.read("staging", "2026-10-30", "TXN").equals(before)
