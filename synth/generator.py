@@ -3,7 +3,17 @@
 Per day, in this order: the leaver's customers are reassigned (the day after the manager
 LEFT); new accounts are funded; everyday activity; product purchases/redemptions and loan
 movements; the planted cases; accounts closing today are brought to zero; month-end interest.
-Then the files are written, CONTROL.csv last. Randomness comes from numpy generators seeded with
+Then the files are written, CONTROL.csv last.
+
+Balance convention (every TXN row moves its own account's balance, BANK postings and reversals
+included; a REVERSAL posts the opposite dc of the transaction it cancels, same amount):
+deposits (DEMAND, TIME) and investment holdings (WEALTH, FUND, INSURANCE): new = old + C - D;
+loans (outstanding principal, >= 0): new = old + D - C. A BUY is two rows: C on the holding, D on
+the customer's primary DEMAND account; REDEEM the reverse; LOAN_DRAW is D on the loan and C on the
+DEMAND account; LOAN_REPAY the reverse. Holdings are carried at cost (no market revaluation).
+A TIME deposit is funded by an own-account transfer from the primary DEMAND account on its open
+date; TIME/WEALTH/LOAN past maturity roll over by whole years. Accounts opened during the history
+start at 0 and are funded by that day's rows; an account closing on d is brought to 0 on d. Randomness comes from numpy generators seeded with
 (seed) for the population and (seed, day index) per day: same arguments, same bytes.
 """
 

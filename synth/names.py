@@ -36,7 +36,7 @@ def person_names(rng: np.random.Generator, n: int) -> pl.Series:
 
 
 def company_names(rng: np.random.Generator, n: int) -> pl.Series:
-    """n company names; about one in ten carries double quotes, one in ten a comma."""
+    """n company names; about one in ten carries double quotes, one in ten a comma, one in ten a line break."""
     city = pl.Series([c[:2] + "市" for c in CITIES]).gather(rng.integers(0, len(CITIES), n))
     word = pl.Series(COMPANY_WORDS).gather(rng.integers(0, len(COMPANY_WORDS), n))
     kind = pl.Series(COMPANY_KINDS).gather(rng.integers(0, len(COMPANY_KINDS), n))
@@ -47,6 +47,8 @@ def company_names(rng: np.random.Generator, n: int) -> pl.Series:
         .then(pl.concat_str(pl.col("c"), pl.lit('"'), pl.col("w"), pl.lit('"'), pl.col("k")))
         .when(pl.col("st") == 1)
         .then(pl.concat_str(pl.col("c"), pl.col("w"), pl.lit(","), pl.col("k")))
+        .when(pl.col("st") == 2)
+        .then(pl.concat_str(pl.col("c"), pl.col("w"), pl.col("k"), pl.lit("\n"), pl.lit("（筹）")))
         .otherwise(pl.concat_str("c", "w", "k"))
     ).to_series()
 

@@ -117,7 +117,8 @@ def background_contacts(
         cdate = np.maximum(np.where(late, d - rng.integers(1, 8, k), d), b.cust_open[cust])
         _log(day, b.mgr[cust], cust, cdate, rng.choice(3, k, p=[0.3, 0.5, 0.2]))
     for mgr, cust, ctype in pending.pop(d, []):
-        _log(day, mgr, cust, np.full(len(cust), d), ctype)
+        still = active[mgr] & (b.cust_open[cust] <= d) & ((b.cust_close[cust] < 0) | (b.cust_close[cust] > d))
+        _log(day, mgr[still], cust[still], np.full(int(still.sum()), d), ctype[still])
 
 
 def _log(day: Day, mgr: np.ndarray, cust: np.ndarray, cdate: np.ndarray, ctype: np.ndarray) -> None:

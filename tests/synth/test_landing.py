@@ -77,6 +77,7 @@ def test_customer_names_exercise_quoting(landing):
     assert any("," in n for n in names)
     assert any('"' in n for n in names)
     assert any("\n" in a for a in addresses)
+    assert any("\n" in n for n in names)
     assert any(re.match(r"^[\u4e00-\u9fff]{2,4}$", n) for n in names)
 
 
@@ -149,3 +150,64 @@ def test_same_seed_same_bytes(tmp_path):
     c = tmp_path / "c"
     synth.generate(c, dt.date(2026, 1, 28), dt.date(2026, 2, 3), customers=120, seed=6)
     assert (a / "20260203" / "TXN.csv").read_bytes() != (c / "20260203" / "TXN.csv").read_bytes()
+
+
+def test_holdings_and_loans_move_with_their_transactions(landing):
+    root, _ = landing
+    prev: dict[str, Decimal] | None = None
+    seen = {"BUY": 0, "REDEEM": 0, "LOAN_DRAW": 0, "LOAN_REPAY": 0}
+    for folder in days(root):
+        acct = {r["acct_no"]: r["product_type"] for r in read(folder, "ACCOUNT.csv")}
+        bal = {r["acct_no"]: Decimal(r["balance"]) for r in read(folder, "BALANCE.csv")}
+        moves: dict[str, Decimal] = {}
+        for t in read(folder, "TXN.csv"):
+            loan = acct[t["acct_no"]] == "LOAN"
+            sign = (1 if t["dc"] == "D" else -1) if loan else (1 if t["dc"] == "C" else -1)
+            moves[t["acct_no"]] = moves.get(t["acct_no"], Decimal(0)) + sign * Decimal(t["amount"])
+            if t["txn_code"] in seen and acct[t["acct_no"]] != "DEMAND":
+                seen[t["txn_code"]] += 1
+        for a, b in bal.items():
+            if acct[a] in ("WEALTH", "FUND", "INSURANCE", "LOAN"):
+                assert b >= 0, (folder.name, a)
+                if prev is not None and a in prev:
+                    assert b == prev[a] + moves.get(a, Decimal(0)), (folder.name, a)
+        prev = bal
+    assert all(n > 0 for n in seen.values()), seen
+
+
+def test_references_resolve_within_each_folder(landing):
+    root, _ = landing
+    for folder in days(root)[::5]:
+        customers = {r["cust_id"]: r for r in read(folder, "CUSTOMER.csv")}
+        managers = {r["mgr_id"] for r in read(folder, "MANAGER.csv")}
+        assert all(r["cust_id"] in customers for r in read(folder, "ACCOUNT.csv"))
+        for name in ("CONTACT.csv", "WEEKPLAN.csv"):
+            if (folder / name).exists():
+                rows = read(folder, name)
+                assert all(r["cust_id"] in customers and r["mgr_id"] in managers for r in rows)
+        assert all(r["mgr_id"] in managers for r in customers.values() if r["mgr_id"])
+        assert any(r["mgr_id"] == "" for r in customers.values())
+        assert all((r["cust_type"] == "P") == (r["industry"] == "") for r in customers.values())
+        assert any(r["mobile"] == "" or r["address"] == "" for r in customers.values())
+
+
+def test_maturities_next_month_and_accounts_opening_and_closing(landing):
+    root, _ = landing
+    folders = days(root)
+    first = read(folders[0], "ACCOUNT.csv")
+    last = read(folders[-1], "ACCOUNT.csv")
+    for r in first:
+        assert (r["maturity_date"] != "") == (r["product_type"] in ("TIME", "WEALTH", "LOAN"))
+        assert (r["loan_class"] != "") == (r["product_type"] == "LOAN")
+    nxt = "2026-10"
+    assert sum(r["maturity_date"][:7] == nxt for r in first if r["product_type"] in ("TIME", "WEALTH")) >= 2
+    assert sum(r["status"] == "CLOSED" for r in last) >= 2
+    assert len(last) > len(first)
+    assert any(r["product_type"] != "DEMAND" and r["open_date"] > "2026-09-20" for r in last)
+    cust_last = read(folders[-1], "CUSTOMER.csv")
+    assert any(r["status"] == "CLOSED" for r in cust_last)
+    assert len(cust_last) > len(read(folders[0], "CUSTOMER.csv"))
+    txn = [t for f in folders for t in read(f, "TXN.csv")]
+    ints = [t for t in txn if t["txn_code"] == "INT"]
+    assert ints and {t["txn_date"] for t in ints} == {"2026-09-30", "2026-10-31"}
+    assert all(t["initiator"] == "BANK" and t["channel"] == "BATCH" and t["dc"] == "C" for t in ints)
