@@ -92,7 +92,8 @@ def run_bench(size: str, console: Console) -> dict[str, Any]:
     from cmreport.rules import load_rules
     from cmreport.settings import load_settings
     from delivery import Deliverable, deliver
-    from delivery.server import embedded_smtp
+    from delivery.server import free_port
+    from flows.report_tasks import deliverable_for, with_versions
     from ingest import ingest_folder, landing_folder
     from reports.build import build_monthly_reports
     from reports.render import render_reports
@@ -156,15 +157,15 @@ def run_bench(size: str, console: Console) -> dict[str, Any]:
            floor=lambda: (cat.scan("staging", "BALANCE", units).select("business_date", "acct_no", "balance").collect(),
                           cat.scan("staging", "ACCOUNT", units).select("business_date", "acct_no", "cust_id", "product_type", "currency", "rate").collect()))  # fmt: skip
     reports = _stage(results, "build report models", managers,
-                     lambda: build_monthly_reports(cat, PERIOD, rules, END, f"bench-{size}"))  # fmt: skip
+                     lambda: with_versions(build_monthly_reports(cat, PERIOD, rules, END, f"bench-{size}"), settings))  # fmt: skip
     workers = settings.render.workers or os.cpu_count() or 1
     rendered = _stage(results, f"render {len(reports)} PDFs ({workers} procs)", len(reports),
                       lambda: render_reports(reports, work / "output", workers))  # fmt: skip
-    with embedded_smtp(work / "outbox") as (host, port):
-        os.environ["CMREPORT_SMTP__HOST"], os.environ["CMREPORT_SMTP__PORT"] = host, str(port)
-        s2 = load_settings()
-        _stage(results, "deliver (local SMTP)", len(rendered),
-               lambda: deliver([Deliverable(**r.to_dict()["deliverable"]) for r in rendered], s2, f"bench-{size}"))  # fmt: skip
+    # delivery starts the embedded SMTP server ([smtp] embedded_server) writing into the outbox
+    os.environ["CMREPORT_SMTP__HOST"], os.environ["CMREPORT_SMTP__PORT"] = "127.0.0.1", str(free_port())
+    s2 = load_settings()
+    items = [Deliverable(**deliverable_for(j, r.path)) for j, r in zip(reports, rendered, strict=True)]
+    _stage(results, "deliver (local SMTP)", len(rendered), lambda: deliver(items, s2, f"bench-{size}"))
     total = sum(r["wall_s"] for r in results if not r["stage"].startswith("synth"))
     results.append({"stage": "TOTAL (excl. synth)", "wall_s": round(total, 1), "rows": None, "rows_per_s": None,
                     "peak_rss_mb": max(r["peak_rss_mb"] for r in results)})  # fmt: skip

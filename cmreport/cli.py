@@ -90,7 +90,7 @@ def ingest(date: str, config: ConfigOpt = None) -> None:
         ctx.rules,
         new_run_id("ingest", d.isoformat()),
     )
-    _table(f"ingest {d}", [{"file": f, **c} for f, c in result.counts.items()])
+    _table(f"ingest {d}", [{"file": f, **c} for f, c in result.files.items()])
     console.print(f"{result.status} {result.reason or ''} {result.message}")
     if result.status not in ("LOADED",):
         raise typer.Exit(2)

@@ -53,7 +53,7 @@ def nightly(
     loaded = ingest_day(config, folder, run_id)
     signals = signals_day(config, d, run_id)
     create_table_artifact(
-        [{"file": f, **c} for f, c in loaded.get("counts", {}).items()],
+        [{"file": f, **c} for f, c in loaded.get("files", {}).items()],
         key=f"ingest-{d:%Y%m%d}",
         description=f"{d} 入库: {loaded.get('status')} extract_seq={loaded.get('extract_seq')}",
     )
@@ -116,6 +116,14 @@ def month_close(
     stale = [
         x for x in loaded if (ctx.catalog.meta("daily", x.isoformat()) or {}).get("fingerprint") != fps[x]
     ]
+    # a day's signals need a gap-free history; in a forced close the days after the first gap keep
+    # what was published for them (if anything) and are listed as not refreshed
+    not_refreshed = [x for x in stale if gaps and x > gaps[0]]
+    stale = [x for x in stale if x not in not_refreshed]
+    if not_refreshed:
+        logger.warning(
+            "%s: %d day(s) after missing %s keep their published signals", period, len(not_refreshed), gaps[0]
+        )
     logger.info("%s: recomputing daily signals of %d day(s)", period, len(stale))
     futures = [signals_day.submit(config, x, run_id, fps[x]) for x in stale]
     refreshed = [f.result() for f in futures]
@@ -129,6 +137,7 @@ def month_close(
         "forced": force,
         "missing_days": [x.isoformat() for x in gaps],
         "signals_refreshed": len(refreshed),
+        "signals_not_refreshed": [x.isoformat() for x in not_refreshed],
         "tables": tables["rows"],
         "monthly": monthly,
         "branch": branch,
@@ -161,7 +170,7 @@ def _render_and_deliver(
     rendered = [r for f in futures for r in f.result()]
     result: dict[str, Any] = {"reports": len(rendered), "out_dir": str(out_dir)}
     if deliver and rendered:
-        result["delivery"] = deliver_reports(config, [r["deliverable"] for r in rendered], run_id)
+        result["delivery"] = deliver_reports(config, rendered, run_id)
     return result
 
 

@@ -1,8 +1,10 @@
-"""Tasks that render reports and deliver them: build view models, render PDFs in chunks (one task
-per chunk, so a Dask cluster spreads them), then one delivery task against the ledger."""
+"""Tasks that render reports and deliver them: build view models (each stamped with the version
+the delivery ledger will give it), render PDFs in chunks (one task per chunk, so a Dask cluster
+spreads them), then one delivery task against the ledger."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -10,48 +12,62 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NONE as NO_CACHE
 
+from cmreport.calendar_util import period_bounds, week_bounds
 from flows.context import load_context
 
-KIND_DIR = {"MONTHLY": "monthly", "WEEKLY": "weekly", "BRANCH": "branch"}
+
+def deliverable_for(report: Any, pdf_path: Path | str) -> dict[str, Any]:
+    """The delivery ledger's view of a rendered report (delivery.Deliverable fields)."""
+    rec = report.recipient
+    return {
+        "recipient_email": rec.email,
+        "recipient_name": rec.name,
+        "recipient_id": rec.person_id,
+        "recipient_status": rec.status,
+        "kind": report.kind,
+        "key": report.key,
+        "period": report.period,
+        "pdf_path": Path(pdf_path),
+        "content_hash": report.content_fingerprint(),
+        "figures": report.figures(),
+    }
 
 
-def _version_lookup(config: str | None, period: str):
-    from delivery.ledger import Ledger
+def with_versions(reports: list[Any], settings: Any) -> list[Any]:
+    """Stamp each report with its version: v1 when new, the delivered version when unchanged,
+    v(n+1) when its figures changed since the last delivery (a correction)."""
+    from delivery import Deliverable
+    from delivery.deliver import preview
 
-    ctx = load_context(config)
-    ledger = Ledger(ctx.settings.paths.ledger)
-
-    def version_of(kind: str, key: str, content_hash: str | None = None) -> int:
-        return ledger.version_for(kind=kind, key=key, period=period, content_hash=content_hash)
-
-    return version_of
+    items = [Deliverable(**deliverable_for(r, "-")) for r in reports]
+    return [
+        dataclasses.replace(r, version=v) for r, (_, v) in zip(reports, preview(items, settings), strict=True)
+    ]
 
 
 @task(name="build-reports", cache_policy=NO_CACHE)
 def build_reports(config: str | None, kind: str, unit: str, run_id: str, as_of: dt.date) -> list[Any]:
-    """View models of every report of a kind for a period (monthly, branch) or an ISO week."""
+    """View models of every report of a kind for a period (MONTHLY, BRANCH) or an ISO week (WEEKLY)."""
     from reports import build
 
     ctx = load_context(config)
-    version_of = _version_lookup(config, unit)
     if kind == "WEEKLY":
-        from cmreport.calendar_util import week_bounds
-
-        rules = ctx.rules_for(week_bounds(unit)[1])
-        return build.build_weekly_reports(ctx.catalog, unit, rules, as_of, run_id, version_of)
-    from cmreport.calendar_util import period_bounds
-
-    rules = ctx.rules_for(period_bounds(unit)[1])
-    builder = build.build_monthly_reports if kind == "MONTHLY" else build.build_branch_reports
-    return builder(ctx.catalog, unit, rules, as_of, run_id, version_of)
+        reports = build.build_weekly_reports(
+            ctx.catalog, unit, ctx.rules_for(week_bounds(unit)[1]), as_of, run_id
+        )
+    else:
+        builder = build.build_monthly_reports if kind == "MONTHLY" else build.build_branch_reports
+        reports = builder(ctx.catalog, unit, ctx.rules_for(period_bounds(unit)[1]), as_of, run_id)
+    return with_versions(reports, ctx.settings)
 
 
 @task(name="render-chunk", cache_policy=NO_CACHE)
 def render_chunk(config: str | None, jobs: list[Any], out_dir: str, workers: int) -> list[dict[str, Any]]:
+    """Render a chunk of reports (a process pool of `workers`); returns what delivery needs."""
     from reports.render import render_reports
 
     rendered = render_reports(jobs, Path(out_dir), workers)
-    return [r.to_dict() for r in rendered]
+    return [deliverable_for(job, r.path) for job, r in zip(jobs, rendered, strict=True)]
 
 
 @task(name="deliver", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30])

@@ -104,7 +104,7 @@ def month_tables(config: str | None, period: str, run_id: str, force: bool) -> d
     ctx = load_context(config)
     _, last = period_bounds(period)
     rules = ctx.rules_for(last)
-    attrition = compute_attrition(ctx.catalog, period, rules)
+    attrition = compute_attrition(ctx.catalog, period, rules, force=force)
     month = compute_month(ctx.catalog, period, rules, attrition["manager_attrition"], force=force)
     tables = {**attrition, **month.tables}
     meta = {

@@ -202,25 +202,30 @@ def baseline_month_ends(period_end: dt.date, n: int, loaded: set[dt.date]) -> li
     return out
 
 
-def compute_attrition(catalog: Catalog, period: str, rules: RuleSet) -> dict[str, pl.DataFrame]:
+def compute_attrition(
+    catalog: Catalog, period: str, rules: RuleSet, force: bool = False
+) -> dict[str, pl.DataFrame]:
     """Attrition (§4) for period ``YYYY-MM``: tables keyed attrition and manager_attrition.
 
-    Needs every day of the month in staging (FileNotFoundError naming the missing days otherwise)."""
+    Needs every day of the month in staging (FileNotFoundError naming the missing days otherwise);
+    with force, missing days inside the month are skipped (their transfers cannot count), but the
+    month's last day is always needed: it is the snapshot attrition is judged on."""
     year, month = (int(x) for x in period.split("-"))
     start, end = dt.date(year, month, 1), _month_end(year, month)
     loaded = _loaded_days(catalog)
     missing = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     missing = [x for x in missing if x not in set(loaded)]
-    if missing:
+    if missing and (not force or end in missing):
         raise FileNotFoundError(f"period {period} is incomplete: missing {', '.join(map(str, missing[:10]))}")
     ends = [end, *baseline_month_ends(end, rules.attrition.baseline_months, set(loaded))]
+    month_days = _iso(
+        [start + dt.timedelta(days=i) for i in range(end.day) if start + dt.timedelta(days=i) not in missing]
+    )
     units = _iso(ends)
 
     customers = _customers(catalog, units).collect()
     accounts = catalog.scan("staging", "ACCOUNT", units).select(ACCOUNT_COLS)
-    fx_all = catalog.scan(
-        "staging", "FX", _iso([start + dt.timedelta(days=i) for i in range(end.day)] + ends[1:])
-    )
+    fx_all = catalog.scan("staging", "FX", month_days + _iso(ends[1:]))
     fx = fx_all.select("business_date", "currency", "cny_per_unit").collect()
     bal_cny = balances_cny(
         catalog.scan("staging", "BALANCE", units).select("business_date", "acct_no", "balance"),
@@ -228,7 +233,6 @@ def compute_attrition(catalog: Catalog, period: str, rules: RuleSet) -> dict[str
         fx.lazy(),
     ).collect()
 
-    month_days = _iso([start + dt.timedelta(days=i) for i in range(end.day)])
     cancelled = _reversals(catalog, loaded).lazy()
     trf_out = (
         catalog.scan("staging", "TXN", month_days)

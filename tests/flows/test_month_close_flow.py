@@ -99,7 +99,11 @@ def test_a_corrected_day_changes_exactly_the_affected_numbers_and_sends_correcti
     # a BUY on an investment holding of a customer served by an assessed manager, mid-September
     day = dt.date(2026, 9, 15)
     txn = ctx.catalog.read("staging", day.isoformat(), "TXN").filter(pl.col("txn_code") == "BUY")
-    acct = ctx.catalog.read("staging", "2026-09-30", "ACCOUNT").select("acct_no", "cust_id")
+    acct = (
+        ctx.catalog.read("staging", "2026-09-30", "ACCOUNT")
+        .filter(pl.col("product_type").is_in(["WEALTH", "FUND", "INSURANCE"]))
+        .select("acct_no", "cust_id")
+    )
     cust = ctx.catalog.read("staging", "2026-09-30", "CUSTOMER").select("cust_id", "mgr_id")
     cand = (
         txn.join(acct, on="acct_no")
