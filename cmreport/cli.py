@@ -12,6 +12,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+
+from cmreport import PROJECT_ROOT
+
+# Prefect: a private home under var/, no telemetry (its SQLite writes collide with flow runs),
+# room for the ephemeral server's first start on a fresh machine
+os.environ.setdefault("PREFECT_HOME", str(PROJECT_ROOT / "var" / "prefect"))
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 from rich.table import Table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="客户经理达成检查表 — nightly pipeline")
@@ -185,7 +193,8 @@ def demo(
     """The embedded default: sample bank → nightly runs → weekly checks → month closes → PDFs → outbox."""
     from cmreport.demo import run_demo
 
-    _run(lambda: run_demo(root, customers, managers, branches, console))
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # the demo prints its own progress
+    _run(lambda: run_demo(root, customers, managers, branches, console) and None)
 
 
 @app.command()

@@ -107,3 +107,42 @@ def load_settings(path: Path | str | None = None, environ: dict[str, str] | None
         p = Path(value)
         raw["paths"][name] = p if p.is_absolute() else (base / p)
     return Settings(**raw, source=source.resolve())
+
+
+def write_settings(
+    target: Path, root: Path, smtp_port: int | None = None, **section_values: dict[str, Any]
+) -> Path:
+    """A copy of the default settings.toml with every path under `root` (a self-contained
+    installation, as the demo, the benchmark and the tests use) and optional overrides per section."""
+    import re
+
+    text = DEFAULT_SETTINGS.read_text(encoding="utf-8")
+    paths = {"landing": root / "landing", "warehouse": root / "warehouse", "output": root / "output",
+             "outbox": root / "outbox", "ledger": root / "delivery.sqlite", "rules": DEFAULT_SETTINGS.parent / "rules.toml"}  # fmt: skip
+    values: dict[str, dict[str, Any]] = {"paths": {k: str(v) for k, v in paths.items()}}
+    if smtp_port is not None:
+        values["smtp"] = {"port": smtp_port}
+    for section, kv in section_values.items():
+        values.setdefault(section, {}).update(kv)
+    for section, kv in values.items():
+        head = re.search(rf"^\[{section}\]$", text, flags=re.M)
+        if head is None:
+            raise KeyError(f"no [{section}] in {DEFAULT_SETTINGS}")
+        start = head.end()
+        nxt = re.search(r"^\[", text[start:], flags=re.M)
+        end = start + nxt.start() if nxt else len(text)
+        body = text[start:end]
+        for key, value in kv.items():
+            body, n = re.subn(
+                rf"^{key} = .*$",
+                f"{key} = {json.dumps(value, ensure_ascii=False)}",
+                body,
+                count=1,
+                flags=re.M,
+            )
+            if n != 1:
+                raise KeyError(f"no {section}.{key} in {DEFAULT_SETTINGS}")
+        text = text[:start] + body + text[end:]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    return target

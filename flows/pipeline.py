@@ -58,11 +58,18 @@ def nightly(
         description=f"{d} 入库: {loaded.get('status')} extract_seq={loaded.get('extract_seq')}",
     )
     summary: dict[str, Any] = {"date": d.isoformat(), "ingest": loaded, "signals": signals}
+    history = set(ctx.catalog.dates())
+    logger = get_run_logger()
     if d.weekday() == 0:
-        summary["weekly"] = weekly_check(
-            iso_week_of(d - dt.timedelta(days=7)), config=config, deliver=deliver
-        )
+        week = iso_week_of(d - dt.timedelta(days=7))
+        if history.intersection(days(*week_bounds(week))):
+            summary["weekly"] = weekly_check(week, config=config, deliver=deliver)
+        else:
+            logger.info("weekly check %s skipped: the week lies before the loaded history", week)
     due = month_close_due(d, ctx.rules_for(d))
+    if due and not history.intersection(days(*period_bounds(due))):
+        logger.info("month close %s skipped: the month lies before the loaded history", due)
+        due = None
     if due:
         summary["month_close"] = month_close(due, config=config, deliver=deliver, as_of=d.isoformat())
     ctx.catalog.log_run({"run_id": run_id, "kind": "nightly", "date": d.isoformat(), "status": "OK"})

@@ -8,41 +8,25 @@ import email
 import email.policy
 import hashlib
 import io
-import re
 from decimal import Decimal
 from pathlib import Path
 
-from cmreport import PROJECT_ROOT
+from cmreport.settings import write_settings
 
 START = dt.date(2026, 8, 1)
 END = dt.date(2026, 10, 2)  # the 2nd business day of October: the nightly run closes September
 
 
 def write_config(root: Path, smtp_port: int, dask: bool = False) -> Path:
-    text = (PROJECT_ROOT / "conf" / "settings.toml").read_text(encoding="utf-8")
-    for key, value in {
-        "landing": root / "landing",
-        "warehouse": root / "warehouse",
-        "output": root / "output",
-        "outbox": root / "outbox",
-        "ledger": root / "delivery.sqlite",
-        "rules": PROJECT_ROOT / "conf" / "rules.toml",
-    }.items():
-        text = re.sub(rf'^{key} = ".*?"', f'{key} = "{value}"', text, count=1, flags=re.M)
-    text = re.sub(r"^port = \d+", f"port = {smtp_port}", text, count=1, flags=re.M)
-    text = re.sub(
-        r"^retry_backoff_seconds = .*$",
-        "retry_backoff_seconds = [0.05, 0.05, 0.05]",
-        text,
-        count=1,
-        flags=re.M,
+    """Settings for a self-contained bank under root: quick SMTP backoff and polling."""
+    return write_settings(
+        root / ("settings-dask.toml" if dask else "settings.toml"),
+        root,
+        smtp_port,
+        smtp={"retry_backoff_seconds": [0.05, 0.05, 0.05]},
+        nightly={"poll_seconds": 1},
+        dask={"enabled": dask},
     )
-    text = re.sub(r"^poll_seconds = \d+", "poll_seconds = 1", text, count=1, flags=re.M)
-    if dask:
-        text = re.sub(r"^enabled = false", "enabled = true", text, count=1, flags=re.M)
-    path = root / ("settings-dask.toml" if dask else "settings.toml")
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def read_outbox(outbox: Path) -> list[email.message.EmailMessage]:
