@@ -11,7 +11,7 @@ import datetime as dt
 import pandera.polars as pa
 
 from schemas import codes
-from schemas.types import FxRate, Money, Rate
+from schemas.types import CnyExact, FxRate, Money, Rate
 
 
 class _Staging(pa.DataFrameModel):
@@ -65,6 +65,30 @@ class StgBalance(_Staging):
 
     acct_no: str
     balance: Money
+
+
+class StgPosition(_Staging):
+    """Derived, not an export file: one row per (business_date, acct_no) of the date's BALANCE rows
+    whose account is in the date's ACCOUNT snapshot, with that snapshot's attributes, the date's FX
+    rate, the exact CNY value and ``is_open`` (transforms.balances.day_positions). Published by
+    ingest in the same staging unit as the BALANCE / ACCOUNT / FX it is computed from, so a
+    re-delivered date recomputes it; ``src_line`` is the BALANCE line. Not counted in the per-file
+    accepted / rejected figures."""
+
+    acct_no: str
+    balance: Money
+    cust_id: str
+    product_type: str = pa.Field(isin=codes.PRODUCT_TYPE)
+    currency: str = pa.Field(isin=codes.CURRENCY)
+    rate: Rate = pa.Field(nullable=True)
+    loan_class: str = pa.Field(isin=codes.LOAN_CLASS, nullable=True)
+    open_date: dt.date
+    close_date: dt.date = pa.Field(nullable=True)
+    status: str = pa.Field(isin=codes.ACCT_STATUS)
+    maturity_date: dt.date = pa.Field(nullable=True)
+    cny_per_unit: FxRate = pa.Field(gt=0)
+    balance_cny: CnyExact
+    is_open: bool
 
 
 class StgTxn(_Staging):
@@ -162,3 +186,6 @@ STAGING_MODELS: dict[str, type[_Staging]] = {
     "SCORE": StgScore,
 }
 """Export file stem -> staging model. The staging table in the catalog is named after the stem."""
+
+DERIVED_MODELS: dict[str, type[_Staging]] = {"POSITION": StgPosition}
+"""Staging tables ingest derives from a date's accepted export tables (no export file, no rejects)."""

@@ -3,9 +3,11 @@
     .venv/bin/python -m steps.bench_month --customers 100000
 
 Writes two months (Sep + Oct 2026) of daily CUSTOMER/ACCOUNT/BALANCE/FX/MANAGER snapshots plus TXN
-straight into a temporary Catalog (numpy + polars, no synth dependency), then runs in fresh
-subprocesses (1) compute_month for 2026-10 and (2) a bare polars scan of the same columns, and
-prints wall time, peak RSS and the ratio of the two.
+and the derived POSITION (ingest.gate.position_frame, as ingest publishes it) straight into a
+temporary Catalog (numpy + polars, no synth dependency), then runs in fresh subprocesses (1) a bare
+polars scan of the export tables (BALANCE, ACCOUNT, FX, TXN), (2) a bare scan of what compute_month
+now reads (POSITION instead of BALANCE + ACCOUNT) and (3) compute_month for 2026-10, and prints
+wall time, peak RSS and the ratios.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import numpy as np
 import polars as pl
 
 from cmreport.catalog import Catalog
+from ingest.gate import position_frame
 from schemas.staging import STAGING_MODELS
 
 PERIOD = "2026-10"
@@ -111,6 +114,7 @@ def generate(root: Path, n_customers: int, seed: int = 7) -> None:
             "BALANCE": _typed("BALANCE", balance, d), "TXN": _typed("TXN", txn, d), "FX": _typed("FX", fx, d),
             "MANAGER": _typed("MANAGER", managers, d), "CONTACT": _typed("CONTACT", pl.DataFrame(), d),
         }  # fmt: skip
+        tables["POSITION"] = position_frame(tables)  # derived as ingest does
         cat.publish("staging", d.isoformat(), tables, {"extract_seq": 1})
         d += dt.timedelta(days=1)
         k += 1
@@ -148,6 +152,25 @@ def run_scan(root: Path) -> None:
     print(f"{time.perf_counter() - t0:.2f}", out[0].row(0), file=sys.stderr)
 
 
+def run_scan_position(root: Path) -> None:
+    """The read-once floor of what compute_month now reads: POSITION instead of BALANCE + ACCOUNT."""
+    cat = Catalog(root)
+    t0 = time.perf_counter()
+    out = pl.collect_all(
+        [
+            cat.scan_dates("POSITION", START, END).select(pl.all().null_count().sum()),
+            cat.scan_dates("POSITION", START, END).select(pl.len(), pl.col("balance_cny").sum()),
+            cat.scan_dates("ACCOUNT", dt.date(2026, 10, 1), END)
+            .select("business_date", "acct_no", "cust_id", "product_type", "currency")
+            .select(pl.all().null_count().sum()),
+            cat.scan_dates("FX", START, END).select(pl.len()),
+            cat.scan_dates("TXN", dt.date(2026, 10, 1), END).select(pl.col("amount").sum()),
+            cat.scan("staging", "CUSTOMER", [END.isoformat()]).select(pl.len()),
+        ]
+    )
+    print(f"{time.perf_counter() - t0:.2f}", out[1].row(0), file=sys.stderr)
+
+
 def _child(mode: str, root: Path) -> tuple[float, float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t0 = time.perf_counter()
@@ -169,11 +192,14 @@ def main() -> None:
     ap.add_argument("--root", type=Path, default=None, help="reuse a generated warehouse")
     ap.add_argument("--run-month", type=Path, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--run-scan", type=Path, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--run-scan-position", type=Path, default=None, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.run_month:
         return run_month(a.run_month)
     if a.run_scan:
         return run_scan(a.run_scan)
+    if a.run_scan_position:
+        return run_scan_position(a.run_scan_position)
     with tempfile.TemporaryDirectory(prefix="bench-month-") as tmp:
         root = a.root or Path(tmp) / "wh"
         if a.root is None or not (root / "staging").exists():
@@ -183,6 +209,7 @@ def main() -> None:
                 f"generated {a.customers:,} customers, {2 * a.customers:,} accounts x 61 days in {time.perf_counter() - t0:.1f} s"
             )
         scan_t, scan_wall, scan_rss = _child("run-scan", root)
+        pos_t, pos_wall, _ = _child("run-scan-position", root)
         month_t, month_wall, month_rss = _child("run-month", root)
         print(
             f"bare scan      : {scan_t:8.2f} s in-process ({scan_wall:.2f} s process wall), peak RSS {scan_rss:.2f} GiB"
@@ -190,7 +217,9 @@ def main() -> None:
         print(
             f"compute_month  : {month_t:8.2f} s in-process ({month_wall:.2f} s process wall), peak RSS {month_rss:.2f} GiB"
         )
+        print(f"POSITION scan  : {pos_t:8.2f} s in-process ({pos_wall:.2f} s process wall)")
         print(f"ratio          : {month_t / scan_t:8.2f} x the bare scan (in-process)")
+        print(f"ratio          : {month_t / pos_t:8.2f} x the POSITION scan (in-process)")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 Reads staging (and earlier published alerts and scorecards) through the Catalog, runs the pure
 transforms, collects, and returns the period's tables checked against schemas.published.
-Balances are reduced day by day to (manager, day) totals so memory stays bounded by one day.
+Balances come from staging POSITION (steps.positions: no BALANCE-to-ACCOUNT join) and are reduced
+day by day to (manager, day) totals so memory stays bounded by one day.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from cmreport.catalog import Catalog
 from cmreport.rules import RuleSet
 from schemas import published
 from schemas.staging import STAGING_MODELS
+from steps.positions import day_positions
 from transforms import contacts as tc
 from transforms import indicators as ti
 from transforms import report_lists as tr
 from transforms import scorecard as ts
 from transforms.assignment import assign_managers
-from transforms.balances import balances_cny, customer_aum
+from transforms.balances import customer_aum
 from transforms.calendar import followup_windows, period_bounds, shift_period
 
 BALANCE_COLS = ["business_date", "acct_no", "balance"]
@@ -29,6 +31,8 @@ ACCOUNT_COLS = [
     "business_date", "acct_no", "cust_id", "product_type", "currency", "rate", "loan_class",
     "open_date", "close_date", "status", "maturity_date",
 ]  # fmt: skip
+DAY_POSITION_COLS = ["business_date", "cust_id", "product_type", "rate", "balance_cny", "is_open"]
+"""What manager_day_balances reads of a day's POSITION."""
 DAYS_PER_BATCH = 4
 ALERT_LOOKBACK_DAYS = 31  # alerts whose window may close in the month start at most this far back
 
@@ -162,12 +166,12 @@ def compute_month(
     plans: list[pl.LazyFrame] = []
     kinds: list[str] = []
     for d in days_b + days_m:
-        acct = _scan_day(catalog, "ACCOUNT", d, ACCOUNT_COLS)
-        fx = _scan_day(catalog, "FX", d, ["business_date", "currency", "cny_per_unit"])
-        bal = balances_cny(_scan_day(catalog, "BALANCE", d, BALANCE_COLS), acct, fx)
+        bal = day_positions(catalog, d, DAY_POSITION_COLS)
         plans.append(ti.manager_day_balances(bal, cust_mgr, rules.indicators))
         kinds.append("base" if d < first else "cur")
         if d >= first:
+            acct = _scan_day(catalog, "ACCOUNT", d, ACCOUNT_COLS)
+            fx = _scan_day(catalog, "FX", d, ["business_date", "currency", "cny_per_unit"])
             txn = _scan_day(catalog, "TXN", d, ["txn_id", "acct_no", "txn_date", "amount", "txn_code"])
             plans.append(ti.effective_buys(txn, acct, fx, reversed_ids, cust_mgr, rules.indicators))
             kinds.append("buys")
@@ -179,11 +183,7 @@ def compute_month(
     base_days = pl.concat(base_frames).lazy() if base_frames else cur_days.clear()
     buys = pl.concat([r for r, k in zip(results, kinds, strict=True) if k == "buys"]).lazy()
 
-    bal_end = balances_cny(
-        catalog.scan("staging", "BALANCE", [end_day.isoformat()]).select(BALANCE_COLS),
-        catalog.scan("staging", "ACCOUNT", [end_day.isoformat()]).select(ACCOUNT_COLS),
-        catalog.scan("staging", "FX", [end_day.isoformat()]),
-    ).collect()
+    bal_end = day_positions(catalog, end_day).collect()
     aum_end = customer_aum(bal_end.lazy())
 
     # -- contacts and follow-up ----------------------------------------------------------

@@ -20,10 +20,10 @@ from cmreport.rules import RuleSet
 from schemas import published
 from schemas.codes import DEPOSIT_PRODUCTS
 from schemas.types import CNY_EXACT
+from steps.positions import day_positions, positions
 from transforms.alerts import ALERT_KEY, large_value_alerts, with_cny
 from transforms.assignment import assign_managers
 from transforms.attrition import attrition_rows, evaluate_attrition, manager_attrition, other_bank_outflows
-from transforms.balances import balances_cny
 from transforms.dormancy import (
     account_dormancy,
     customer_activity,
@@ -129,12 +129,8 @@ def compute_daily_signals(catalog: Catalog, d: dt.date, rules: RuleSet) -> Daily
     lv = large_value_alerts(day_txns.lazy(), fx.lazy(), customers.lazy(), rules.large_value)
     flows = customer_day_flows(day_txns.lazy(), rules.large_change).collect()
     if has_prev:
-        bal_prev = balances_cny(
-            catalog.scan("staging", "BALANCE", [prev.isoformat()]).select(
-                "business_date", "acct_no", "balance"
-            ),
-            accounts.lazy().filter(pl.col("business_date") == prev),
-            fx.lazy().filter(pl.col("business_date") == prev),
+        bal_prev = day_positions(
+            catalog, prev, ["business_date", "cust_id", "product_type", "balance_cny", "is_open"]
         )
         prev_aum = previous_day_aum(bal_prev).collect()
         reason = NO_PREV_BALANCE
@@ -224,13 +220,10 @@ def compute_attrition(
     units = _iso(ends)
 
     customers = _customers(catalog, units).collect()
-    accounts = catalog.scan("staging", "ACCOUNT", units).select(ACCOUNT_COLS)
     fx_all = catalog.scan("staging", "FX", month_days + _iso(ends[1:]))
     fx = fx_all.select("business_date", "currency", "cny_per_unit").collect()
-    bal_cny = balances_cny(
-        catalog.scan("staging", "BALANCE", units).select("business_date", "acct_no", "balance"),
-        accounts,
-        fx.lazy(),
+    bal_cny = positions(
+        catalog, units, ["business_date", "cust_id", "product_type", "balance_cny", "is_open"]
     ).collect()
 
     cancelled = _reversals(catalog, loaded).lazy()

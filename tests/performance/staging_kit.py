@@ -9,6 +9,7 @@ from typing import Any
 import polars as pl
 
 from cmreport.catalog import Catalog
+from ingest.gate import position_frame
 from schemas.staging import STAGING_MODELS
 
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -45,11 +46,13 @@ def frame(table: str, rows: list[dict[str, Any]], day: dt.date) -> pl.DataFrame:
 
 
 def publish_day(catalog: Catalog, day: dt.date, tables: dict[str, list[dict[str, Any]]]) -> None:
-    """Publish one staging unit; the daily snapshot tables are always present (maybe empty)."""
+    """Publish one staging unit as ingest would: the daily snapshot tables are always present (maybe
+    empty), plus the derived POSITION."""
     out = {
         t: frame(t, tables.get(t, []), day)
         for t in ("CUSTOMER", "ACCOUNT", "BALANCE", "TXN", "FX", "MANAGER", "CONTACT")
     }
+    out["POSITION"] = position_frame(out)
     for t in ("PLAN", "WEEKPLAN", "SCORE"):
         if t in tables:
             out[t] = frame(t, tables[t], day)

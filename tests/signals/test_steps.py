@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from cmreport.catalog import Catalog
+from ingest.gate import position_frame
 from steps.signals import compute_attrition, compute_daily_signals
 from tests.signals import frames as f
 
@@ -13,7 +14,7 @@ START, END = dt.date(2026, 9, 30), dt.date(2026, 10, 31)
 A1, A2 = "6200000000000001", "6200000000000002"
 
 
-def _publish_history(cat: Catalog) -> None:
+def _publish_history(cat: Catalog, with_position: bool) -> None:
     d = START
     while d <= END:
         cust = [f.customer("C1"), f.customer("C2", mgr_id=None)]
@@ -38,16 +39,18 @@ def _publish_history(cat: Catalog) -> None:
             "FX": f.fx(d),
             "MANAGER": f.managers([f.manager("M1")], d),
         }
+        if with_position:  # as ingest publishes it; without it steps fall back to BALANCE x ACCOUNT
+            tables["POSITION"] = position_frame(tables)
         if d < END:
             cat.publish("staging", d.isoformat(), tables, {"extract_seq": 1})
         d += dt.timedelta(days=1)
     cat.publish("staging", END.isoformat(), tables, {"extract_seq": 1})
 
 
-@pytest.fixture(scope="module")
-def catalog(tmp_path_factory):
+@pytest.fixture(scope="module", params=[True, False], ids=["with POSITION", "exports only"])
+def catalog(tmp_path_factory, request):
     cat = Catalog(tmp_path_factory.mktemp("wh"))
-    _publish_history(cat)
+    _publish_history(cat, request.param)
     return cat
 
 
