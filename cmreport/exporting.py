@@ -20,7 +20,7 @@ def export_unit(config: str | None, unit: str, out: Path, fmt: str) -> list[tupl
     cat = load_context(config).catalog
     if re.fullmatch(r"\d{4}-\d{2}", unit):
         first, last = period_bounds(unit)
-        sources = [("monthly", unit)] + [
+        sources = [("monthly", unit), ("mtd", unit)] + [
             (a, d.isoformat()) for d in days(first, last) for a in ("daily", "rejects")
         ]
     else:

@@ -22,7 +22,14 @@ from cmreport.calendar_util import (
 )
 from flows.context import load_context, new_run_id
 from flows.report_tasks import build_reports, chunks, deliver_reports, render_chunk
-from flows.tasks import ingest_day, month_tables, signals_day, wait_for_folder, weekly_tables
+from flows.tasks import (
+    ingest_day,
+    month_tables,
+    month_to_date_task,
+    signals_day,
+    wait_for_folder,
+    weekly_tables,
+)
 
 
 def task_runner_for(config: str | None):
@@ -52,12 +59,13 @@ def nightly(
     folder = wait_for_folder(config, d)
     loaded = ingest_day(config, folder, run_id)
     signals = signals_day(config, d, run_id)
+    mtd = month_to_date_task(config, d, run_id)
     create_table_artifact(
         [{"file": f, **c} for f, c in loaded.get("files", {}).items()],
         key=f"ingest-{d:%Y%m%d}",
         description=f"{d} 入库: {loaded.get('status')} extract_seq={loaded.get('extract_seq')}",
     )
-    summary: dict[str, Any] = {"date": d.isoformat(), "ingest": loaded, "signals": signals}
+    summary: dict[str, Any] = {"date": d.isoformat(), "ingest": loaded, "signals": signals, "mtd": mtd}
     history = set(ctx.catalog.dates())
     logger = get_run_logger()
     if d.weekday() == 0:

@@ -69,6 +69,7 @@ def signals_day(config: str | None, d: dt.date, run_id: str, fingerprint: str = 
     ctx = load_context(config)
     rules = ctx.rules_for(d)
     result = compute_daily_signals(ctx.catalog, d, rules)
+    tables = result.tables
     meta = {
         "run_id": run_id,
         "business_date": d.isoformat(),
@@ -76,9 +77,9 @@ def signals_day(config: str | None, d: dt.date, run_id: str, fingerprint: str = 
         "fingerprint": fingerprint,
         "not_evaluated": result.not_evaluated_counts,
         "withdrawn_alert_ids": result.withdrawn_alert_ids,
-        "rows": {k: v.height for k, v in result.tables.items()},
+        "rows": {k: v.height for k, v in tables.items()},
     }
-    ctx.catalog.publish("daily", d.isoformat(), result.tables, meta)
+    ctx.catalog.publish("daily", d.isoformat(), tables, meta)
     return meta
 
 
@@ -122,3 +123,15 @@ def month_tables(config: str | None, period: str, run_id: str, force: bool) -> d
     }
     ctx.catalog.publish("monthly", period, tables, meta)
     return meta
+
+
+@task(name="month-to-date", cache_policy=NO_CACHE)
+def month_to_date_task(config: str | None, d: dt.date, run_id: str) -> dict[str, Any]:
+    """Refresh the month-to-date figures per manager as of d (catalog area "mtd", unit YYYY-MM)."""
+    from steps.mtd import month_to_date
+
+    ctx = load_context(config)
+    table = month_to_date(ctx.catalog, d)
+    period = f"{d.year:04d}-{d.month:02d}"
+    ctx.catalog.publish("mtd", period, {"month_to_date": table}, {"run_id": run_id, "as_of": d.isoformat()})
+    return {"period": period, "as_of": d.isoformat(), "managers": table.height}

@@ -55,6 +55,18 @@ def test_nightly_run_of_the_second_business_day_closes_the_previous_month(bank):
     assert bank.ctx.catalog.has("daily", "2026-10-02", "alerts")
 
 
+def test_the_nightly_run_refreshes_month_to_date_figures(bank):
+    mtd = bank.ctx.catalog.read("mtd", "2026-10", "month_to_date")
+    assert set(mtd["as_of"]) == {END}
+    units = [u for u in bank.ctx.catalog.units("daily") if u.startswith("2026-10")]
+    assert "2026-10-02" in units
+    october = [bank.ctx.catalog.read("daily", u, "alerts") for u in units]
+    assert mtd["n_alerts"].sum() == sum(a.height for a in october)
+    for row in mtd.iter_rows(named=True):
+        mine = sum(a.filter(pl.col("mgr_id").eq_missing(row["mgr_id"])).height for a in october)
+        assert row["n_alerts"] == mine == row["n_large_value"] + row["n_large_change"]
+
+
 def test_each_managers_pdf_prints_the_published_total_band_and_rank(bank):
     scorecard = bank.ctx.catalog.read("monthly", PERIOD, "scorecard")
     out = bank.ctx.settings.paths.output / "reports" / PERIOD / "monthly"
