@@ -141,10 +141,29 @@ def close(
 
 @app.command()
 def backfill(start: str, end: str, config: ConfigOpt = None, deliver: bool = True) -> None:
-    """Run the nightly flow for every date from START to END inclusive."""
-    from flows.pipeline import backfill as flow
+    """Run the nightly flow for every date from START to END inclusive, in order (stops at the first failure)."""
+    from rich.progress import Progress
 
-    _run(lambda: flow(_date(start).isoformat(), _date(end).isoformat(), config=config, deliver=deliver))
+    from cmreport.calendar_util import days
+    from flows.pipeline import nightly as flow
+
+    dates = days(_date(start), _date(end))
+    rows = []
+
+    def run_all() -> None:
+        with Progress(console=console) as progress:
+            bar = progress.add_task("backfill", total=len(dates))
+            for d in dates:
+                progress.update(bar, description=f"nightly {d}")
+                out = flow(d.isoformat(), config=config, deliver=deliver)
+                rows.append({"date": d, "ingest": out["ingest"].get("status"), "alerts": out["signals"]["rows"].get("alerts"),
+                             "weekly": "yes" if "weekly" in out else "", "close": out.get("month_close", {}).get("period", "")})  # fmt: skip
+                progress.advance(bar)
+
+    try:
+        _run(run_all)
+    finally:
+        _table("backfill", rows)
 
 
 @app.command()
