@@ -23,7 +23,7 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 from rich.table import Table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="客户经理达成检查表 — nightly pipeline")
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 150)  # full tables in logs and CI
 ConfigOpt = Annotated[
     str | None, typer.Option("--config", "-c", help="settings TOML (default conf/settings.toml)")
 ]
