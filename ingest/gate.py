@@ -4,8 +4,8 @@ Order: CONTROL.csv present (else NOT_READY) -> extract_seq higher than the loade
 STALE_DELIVERY) -> every listed file present, digest, decoding, record count, amount sum and
 header (else REJECTED) -> per file, in schemas.exports order: typing and row checks, references
 to earlier files' valid rows, duplicate keys -> FX coverage (else REJECTED) -> reject share per
-file (else HELD) -> validate against schemas.staging, derive POSITION (balances in CNY with the
-day's account attributes, schemas.staging.StgPosition) and publish the whole date at once.
+file (else HELD) -> validate against schemas.staging, derive POSITION and ACCOUNT_FIRST
+(ingest.derived) and publish the whole date at once.
 """
 
 from __future__ import annotations
@@ -28,12 +28,12 @@ from cmreport.settings import Settings
 from ingest import crossfile
 from ingest.checks import ISSUE_SCHEMA, empty_issues, staging_schema, type_and_check
 from ingest.control import Control, read_control
+from ingest.derived import derived_tables
 from ingest.records import LINE, DecodeError, Records, decode, read_records, say
 from ingest.rejects import publish_rejects, rejects_frame
 from ingest.result import FolderRejected, IngestResult
 from schemas.exports import CONTROL_FILE, EXPORT_FILES, ExportFile
-from schemas.staging import DERIVED_MODELS, STAGING_MODELS
-from transforms.balances import day_positions
+from schemas.staging import STAGING_MODELS
 
 STAGING, FOLDER_FORMAT = "staging", "%Y%m%d"
 
@@ -117,7 +117,7 @@ def _run(
     )
     _check_reject_share(settings.ingest.max_reject_share_pct, st)
     tables = {stem: _staging_frame(stem, df, st.d) for stem, df in st.accepted.items()}
-    tables["POSITION"] = position_frame(tables)
+    derived, derived_meta = derived_tables(catalog, st.d, tables)
     meta = {
         "business_date": unit,
         "extract_seq": control.extract_seq,
@@ -131,8 +131,9 @@ def _run(
         "counts": st.counts,
         "rules_version": rules.version,
         **st.reports,
+        **derived_meta,
     }
-    catalog.publish(STAGING, unit, tables, meta)
+    catalog.publish(STAGING, unit, {**tables, **derived}, meta)
     n_rej = sum(c["rejected"] for c in st.counts.values())
     return (
         "LOADED",
@@ -325,15 +326,3 @@ def _staging_frame(stem: str, accepted: pl.DataFrame, d: dt.date) -> pl.DataFram
     df = df.cast(dict(schema))  # type: ignore[arg-type]
     with config_context(validation_depth=ValidationDepth.SCHEMA_AND_DATA):
         return STAGING_MODELS[stem].validate(df, lazy=True)
-
-
-def position_frame(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
-    """The derived POSITION table of the date (balances in CNY with account attributes), in BALANCE
-    line order; it shares the unit with its inputs, so a re-delivery recomputes it."""
-    df = (
-        day_positions(tables["BALANCE"].lazy(), tables["ACCOUNT"].lazy(), tables["FX"].lazy())
-        .sort("src_line")
-        .collect()
-    )
-    with config_context(validation_depth=ValidationDepth.SCHEMA_AND_DATA):
-        return DERIVED_MODELS["POSITION"].validate(df, lazy=True)

@@ -91,6 +91,25 @@ class StgPosition(_Staging):
     is_open: bool
 
 
+class StgAccountFirst(pa.DataFrameModel):
+    """Derived, not an export file: the first-snapshot state of business_date, one row per account
+    seen in any ACCOUNT snapshot up to and including business_date: the date of its first snapshot,
+    that snapshot's ``last_cust_txn_date`` and whether a later one delivered another value (RULES §3).
+    Ingest carries it from the unit of business_date − 1 (transforms.dormancy.carry_first_snapshots)
+    and records that unit's ``unit_id`` in the meta, so readers can tell a stale chain (an earlier
+    date re-delivered or loaded later) and recompute from ACCOUNT. Not counted in the per-file figures."""
+
+    business_date: dt.date
+    acct_no: str = pa.Field(unique=True)
+    first_date: dt.date
+    first_last_cust_txn_date: dt.date = pa.Field(nullable=True)
+    is_last_cust_txn_changed: bool
+
+    class Config:
+        strict = True
+        coerce = False
+
+
 class StgTxn(_Staging):
     """Transactions booked on the business date: one row per txn_id (delta)."""
 
@@ -187,5 +206,8 @@ STAGING_MODELS: dict[str, type[_Staging]] = {
 }
 """Export file stem -> staging model. The staging table in the catalog is named after the stem."""
 
-DERIVED_MODELS: dict[str, type[_Staging]] = {"POSITION": StgPosition}
+DERIVED_MODELS: dict[str, type[pa.DataFrameModel]] = {
+    "POSITION": StgPosition,
+    "ACCOUNT_FIRST": StgAccountFirst,
+}
 """Staging tables ingest derives from a date's accepted export tables (no export file, no rejects)."""

@@ -3,7 +3,7 @@
     .venv/bin/python -m steps.bench_month --customers 100000
 
 Writes two months (Sep + Oct 2026) of daily CUSTOMER/ACCOUNT/BALANCE/FX/MANAGER snapshots plus TXN
-and the derived POSITION (ingest.gate.position_frame, as ingest publishes it) straight into a
+and the derived POSITION / ACCOUNT_FIRST (ingest.derived, as ingest publishes them) straight into a
 temporary Catalog (numpy + polars, no synth dependency), then runs in fresh subprocesses (1) a bare
 polars scan of the export tables (BALANCE, ACCOUNT, FX, TXN), (2) a bare scan of what compute_month
 now reads (POSITION instead of BALANCE + ACCOUNT) and (3) compute_month for 2026-10, and prints
@@ -26,7 +26,7 @@ import numpy as np
 import polars as pl
 
 from cmreport.catalog import Catalog
-from ingest.gate import position_frame
+from ingest.derived import derived_tables
 from schemas.staging import STAGING_MODELS
 
 PERIOD = "2026-10"
@@ -114,8 +114,8 @@ def generate(root: Path, n_customers: int, seed: int = 7) -> None:
             "BALANCE": _typed("BALANCE", balance, d), "TXN": _typed("TXN", txn, d), "FX": _typed("FX", fx, d),
             "MANAGER": _typed("MANAGER", managers, d), "CONTACT": _typed("CONTACT", pl.DataFrame(), d),
         }  # fmt: skip
-        tables["POSITION"] = position_frame(tables)  # derived as ingest does
-        cat.publish("staging", d.isoformat(), tables, {"extract_seq": 1})
+        derived, meta = derived_tables(cat, d, tables)  # as ingest derives them
+        cat.publish("staging", d.isoformat(), {**tables, **derived}, {"extract_seq": 1, **meta})
         d += dt.timedelta(days=1)
         k += 1
 

@@ -2,8 +2,8 @@
 
     .venv/bin/python -m steps.bench_signals --customers 100000 --days 31
 
-Writes the export tables and the derived POSITION (ingest.gate.position_frame, as ingest publishes
-it) for each day. Prints per-stage wall time, peak RSS and the ratio to a bare polars scan.
+Writes the export tables and the derived POSITION / ACCOUNT_FIRST (ingest.derived, as ingest
+publishes them) for each day. Prints per-stage wall time, peak RSS and the ratio to a bare polars scan.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import psutil
 from cmreport.catalog import Catalog
 from cmreport.rules import load_rules
 from cmreport.settings import load_settings
-from ingest.gate import position_frame
+from ingest.derived import derived_tables
 from schemas.types import FX_RATE, MONEY, RATE
 from steps.signals import compute_attrition, compute_daily_signals
 
@@ -111,9 +111,7 @@ def _day_tables(n_cust: int, d: dt.date, start: dt.date, rng: np.random.Generato
         status=pl.when(pl.col("i") == 7).then(pl.lit("LEFT")).otherwise(pl.lit("ACTIVE")),
         join_date=pl.lit(dt.date(2019, 1, 1)),
     )  # fmt: skip
-    tables = {"CUSTOMER": cust, "ACCOUNT": acct, "BALANCE": bal, "TXN": txn, "FX": fx, "MANAGER": mgr}
-    tables["POSITION"] = position_frame(tables)  # derived as ingest publishes it
-    return tables
+    return {"CUSTOMER": cust, "ACCOUNT": acct, "BALANCE": bal, "TXN": txn, "FX": fx, "MANAGER": mgr}
 
 
 def _timed(label: str, fn, bare=None) -> object:  # type: ignore[no-untyped-def]
@@ -145,12 +143,9 @@ def main() -> None:
     rng = np.random.default_rng(7)
     t0 = time.perf_counter()
     for d in days:
-        cat.publish(
-            "staging",
-            d.isoformat(),
-            _day_tables(a.customers, d, start, rng, int(a.customers * a.txn_per_customer)),
-            {},
-        )
+        tables = _day_tables(a.customers, d, start, rng, int(a.customers * a.txn_per_customer))
+        derived, meta = derived_tables(cat, d, tables)  # as ingest derives them
+        cat.publish("staging", d.isoformat(), {**tables, **derived}, meta)
     print(
         f"wrote {len(days)} days of staging for {a.customers:,} customers in {time.perf_counter() - t0:.1f} s -> {root}"
     )

@@ -20,6 +20,7 @@ from cmreport.rules import RuleSet
 from schemas import published
 from schemas.codes import DEPOSIT_PRODUCTS
 from schemas.types import CNY_EXACT
+from steps.first_seen import first_seen as first_snapshots
 from steps.positions import day_positions, positions
 from transforms.alerts import ALERT_KEY, large_value_alerts, with_cny
 from transforms.assignment import assign_managers
@@ -28,7 +29,6 @@ from transforms.dormancy import (
     account_dormancy,
     customer_activity,
     dormant_customers,
-    first_snapshot_values,
     publishable_dormancy,
 )
 from transforms.effective import (
@@ -143,14 +143,8 @@ def compute_daily_signals(catalog: Catalog, d: dt.date, rules: RuleSet) -> Daily
     not_evaluated = large_change_not_evaluated(flows.lazy(), prev_aum.lazy(), reason).collect()
 
     # dormancy: recomputed from the whole history up to d
-    deposit_accts = accounts.filter(pl.col("product_type").is_in(DEPOSIT_PRODUCTS))["acct_no"].unique()
-    first_seen = (
-        catalog.scan("staging", "ACCOUNT", _iso(history))
-        .select("business_date", "acct_no", "last_cust_txn_date")
-        .filter(pl.col("acct_no").is_in(deposit_accts.implode()))
-        .pipe(first_snapshot_values)
-        .collect()
-    )
+    deposit_accts = accounts.filter(pl.col("product_type").is_in(DEPOSIT_PRODUCTS))["acct_no"]
+    first_seen = first_snapshots(catalog, history, deposit_accts).collect()
     txn_history = catalog.scan("staging", "TXN", _iso(history)).select(TXN_HISTORY_COLS)
     activity = customer_activity(effective_txns(txn_history, cancelled))
     states = account_dormancy(
@@ -241,7 +235,7 @@ def compute_attrition(
     )
     outflows = (
         trf_out.lazy()
-        .pipe(with_accounts, owners.filter(pl.col("acct_no").is_in(trf_out["acct_no"].unique().implode())))
+        .pipe(with_accounts, owners)
         .pipe(with_cny, fx.lazy())
         .pipe(other_bank_outflows)
         .collect()

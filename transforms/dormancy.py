@@ -32,9 +32,53 @@ def first_snapshot_values(account_history: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+FIRST_SEEN_COLUMNS = ["acct_no", "first_date", "first_last_cust_txn_date", "is_last_cust_txn_changed"]
+"""Columns of the running first-snapshot state (staging ACCOUNT_FIRST, without business_date)."""
+
+
+def carry_first_snapshots(seen: pl.LazyFrame | None, account_rows: pl.LazyFrame) -> pl.LazyFrame:
+    """The first-snapshot state after adding later ACCOUNT rows: one row per account seen so far with
+    ``first_date`` (date of its first snapshot), ``first_last_cust_txn_date`` (that snapshot's
+    value) and ``is_last_cust_txn_changed`` (some snapshot delivered a different value; a null and a
+    date differ). Same values as first_snapshot_values over the whole history.
+
+    ``seen``: the state up to some date (FIRST_SEEN_COLUMNS) or None; ``account_rows``: ACCOUNT
+    rows (business_date, acct_no, last_cust_txn_date) of the dates after it."""
+    pairs = account_rows.group_by("acct_no", "last_cust_txn_date").agg(_seen=pl.col("business_date").min())
+    later = pairs.group_by("acct_no").agg(
+        _l_date=pl.col("_seen").min(),
+        _l_value=pl.col("last_cust_txn_date").sort_by("_seen").first(),
+        _l_n=pl.len(),
+    )
+    if seen is None:
+        return later.select(
+            "acct_no",
+            first_date=pl.col("_l_date"),
+            first_last_cust_txn_date=pl.col("_l_value"),
+            is_last_cust_txn_changed=pl.col("_l_n") > 1,
+        )
+    known = pl.col("first_date").is_not_null()
+    differs = (pl.col("_l_n") > 1) | pl.col("_l_value").ne_missing(pl.col("first_last_cust_txn_date"))
+    return (
+        seen.select(FIRST_SEEN_COLUMNS)
+        .join(later, on="acct_no", how="full", coalesce=True)
+        .select(
+            "acct_no",
+            first_date=pl.when(known).then(pl.col("first_date")).otherwise(pl.col("_l_date")),
+            first_last_cust_txn_date=pl.when(known)
+            .then(pl.col("first_last_cust_txn_date"))
+            .otherwise(pl.col("_l_value")),
+            is_last_cust_txn_changed=pl.when(known)
+            .then(pl.col("is_last_cust_txn_changed") | (pl.col("_l_n").is_not_null() & differs))
+            .otherwise(pl.col("_l_n") > 1),
+        )
+    )
+
+
 def customer_activity(txns: pl.LazyFrame) -> pl.LazyFrame:
-    """(acct_no, txn_date) of effective customer-initiated transactions (bank postings never count)."""
-    return txns.filter(pl.col("initiator") == "CUST").select("acct_no", "txn_date").unique()
+    """(acct_no, txn_date) of effective customer-initiated transactions (bank postings never count);
+    one row per transaction (not deduplicated: account_dormancy only takes maxima)."""
+    return txns.filter(pl.col("initiator") == "CUST").select("acct_no", "txn_date")
 
 
 def _state(days: pl.Expr, rules: Dormancy) -> pl.Expr:

@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 
 from cmreport.catalog import Catalog
-from ingest.gate import position_frame
+from ingest.derived import derived_tables
 from schemas.staging import STAGING_MODELS
 
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -47,13 +47,13 @@ def frame(table: str, rows: list[dict[str, Any]], day: dt.date) -> pl.DataFrame:
 
 def publish_day(catalog: Catalog, day: dt.date, tables: dict[str, list[dict[str, Any]]]) -> None:
     """Publish one staging unit as ingest would: the daily snapshot tables are always present (maybe
-    empty), plus the derived POSITION."""
+    empty), plus the derived POSITION and ACCOUNT_FIRST."""
     out = {
         t: frame(t, tables.get(t, []), day)
         for t in ("CUSTOMER", "ACCOUNT", "BALANCE", "TXN", "FX", "MANAGER", "CONTACT")
     }
-    out["POSITION"] = position_frame(out)
+    derived, meta = derived_tables(catalog, day, out)
     for t in ("PLAN", "WEEKPLAN", "SCORE"):
         if t in tables:
             out[t] = frame(t, tables[t], day)
-    catalog.publish("staging", day.isoformat(), out, {"extract_seq": 1})
+    catalog.publish("staging", day.isoformat(), {**out, **derived}, {"extract_seq": 1, **meta})

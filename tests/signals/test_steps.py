@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from cmreport.catalog import Catalog
-from ingest.gate import position_frame
+from ingest.derived import derived_tables
 from steps.signals import compute_attrition, compute_daily_signals
 from tests.signals import frames as f
 
@@ -14,7 +14,7 @@ START, END = dt.date(2026, 9, 30), dt.date(2026, 10, 31)
 A1, A2 = "6200000000000001", "6200000000000002"
 
 
-def _publish_history(cat: Catalog, with_position: bool) -> None:
+def _publish_history(cat: Catalog, derived: bool) -> None:
     d = START
     while d <= END:
         cust = [f.customer("C1"), f.customer("C2", mgr_id=None)]
@@ -39,15 +39,17 @@ def _publish_history(cat: Catalog, with_position: bool) -> None:
             "FX": f.fx(d),
             "MANAGER": f.managers([f.manager("M1")], d),
         }
-        if with_position:  # as ingest publishes it; without it steps fall back to BALANCE x ACCOUNT
-            tables["POSITION"] = position_frame(tables)
+        meta = {"extract_seq": 1}
+        if derived:  # as ingest publishes them; without, steps recompute from BALANCE, ACCOUNT, FX
+            extra, more = derived_tables(cat, d, tables)
+            tables, meta = {**tables, **extra}, {**meta, **more}
         if d < END:
-            cat.publish("staging", d.isoformat(), tables, {"extract_seq": 1})
+            cat.publish("staging", d.isoformat(), tables, meta)
         d += dt.timedelta(days=1)
-    cat.publish("staging", END.isoformat(), tables, {"extract_seq": 1})
+    cat.publish("staging", END.isoformat(), tables, meta)
 
 
-@pytest.fixture(scope="module", params=[True, False], ids=["with POSITION", "exports only"])
+@pytest.fixture(scope="module", params=[True, False], ids=["with derived tables", "exports only"])
 def catalog(tmp_path_factory, request):
     cat = Catalog(tmp_path_factory.mktemp("wh"))
     _publish_history(cat, request.param)
