@@ -17,7 +17,7 @@ from cmreport.catalog import Catalog
 from cmreport.rules import RuleSet
 from schemas import published
 from schemas.staging import STAGING_MODELS
-from steps.positions import day_positions
+from steps.positions import day_positions, positions
 from transforms import contacts as tc
 from transforms import indicators as ti
 from transforms import report_lists as tr
@@ -163,25 +163,28 @@ def compute_month(
         .collect()
         .lazy()
     )
+    # one streaming query per month over POSITION (no join to ACCOUNT: ingest derived it)
+    cur_frame = ti.manager_day_balances(
+        positions(catalog, days_m, DAY_POSITION_COLS), cust_mgr, rules.indicators
+    ).collect(engine="streaming")
+    cur_days = cur_frame.lazy()
+    base_days = (
+        ti.manager_day_balances(
+            positions(catalog, days_b, DAY_POSITION_COLS), cust_mgr, rules.indicators
+        ).collect(engine="streaming")
+        if days_b
+        else cur_frame.clear()
+    ).lazy()
     plans: list[pl.LazyFrame] = []
-    kinds: list[str] = []
-    for d in days_b + days_m:
-        bal = day_positions(catalog, d, DAY_POSITION_COLS)
-        plans.append(ti.manager_day_balances(bal, cust_mgr, rules.indicators))
-        kinds.append("base" if d < first else "cur")
-        if d >= first:
-            acct = _scan_day(catalog, "ACCOUNT", d, ACCOUNT_COLS)
-            fx = _scan_day(catalog, "FX", d, ["business_date", "currency", "cny_per_unit"])
-            txn = _scan_day(catalog, "TXN", d, ["txn_id", "acct_no", "txn_date", "amount", "txn_code"])
-            plans.append(ti.effective_buys(txn, acct, fx, reversed_ids, cust_mgr, rules.indicators))
-            kinds.append("buys")
+    for d in days_m:
+        acct = _scan_day(catalog, "ACCOUNT", d, ACCOUNT_COLS)
+        fx = _scan_day(catalog, "FX", d, ["business_date", "currency", "cny_per_unit"])
+        txn = _scan_day(catalog, "TXN", d, ["txn_id", "acct_no", "txn_date", "amount", "txn_code"])
+        plans.append(ti.effective_buys(txn, acct, fx, reversed_ids, cust_mgr, rules.indicators))
     results: list[pl.DataFrame] = []
     for i in range(0, len(plans), 2 * DAYS_PER_BATCH):
         results.extend(pl.collect_all(plans[i : i + 2 * DAYS_PER_BATCH]))
-    cur_days = pl.concat([r for r, k in zip(results, kinds, strict=True) if k == "cur"]).lazy()
-    base_frames = [r for r, k in zip(results, kinds, strict=True) if k == "base"]
-    base_days = pl.concat(base_frames).lazy() if base_frames else cur_days.clear()
-    buys = pl.concat([r for r, k in zip(results, kinds, strict=True) if k == "buys"]).lazy()
+    buys = pl.concat(results).lazy()
 
     bal_end = day_positions(catalog, end_day).collect()
     aum_end = customer_aum(bal_end.lazy())
