@@ -26,21 +26,25 @@ POSITION_COLUMNS = [
 """Columns of the staging POSITION table (schemas.staging.StgPosition), in order."""
 
 
-def balances_cny(balance: pl.LazyFrame, account: pl.LazyFrame, fx: pl.LazyFrame) -> pl.LazyFrame:
+def balances_cny(
+    balance: pl.LazyFrame,
+    account: pl.LazyFrame,
+    fx: pl.LazyFrame,
+    balance_cols: Sequence[str] = ("business_date", "acct_no", "balance"),
+) -> pl.LazyFrame:
     """One row per (business_date, acct_no): the day's balance, its CNY value at that day's rate,
     the account's snapshot attributes of that day and ``is_open``.
 
-    Inputs are staging BALANCE, ACCOUNT and FX over the same business dates (``balance`` may carry
-    ``src_line``, which is then kept).
+    Inputs are staging BALANCE, ACCOUNT and FX over the same business dates; ``balance_cols`` are
+    the BALANCE columns kept.
     """
     acct = account.select(
         "business_date", "acct_no", "cust_id", "product_type", "currency", "rate", "loan_class",
         "open_date", "close_date", "status", "maturity_date",
     )  # fmt: skip
     rates = fx.select("business_date", "currency", "cny_per_unit")
-    keep = [c for c in ("business_date", "src_line", "acct_no", "balance") if c in balance.collect_schema()]
     return (
-        balance.select(keep)
+        balance.select(balance_cols)
         .join(acct, on=["business_date", "acct_no"], how="inner")
         .join(rates, on=["business_date", "currency"], how="left")
         .with_columns(balance_cny=to_cny(pl.col("balance"), pl.col("cny_per_unit")), is_open=is_open_on())
@@ -51,7 +55,8 @@ def day_positions(balance: pl.LazyFrame, account: pl.LazyFrame, fx: pl.LazyFrame
     """The POSITION rows of one business date: balances_cny of that date's staging BALANCE (with its
     src_line), ACCOUNT and FX, in POSITION_COLUMNS order. Computed once at ingest so readers of
     balances need no BALANCE-to-ACCOUNT join."""
-    return balances_cny(balance, account, fx).select(POSITION_COLUMNS)
+    cols = ("business_date", "src_line", "acct_no", "balance")
+    return balances_cny(balance, account, fx, cols).select(POSITION_COLUMNS)
 
 
 def customer_aum(

@@ -19,6 +19,7 @@ def _expected(catalog, d: dt.date) -> pl.DataFrame:
             catalog.scan("staging", "BALANCE", unit),
             catalog.scan("staging", "ACCOUNT", unit),
             catalog.scan("staging", "FX", unit),
+            ("business_date", "src_line", "acct_no", "balance"),
         )
         .select(POSITION_COLUMNS)
         .sort("src_line")
