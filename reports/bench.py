@@ -1,6 +1,6 @@
 """Rendering benchmark: N synthetic monthly reports (≈3 pages, tables, two charts).
 
-    .venv/bin/python -m reports.bench --reports 200 --workers 2
+    .venv/bin/python -m reports.bench --reports 200 [--workers N, default os.cpu_count()]
 
 Prints reports/s and how the time per report splits between templating+charts, layout
 (render()) and PDF writing with font subsetting (write_pdf()).
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
 import statistics
 import tempfile
@@ -126,14 +127,16 @@ def synthetic_report(i: int, period: str = "2026-10") -> MonthlyReport:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reports", type=int, default=200)
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
     jobs = [synthetic_report(i) for i in range(args.reports)]
     out = args.out or Path(tempfile.mkdtemp(prefix="cmreport-bench-"))
+    load0 = os.getloadavg()[0]
     t0 = time.perf_counter()
     results = render_reports_timed(jobs, out, args.workers)
     wall = time.perf_counter() - t0
+    load1 = os.getloadavg()[0]
     pages = [r.pages for r, _ in results]
     print(
         f"reports: {len(results)}  workers: {args.workers}  wall: {wall:.2f} s  -> {len(results) / wall:.2f} reports/s"
@@ -149,6 +152,7 @@ def main() -> None:
         f"  CPU per report: {1000 * total:.1f} ms -> capacity on {args.workers} idle core(s) "
         f"≈ {max(args.workers, 1) / total:.2f} reports/s (excluding pool start-up); output in {out}"
     )
+    print(f"  load average (1 min) before/after: {load0:.2f} / {load1:.2f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":
