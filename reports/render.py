@@ -110,7 +110,9 @@ def _html_class() -> type:
     text, m = re.subn(r"^::marker \{", "li::marker {", text, count=1, flags=re.M)
     if (n, m) != (5, 1):
         return HTML
-    ua = CSS(string=text, counter_style=html.UA_COUNTER_STYLE)
+    # parse into a throwaway CounterStyle: WeasyPrint's shared one already holds the UA counter
+    # styles (documents get a copy of it), and parsing them into it again only warns
+    ua = CSS(string=text, counter_style=type(html.UA_COUNTER_STYLE)())
 
     class ReportHTML(HTML):
         def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
