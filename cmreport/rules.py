@@ -120,6 +120,7 @@ class Schedule(_Rules):
 class Reports(_Rules):
     maturity_product_types: list[str]
     dormancy_watch_days: int
+    list_row_limit: int = 20
 
 
 class RuleSet(_Rules):

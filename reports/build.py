@@ -8,6 +8,7 @@ read into a model (information gaps name the missing fields only).
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -296,6 +297,7 @@ def build_monthly_reports(
             )
             for r in _rows(attrition, sort=["state", "cust_id"], mgr_id=mgr_id)
         )
+        dormancy_rows = _dormancy_rows(dormancy, mgr_id, names, last)
         reports.append(
             MonthlyReport(
                 period=period,
@@ -314,7 +316,7 @@ def build_monthly_reports(
                 contact_gaps=gaps,
                 alerts=alert_rows,
                 attrition=attr_rows,
-                dormancy=_dormancy_rows(dormancy, mgr_id, names, last),
+                dormancy=dormancy_rows,
                 maturities=tuple(
                     MaturityRow(
                         acct_masked=L.mask_account(r["acct_no"]),
@@ -337,7 +339,23 @@ def build_monthly_reports(
                 lost_weight_note=_lost_weight_note(sc["max_total"], inds),
             )
         )
-    return [_with_version(r, version_of) for r in reports]  # type: ignore[misc]
+    limit = rules.reports.list_row_limit
+    return [_with_version(_cap_lists(r, limit), version_of) for r in reports]  # type: ignore[misc]
+
+
+_CAPPED = ("contact_gaps", "dormancy", "maturities", "info_gaps")
+
+
+def _cap_lists(report: MonthlyReport, limit: int) -> MonthlyReport:
+    """Keep the first `limit` rows of each watch list (most urgent first) and record the full
+    counts; alerts and attrition are never capped. Contact gaps: most requirements missed first."""
+    gaps = tuple(sorted(report.contact_gaps, key=lambda g: (g.n_met - g.n_due, g.cust_id)))
+    full = {"contact_gaps": gaps, **{k: getattr(report, k) for k in _CAPPED[1:]}}
+    return dataclasses.replace(
+        report,
+        **{k: v[:limit] for k, v in full.items()},
+        list_totals=tuple((k, len(v)) for k, v in full.items()),
+    )
 
 
 def _dormancy_rows(

@@ -189,6 +189,14 @@ class MonthlyReport(_Report):
     maturities: tuple[MaturityRow, ...] = ()
     info_gaps: tuple[InfoGapRow, ...] = ()
     lost_weight_note: str = ""
+    list_totals: tuple[tuple[str, int], ...] = ()  # rows each capped list had before the cap
+
+    def total(self, section: str) -> int:
+        """Rows a watch list has in full (the PDF shows at most rules.reports.list_row_limit)."""
+        return dict(self.list_totals).get(section, len(getattr(self, section)))
+
+    def hidden(self, section: str) -> int:
+        return self.total(section) - len(getattr(self, section))
 
     @property
     def kind(self) -> ReportKind:

@@ -115,3 +115,27 @@ def test_missing_scorecard_is_an_error(tmp_path, rules):
 
     with pytest.raises(FileNotFoundError, match="MANAGER|scorecard"):
         build_monthly_reports(Catalog(tmp_path), PERIOD, rules, AS_OF, RUN_ID)
+
+
+def test_long_watch_lists_are_capped_with_the_rest_counted(catalog, rules, tmp_path):
+    from pypdf import PdfReader
+
+    from reports.render import render_reports
+
+    full = {
+        r.key: r for r in build_monthly_reports(catalog, PERIOD, rules, AS_OF, RUN_ID, generated_at=GENERATED)
+    }
+    capped_rules = rules.model_copy(
+        update={"reports": rules.reports.model_copy(update={"list_row_limit": 1})}
+    )
+    capped = build_monthly_reports(catalog, PERIOD, capped_rules, AS_OF, RUN_ID, generated_at=GENERATED)
+    sections = ("contact_gaps", "dormancy", "maturities", "info_gaps")
+    long_lists = [(r, s) for r in capped for s in sections if len(getattr(full[r.key], s)) > 1]
+    assert long_lists, "the fixture has no list longer than one row"
+    for r, s in long_lists:
+        assert len(getattr(r, s)) == 1
+        assert r.total(s) == len(getattr(full[r.key], s)) and r.hidden(s) == r.total(s) - 1
+    report, section = long_lists[0]
+    (pdf,) = render_reports([report], tmp_path, 1)
+    text = "".join(p.extract_text() for p in PdfReader(pdf.path).pages)
+    assert f"另有 {report.hidden(section)} 条未列出" in text
