@@ -1,36 +1,25 @@
-"""Date helpers shared by the CLI and the flows (periods, ISO weeks, month-close trigger)."""
+"""Date helpers of the CLI and the flows: the calendar rules of transforms.calendar applied to a
+RuleSet, plus the month-close trigger and the follow-up lead-in a month close needs."""
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 
 from cmreport.rules import RuleSet
+from transforms import calendar as cal
+from transforms.calendar import iso_week as iso_week_of
+from transforms.calendar import period_bounds, week_bounds
+
+__all__ = ["iso_week_of", "period_bounds", "week_bounds", "period_of", "previous_period", "days",
+           "is_business_day", "month_close_due", "followup_window_close", "first_alert_date_closing_in"]  # fmt: skip
 
 
 def period_of(d: dt.date) -> str:
     return f"{d.year:04d}-{d.month:02d}"
 
 
-def period_bounds(period: str) -> tuple[dt.date, dt.date]:
-    y, m = (int(x) for x in period.split("-"))
-    return dt.date(y, m, 1), dt.date(y, m, calendar.monthrange(y, m)[1])
-
-
 def previous_period(period: str) -> str:
-    first, _ = period_bounds(period)
-    return period_of(first - dt.timedelta(days=1))
-
-
-def iso_week_of(d: dt.date) -> str:
-    y, w, _ = d.isocalendar()
-    return f"{y:04d}-W{w:02d}"
-
-
-def week_bounds(week: str) -> tuple[dt.date, dt.date]:
-    y, w = week.split("-W")
-    monday = dt.date.fromisocalendar(int(y), int(w), 1)
-    return monday, monday + dt.timedelta(days=6)
+    return cal.shift_period(period, -1)
 
 
 def days(start: dt.date, end: dt.date) -> list[dt.date]:
@@ -39,9 +28,7 @@ def days(start: dt.date, end: dt.date) -> list[dt.date]:
 
 def is_business_day(d: dt.date, rules: RuleSet) -> bool:
     """Mon–Fri minus configured holidays plus configured make-up working days (调休)."""
-    if d in rules.calendar.makeup_workdays:
-        return True
-    return d.weekday() < 5 and d not in rules.calendar.holidays
+    return cal.is_business_day(d, rules.calendar)
 
 
 def month_close_due(d: dt.date, rules: RuleSet) -> str | None:
@@ -49,22 +36,13 @@ def month_close_due(d: dt.date, rules: RuleSet) -> str | None:
     day after the previous month's end (N = rules.schedule.month_close_business_day)."""
     if not is_business_day(d, rules):
         return None
-    first_of_month = d.replace(day=1)
-    n = sum(1 for x in days(first_of_month, d) if is_business_day(x, rules))
-    return (
-        period_of(first_of_month - dt.timedelta(days=1))
-        if n == rules.schedule.month_close_business_day
-        else None
-    )
+    n = len(cal.business_days(d.replace(day=1), d, rules.calendar))
+    return previous_period(period_of(d)) if n == rules.schedule.month_close_business_day else None
 
 
 def followup_window_close(alert_date: dt.date, rules: RuleSet) -> dt.date:
     """Day 0 is the alert date; the window closes at the end of the Nth business day after it."""
-    d, n = alert_date, 0
-    while n < rules.contact.followup_business_days:
-        d += dt.timedelta(days=1)
-        n += is_business_day(d, rules)
-    return d
+    return cal.followup_close(alert_date, rules.calendar, rules.contact.followup_business_days)
 
 
 def first_alert_date_closing_in(first: dt.date, rules: RuleSet) -> dt.date:

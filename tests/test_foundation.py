@@ -34,13 +34,16 @@ def test_rules_defaults_match_the_spec():
     assert (r.dormancy.inactive_days, r.dormancy.dormant_days) == (90, 365)
 
 
-RULES_TWO_SETS = (load_settings().paths.rules).read_text(encoding="utf-8") + """
+RULES_TWO_SETS = (
+    (load_settings().paths.rules).read_text(encoding="utf-8")
+    + """
 [[ruleset]]
 effective_from = "2027-01-01"
 source = "hypothetical revision"
 [ruleset.large_change]
 min_amount_cny = "200000"
 """
+)
 
 
 def test_rules_are_effective_dated_and_later_sets_only_state_changes():
@@ -114,3 +117,29 @@ def test_unknown_empty_and_left_managers_mean_unassigned():
         }
     )
     assert_frame_equal(out.sort("cust_id"), expected)
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        pytest.param("2026-10-02", "2026-09", id="Fri 2 Oct is the 2nd business day"),
+        pytest.param("2026-10-01", None, id="the 1st business day closes nothing"),
+        pytest.param("2026-08-04", "2026-07", id="weekend 1-2 Aug does not count"),
+        pytest.param("2026-10-12", "2026-09", id="with Golden Week holidays and a make-up Saturday"),
+    ],
+)
+def test_month_close_starts_on_the_second_business_day(day, expected):
+    from cmreport.calendar_util import month_close_due
+
+    base = load_rules(load_settings().paths.rules).for_date(dt.date(2026, 10, 1))
+    rules = base
+    if day == "2026-10-12":  # 1-8 Oct holidays, Sat 10 Oct a make-up day: 9 Oct and 10 Oct count
+        holidays = [dt.date(2026, 10, i) for i in range(1, 9)]
+        cal = base.calendar.model_copy(
+            update={"holidays": holidays, "makeup_workdays": [dt.date(2026, 10, 10)]}
+        )
+        rules = base.model_copy(update={"calendar": cal})
+        assert month_close_due(dt.date(2026, 10, 10), rules) == "2026-09"
+        assert month_close_due(dt.date(2026, 10, 9), rules) is None
+        day, expected = "2026-10-12", None
+    assert month_close_due(dt.date.fromisoformat(day), rules) == expected
