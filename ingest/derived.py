@@ -1,6 +1,8 @@
 """Staging tables ingest derives from a date's accepted export tables (no export file, no rejects):
-POSITION (balances in CNY with the day's account attributes) and ACCOUNT_FIRST (the running
-first-snapshot state of every account, carried from the previous date's unit).
+POSITION (balances in CNY with the day's account attributes), ACCOUNT_FIRST (the running
+first-snapshot state of every account, carried from the previous date's unit) and CANCELLED (the
+transactions the date's REVERSALs cancel, with the account, date and initiator of each, resolved
+once here so later stages never search the transaction history for them).
 
 Both are published in the same unit as the exports they come from, so a re-delivered date
 recomputes its own. ACCOUNT_FIRST also depends on the unit of d − 1: the meta records that unit's
@@ -65,10 +67,72 @@ def account_first_frame(
     return _validated("ACCOUNT_FIRST", df), basis
 
 
+TARGET_COLUMNS = ["business_date", "txn_id", "acct_no", "txn_date", "initiator"]
+"""What CANCELLED keeps of a cancelled transaction (business_date = the folder it was loaded in)."""
+TARGET_SCHEMA = {"business_date": pl.Date, "txn_id": pl.String, "acct_no": pl.String, "txn_date": pl.Date,
+                 "initiator": pl.String}  # fmt: skip
+
+
+def earlier_targets(catalog: Catalog, d: dt.date, ids: pl.Series) -> pl.DataFrame:
+    """The transactions named by ``ids`` among those loaded for dates before d (TARGET_COLUMNS)."""
+    units = [u for u in catalog.units(STAGING) if u < d.isoformat()]
+    wanted = ids.unique()
+    if not units or wanted.is_empty():
+        return pl.DataFrame(schema=TARGET_SCHEMA)
+    lf = catalog.scan(STAGING, "TXN", units).select(TARGET_COLUMNS)
+    return lf.filter(pl.col("txn_id").is_in(wanted.implode())).collect()
+
+
+def cancelled_frame(
+    catalog: Catalog, d: dt.date, txn: pl.DataFrame, unit_id: str, earlier: pl.DataFrame | None
+) -> pl.DataFrame:
+    """CANCELLED of d: one row per accepted REVERSAL of d with the transaction it cancels (same
+    folder or an earlier one), that transaction's folder and the unit_id of that folder's staging
+    unit when resolved (readers trust a row only while that unit is still the one published)."""
+    rev = txn.filter(pl.col("txn_code") == "REVERSAL").select(
+        "business_date", pl.col("txn_id").alias("reversal_id"), "reversal_of"
+    )
+    if earlier is None:
+        earlier = earlier_targets(catalog, d, rev["reversal_of"])
+    same = txn.select(TARGET_COLUMNS).with_columns(target_unit_id=pl.lit(unit_id))
+    unit_ids = {u: str((catalog.meta(STAGING, u) or {}).get(UNIT_ID, "")) for u in
+                {x.isoformat() for x in earlier["business_date"].unique()}}  # fmt: skip
+    before = earlier.with_columns(
+        target_unit_id=pl.col("business_date").dt.to_string("%Y-%m-%d").replace_strict(unit_ids, default="")
+    )
+    targets = pl.concat([same, before]).unique("txn_id", keep="first", maintain_order=True)
+    df = (
+        rev.join(
+            targets.rename({"txn_id": "reversal_of", "business_date": "target_date"}),
+            on="reversal_of",
+            how="left",
+        )
+        .select(
+            "business_date",
+            "reversal_id",
+            pl.col("reversal_of").alias("txn_id"),
+            "target_date",
+            "target_unit_id",
+            "acct_no",
+            "txn_date",
+            "initiator",
+        )  # fmt: skip
+        .sort("reversal_id")
+    )
+    return _validated("CANCELLED", df)
+
+
 def derived_tables(
-    catalog: Catalog, d: dt.date, tables: dict[str, pl.DataFrame]
+    catalog: Catalog,
+    d: dt.date,
+    tables: dict[str, pl.DataFrame],
+    reversal_targets: pl.DataFrame | None = None,
 ) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
-    """The derived tables of d (from its typed staging tables) and the meta keys to publish with them."""
+    """The derived tables of d (from its typed staging tables) and the meta keys to publish with them.
+    ``reversal_targets``: earlier_targets of d's reversal_of values when the caller has them already."""
     first, basis = account_first_frame(catalog, d, tables["ACCOUNT"])
     meta = {UNIT_ID: uuid.uuid4().hex, BASIS: basis}
-    return {"POSITION": position_frame(tables), "ACCOUNT_FIRST": first}, meta
+    derived = {"POSITION": position_frame(tables), "ACCOUNT_FIRST": first}
+    if "TXN" in tables:
+        derived["CANCELLED"] = cancelled_frame(catalog, d, tables["TXN"], meta[UNIT_ID], reversal_targets)
+    return derived, meta

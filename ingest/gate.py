@@ -28,7 +28,7 @@ from cmreport.settings import Settings
 from ingest import crossfile
 from ingest.checks import ISSUE_SCHEMA, empty_issues, staging_schema, type_and_check
 from ingest.control import Control, read_control
-from ingest.derived import derived_tables
+from ingest.derived import derived_tables, earlier_targets
 from ingest.records import LINE, DecodeError, Records, decode, read_records, say
 from ingest.rejects import publish_rejects, rejects_frame
 from ingest.result import FolderRejected, IngestResult
@@ -58,6 +58,8 @@ class _State:
     issues: dict[str, pl.DataFrame] = field(default_factory=dict)
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     reports: dict[str, Any] = field(default_factory=dict)
+    reversal_targets: pl.DataFrame | None = None
+    """Earlier-loaded transactions named by this folder's reversal_of (ingest.derived.TARGET_COLUMNS)."""
 
 
 def ingest_folder(
@@ -117,7 +119,7 @@ def _run(
     )
     _check_reject_share(settings.ingest.max_reject_share_pct, st)
     tables = {stem: _staging_frame(stem, df, st.d) for stem, df in st.accepted.items()}
-    derived, derived_meta = derived_tables(catalog, st.d, tables)
+    derived, derived_meta = derived_tables(catalog, st.d, tables, st.reversal_targets)
     meta = {
         "business_date": unit,
         "extract_seq": control.extract_seq,
@@ -253,7 +255,8 @@ def _gate_file(
     found = pl.concat([found, crossfile.in_file_duplicates(typed, f, found[LINE])])
     if f.stem == "TXN":
         ok_ids = typed.filter(~pl.col(LINE).is_in(found[LINE].implode()))["txn_id"]
-        known = pl.concat([ok_ids, _earlier_txn_ids(catalog, st.d, typed["reversal_of"].drop_nulls())])
+        st.reversal_targets = earlier_targets(catalog, st.d, typed["reversal_of"].drop_nulls())
+        known = pl.concat([ok_ids, st.reversal_targets["txn_id"]])
         found = pl.concat([found, crossfile.unloaded_reversals(typed, known)])
     accepted = typed.filter(~pl.col(LINE).is_in(found[LINE].implode()))
     n_rejected = found[LINE].n_unique()

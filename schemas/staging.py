@@ -110,6 +110,27 @@ class StgAccountFirst(pa.DataFrameModel):
         coerce = False
 
 
+class StgCancelled(pa.DataFrameModel):
+    """Derived, not an export file: one row per accepted REVERSAL of business_date with the
+    transaction it cancels (RULES §0): its txn_id, the folder it was loaded in (``target_date``),
+    that staging unit's ``unit_id`` at the time, and its account, date and initiator. Readers
+    (steps.cancelled) trust a row only while the target unit is still the published one, and
+    otherwise look the transaction up again. Not counted in the per-file figures."""
+
+    business_date: dt.date
+    reversal_id: str = pa.Field(unique=True)
+    txn_id: str
+    target_date: dt.date
+    target_unit_id: str
+    acct_no: str
+    txn_date: dt.date
+    initiator: str = pa.Field(isin=codes.INITIATOR)
+
+    class Config:
+        strict = True
+        coerce = False
+
+
 class StgTxn(_Staging):
     """Transactions booked on the business date: one row per txn_id (delta)."""
 
@@ -209,5 +230,6 @@ STAGING_MODELS: dict[str, type[_Staging]] = {
 DERIVED_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "POSITION": StgPosition,
     "ACCOUNT_FIRST": StgAccountFirst,
+    "CANCELLED": StgCancelled,
 }
 """Staging tables ingest derives from a date's accepted export tables (no export file, no rejects)."""

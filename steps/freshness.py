@@ -14,6 +14,7 @@ import hashlib
 import polars as pl
 
 from cmreport.catalog import Catalog
+from steps.cancelled import cancelled_targets
 
 
 def staging_seqs(catalog: Catalog) -> dict[dt.date, int]:
@@ -26,19 +27,9 @@ def staging_seqs(catalog: Catalog) -> dict[dt.date, int]:
 
 def late_reversals(catalog: Catalog) -> pl.DataFrame:
     """(target_date, reversal txn_id, booked_date) of every loaded REVERSAL whose target was booked earlier."""
-    units = catalog.units("staging")
-    if not units:
-        return pl.DataFrame(schema={"target_date": pl.Date, "txn_id": pl.String, "booked": pl.Date})
-    txn = catalog.scan("staging", "TXN", units)
-    rev = txn.filter(pl.col("txn_code") == "REVERSAL").select(
-        "txn_id", "reversal_of", pl.col("business_date").alias("booked")
-    )
-    targets = txn.select(pl.col("txn_id").alias("reversal_of"), pl.col("business_date").alias("target_date"))
-    return (
-        rev.join(targets, on="reversal_of", how="inner")
-        .filter(pl.col("booked") > pl.col("target_date"))
-        .select("target_date", "txn_id", "booked")
-        .collect()
+    rows = cancelled_targets(catalog, catalog.units("staging"))
+    return rows.filter(pl.col("booked") > pl.col("target_date")).select(
+        "target_date", pl.col("reversal_id").alias("txn_id"), "booked"
     )
 
 
