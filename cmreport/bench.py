@@ -136,7 +136,7 @@ def run_bench(size: str, console: Console) -> dict[str, Any]:
     def signals_all() -> None:
         for d in month_days:
             s = compute_daily_signals(cat, d, book.for_date(d))
-            cat.publish("daily", d.isoformat(), s.tables, {"not_evaluated": s.not_evaluated_counts})
+            cat.publish("daily", d.isoformat(), *s.publishable({"business_date": d.isoformat()}))
 
     units = [d.isoformat() for d in all_days]
     month_units = [d.isoformat() for d in month_days]

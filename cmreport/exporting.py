@@ -13,7 +13,10 @@ from flows.context import load_context
 
 def _tables(cat, area: str, unit: str) -> list[tuple[str, pl.DataFrame]]:
     path = cat.unit_path(area, unit)
-    return [(p.stem, pl.read_parquet(p)) for p in sorted(path.glob("*.parquet"))] if path.exists() else []
+    if not path.exists():
+        return []
+    # names starting with "_" are working state carried between runs (steps.activity), not outputs
+    return [(p.stem, pl.read_parquet(p)) for p in sorted(path.glob("*.parquet")) if not p.stem.startswith("_")]
 
 
 def export_unit(config: str | None, unit: str, out: Path, fmt: str) -> list[tuple[Path, int]]:

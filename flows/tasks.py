@@ -69,16 +69,15 @@ def signals_day(config: str | None, d: dt.date, run_id: str, fingerprint: str = 
     ctx = load_context(config)
     rules = ctx.rules_for(d)
     result = compute_daily_signals(ctx.catalog, d, rules)
-    tables = result.tables
-    meta = {
-        "run_id": run_id,
-        "business_date": d.isoformat(),
-        "rules_version": ctx.rules.version,
-        "fingerprint": fingerprint,
-        "not_evaluated": result.not_evaluated_counts,
-        "withdrawn_alert_ids": result.withdrawn_alert_ids,
-        "rows": {k: v.height for k, v in tables.items()},
-    }
+    tables, meta = result.publishable(
+        {
+            "run_id": run_id,
+            "business_date": d.isoformat(),
+            "rules_version": ctx.rules.version,
+            "fingerprint": fingerprint,
+            "withdrawn_alert_ids": result.withdrawn_alert_ids,
+        }
+    )
     ctx.catalog.publish("daily", d.isoformat(), tables, meta)
     return meta
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 
@@ -20,20 +21,19 @@ from cmreport.rules import RuleSet
 from schemas import published
 from schemas.codes import DEPOSIT_PRODUCTS
 from schemas.types import CNY_EXACT
+from steps.activity import last_activity
+from steps.cancelled import cancelled_ids, cancelled_targets
 from steps.first_seen import first_seen as first_snapshots
 from steps.positions import day_positions, positions
 from transforms.alerts import ALERT_KEY, large_value_alerts, with_cny
 from transforms.assignment import assign_managers
 from transforms.attrition import attrition_rows, evaluate_attrition, manager_attrition, other_bank_outflows
 from transforms.dormancy import (
-    account_dormancy,
-    customer_activity,
+    account_dormancy_from_last,
     dormant_customers,
     publishable_dormancy,
 )
 from transforms.effective import (
-    REVERSAL,
-    cancelled_txn_ids,
     effective_txns,
     flag_own_transfers,
     with_accounts,
@@ -56,7 +56,6 @@ TXN_DAY_COLS = [
     "business_date", "txn_id", "acct_no", "txn_date", "txn_time", "dc", "amount", "txn_code", "initiator",
     "cp_acct", "cp_bank", "cross_border", "reversal_of",
 ]  # fmt: skip
-TXN_HISTORY_COLS = ["txn_id", "acct_no", "txn_date", "initiator", "txn_code"]
 NO_PREV_DAY = "NO_PREV_DAY"  # d − 1 is not in the landing history
 NO_PREV_BALANCE = "NO_PREV_BALANCE"  # no account the customer held on d − 1 has a BALANCE row for d − 1
 
@@ -71,6 +70,16 @@ class DailySignals:
     """Alerts published earlier for this date that this run no longer produces."""
     changed_last_cust_txn_date: list[str] = field(default_factory=list)
     """Accounts whose later snapshots changed last_cust_txn_date (ignored, reported)."""
+    state: dict[str, pl.DataFrame] = field(default_factory=dict)
+    """Working state published with the tables for the next day (steps.activity), not a contract."""
+    state_meta: dict[str, Any] = field(default_factory=dict)
+
+    def publishable(self, meta: dict[str, Any]) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
+        """The tables and meta to publish as the date's daily unit: contract tables, state, and
+        ``meta`` with the not-evaluated counts, the state's basis and the row counts."""
+        full = {**meta, "not_evaluated": self.not_evaluated_counts, **self.state_meta,
+                "rows": {k: v.height for k, v in self.tables.items()}}  # fmt: skip
+        return {**self.tables, **self.state}, full
 
 
 def _loaded_days(catalog: Catalog) -> list[dt.date]:
@@ -81,24 +90,22 @@ def _iso(days: list[dt.date]) -> list[str]:
     return [x.isoformat() for x in days]
 
 
-def _reversals(catalog: Catalog, days: list[dt.date]) -> pl.DataFrame:
-    """txn_ids cancelled by a REVERSAL in any loaded folder."""
-    scan = catalog.scan("staging", "TXN", _iso(days)).select("txn_code", "reversal_of")
-    return cancelled_txn_ids(scan.filter(pl.col("txn_code") == REVERSAL)).collect()
-
-
 def _customers(catalog: Catalog, days: list[str]) -> pl.LazyFrame:
     cust = catalog.scan("staging", "CUSTOMER", days).select(CUSTOMER_COLS)
     mgr = catalog.scan("staging", "MANAGER", days).select(MANAGER_COLS)
     return assign_managers(cust, mgr)
 
 
-def compute_daily_signals(catalog: Catalog, d: dt.date, rules: RuleSet) -> DailySignals:
+def compute_daily_signals(
+    catalog: Catalog, d: dt.date, rules: RuleSet, incremental: bool = True
+) -> DailySignals:
     """Alerts (§1–2), dormancy (§3) and not-evaluated customer-days for business date d.
 
     Needs staging for d and every day before it in the history (TXN, ACCOUNT); d − 1 may be absent
-    only when d is the first loaded day. Raises FileNotFoundError when d or a day of the history
-    is not in staging, and pandera SchemaErrors if an output breaks its contract."""
+    only when d is the first loaded day. Dormancy starts from the activity state published with
+    d − 1's signals when it is still valid (steps.activity); ``incremental`` False reads the whole
+    history instead. Raises FileNotFoundError when d or a day of the history is not in staging,
+    and pandera SchemaErrors if an output breaks its contract."""
     loaded = _loaded_days(catalog)
     if d not in loaded:
         raise FileNotFoundError(f"staging for {d} is not loaded")
@@ -116,7 +123,8 @@ def compute_daily_signals(catalog: Catalog, d: dt.date, rules: RuleSet) -> Daily
     customers = _customers(catalog, [day]).collect()
     accounts = catalog.scan("staging", "ACCOUNT", pair).select(ACCOUNT_COLS).collect()
     fx = catalog.scan("staging", "FX", pair).select("business_date", "currency", "cny_per_unit").collect()
-    cancelled = _reversals(catalog, loaded).lazy()
+    cancelled_all = cancelled_targets(catalog, _iso(loaded))
+    cancelled = cancelled_all.select("txn_id").unique().lazy()
 
     # the day's effective transactions with owner, own-transfer flag and CNY amount: collected once
     day_txns = (
@@ -142,14 +150,14 @@ def compute_daily_signals(catalog: Catalog, d: dt.date, rules: RuleSet) -> Daily
     alerts = pl.concat([lv.collect(), lc.collect()]).sort(ALERT_KEY)
     not_evaluated = large_change_not_evaluated(flows.lazy(), prev_aum.lazy(), reason).collect()
 
-    # dormancy: recomputed from the whole history up to d
+    # dormancy: last customer activity carried from d − 1's state (or the whole history)
     deposit_accts = accounts.filter(pl.col("product_type").is_in(DEPOSIT_PRODUCTS))["acct_no"]
     first_seen = first_snapshots(catalog, history, deposit_accts).collect()
-    txn_history = catalog.scan("staging", "TXN", _iso(history)).select(TXN_HISTORY_COLS)
-    activity = customer_activity(effective_txns(txn_history, cancelled))
-    states = account_dormancy(
-        accounts.lazy(), first_seen.lazy(), activity, d, rules.dormancy, rules.reports.dormancy_watch_days
-    ).collect()
+    activity = last_activity(catalog, d, history, cancelled_all, day_txns, incremental)
+    states = account_dormancy_from_last(
+        accounts.lazy(), first_seen.lazy(), activity.last.lazy(), d, rules.dormancy,
+        rules.reports.dormancy_watch_days,
+    ).collect()  # fmt: skip
     dormancy = publishable_dormancy(states.lazy(), day_customers, rules.dormancy, rules.reports).collect()
     dormant = dormant_customers(states.lazy(), day_customers).collect()
     changed = sorted(
@@ -173,6 +181,8 @@ def compute_daily_signals(catalog: Catalog, d: dt.date, rules: RuleSet) -> Daily
         not_evaluated_counts={RULE_GROUP: not_evaluated.height},
         withdrawn_alert_ids=withdrawn,
         changed_last_cust_txn_date=changed,
+        state=activity.state,
+        state_meta=activity.meta,
     )
 
 
@@ -220,7 +230,7 @@ def compute_attrition(
         catalog, units, ["business_date", "cust_id", "product_type", "balance_cny", "is_open"]
     ).collect()
 
-    cancelled = _reversals(catalog, loaded).lazy()
+    cancelled = cancelled_ids(catalog, _iso(loaded)).lazy()
     trf_out = (
         catalog.scan("staging", "TXN", month_days)
         .select(

@@ -1,4 +1,4 @@
-"""Dormancy of open deposit accounts per date (RULES §3), recomputed from history every day.
+"""Dormancy of open deposit accounts per date (RULES §3).
 
 last_activity = max(open_date, last_cust_txn_date of the account's first ACCOUNT snapshot, txn_date
 of every effective customer-initiated transaction on the account up to d). State ACTIVE / INACTIVE
@@ -91,6 +91,20 @@ def _state(days: pl.Expr, rules: Dormancy) -> pl.Expr:
     )
 
 
+def last_customer_txn(activity: pl.LazyFrame, as_of: dt.date) -> pl.LazyFrame:
+    """Per account: ``_last_txn_d`` and ``_last_txn_prev``, the latest txn_date of ``activity``
+    (customer_activity) up to as_of and up to as_of − 1."""
+    prev = as_of - dt.timedelta(days=1)
+    return (
+        activity.filter(pl.col("txn_date") <= as_of)
+        .group_by("acct_no")
+        .agg(
+            _last_txn_d=pl.col("txn_date").max(),
+            _last_txn_prev=pl.when(pl.col("txn_date") <= prev).then(pl.col("txn_date")).max(),
+        )
+    )
+
+
 def account_dormancy(
     accounts: pl.LazyFrame,
     first_seen: pl.LazyFrame,
@@ -105,15 +119,21 @@ def account_dormancy(
     cust_id, product_type, open_date, close_date, status). ``first_seen``: first_snapshot_values.
     ``activity``: customer_activity over the history up to as_of. Without a d−1 snapshot (first
     day of history) and for accounts not open on d−1 there is no event."""
+    last = last_customer_txn(activity, as_of)
+    return account_dormancy_from_last(accounts, first_seen, last, as_of, rules, watch_days)
+
+
+def account_dormancy_from_last(
+    accounts: pl.LazyFrame,
+    first_seen: pl.LazyFrame,
+    last_txn: pl.LazyFrame,
+    as_of: dt.date,
+    rules: Dormancy,
+    watch_days: int,
+) -> pl.LazyFrame:
+    """account_dormancy from the per-account latest customer txn dates already reduced
+    (``last_txn``: acct_no, _last_txn_d, _last_txn_prev, see last_customer_txn)."""
     prev = as_of - dt.timedelta(days=1)
-    last_txn = (
-        activity.filter(pl.col("txn_date") <= as_of)
-        .group_by("acct_no")
-        .agg(
-            _last_txn_d=pl.col("txn_date").max(),
-            _last_txn_prev=pl.when(pl.col("txn_date") <= prev).then(pl.col("txn_date")).max(),
-        )
-    )
     states = (
         accounts.filter(
             pl.col("business_date").is_in([prev, as_of])

@@ -1,0 +1,185 @@
+"""Each deposit account's last customer activity (RULES §3), carried from day to day.
+
+Dormancy needs, per account, the latest txn_date of an effective customer-initiated transaction
+up to d and up to d − 1. Reading the whole transaction history every night grows without bound
+(a year of history for a 365-day rule), so the signals of d publish that state with their tables
+(``_activity``: acct_no, last_txn) and the next day starts from it:
+
+- the state of d − 1 is used only if it was computed from exactly the staging units now loaded
+  for dates up to d − 1 (a digest of their unit_ids, ``activity_basis`` in the daily meta), so a
+  re-delivered or late-loaded earlier date falls back to the full history;
+- a reversal loaded since (or withdrawn by a re-delivery) can cancel a transaction the state
+  counted: the state records the cancelled customer transactions it excluded
+  (``_activity_cancelled``), and the accounts in the difference are recomputed from their own
+  history;
+- then d's own effective customer transactions are added (ingest guarantees txn_date = folder date).
+
+The full-history path gives the same values; tests compare the two day by day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from cmreport.catalog import Catalog
+from ingest.derived import UNIT_ID
+from transforms.effective import effective_txns
+
+STATE, STATE_CANCELLED, BASIS_KEY = "_activity", "_activity_cancelled", "activity_basis"
+LAST_COLUMNS = ["acct_no", "_last_txn_d", "_last_txn_prev"]
+HISTORY_COLS = ["txn_id", "acct_no", "txn_date", "initiator", "txn_code"]
+
+
+@dataclass
+class LastActivity:
+    last: pl.DataFrame
+    """acct_no, _last_txn_d (latest effective customer txn_date up to d), _last_txn_prev (up to d − 1)."""
+    state: dict[str, pl.DataFrame] = field(default_factory=dict)
+    """Tables to publish with d's signals (STATE, STATE_CANCELLED)."""
+    meta: dict[str, Any] = field(default_factory=dict)
+    """Meta keys to publish with them: the basis digest, and how the state was obtained."""
+
+
+def history_digest(catalog: Catalog, units: list[str]) -> str | None:
+    """Digest of the unit_ids of the staging ``units``; None if one has no unit_id."""
+    h = hashlib.sha256()
+    for u in units:
+        uid = (catalog.meta("staging", u) or {}).get(UNIT_ID)
+        if not uid:
+            return None
+        h.update(f"{u}:{uid};".encode())
+    return h.hexdigest()[:24]
+
+
+def _customer_cancelled(cancelled: pl.DataFrame, upto: dt.date) -> pl.DataFrame:
+    """(txn_id, acct_no) of cancelled customer transactions loaded in folders up to ``upto``."""
+    return (
+        cancelled.filter((pl.col("target_date") <= upto) & (pl.col("initiator") == "CUST"))
+        .select("txn_id", "acct_no")
+        .unique()
+        .sort("txn_id")
+    )
+
+
+def _from_history(catalog: Catalog, units: list[str], cancelled_ids: pl.LazyFrame,
+                  accounts: pl.Series | None = None) -> pl.LazyFrame:  # fmt: skip
+    """Effective customer transactions of ``units`` (of ``accounts`` only, when given)."""
+    txns = catalog.scan("staging", "TXN", units).select(HISTORY_COLS)
+    if accounts is not None:
+        txns = txns.filter(pl.col("acct_no").is_in(accounts.implode()))
+    return (
+        effective_txns(txns, cancelled_ids)
+        .filter(pl.col("initiator") == "CUST")
+        .select("acct_no", "txn_date")
+    )
+
+
+def _previous_state(
+    catalog: Catalog, prev: dt.date, basis: str | None
+) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    """The state published with prev's signals, if computed on the same basis (read from one version)."""
+    if basis is None or not catalog.has("daily", prev.isoformat(), STATE):
+        return None
+    path = catalog.unit_path(
+        "daily", prev.isoformat()
+    ).resolve()  # one version, even if republished meanwhile
+    try:
+        meta = json.loads((path / "_meta.json").read_text(encoding="utf-8"))
+        if meta.get(BASIS_KEY) != basis:
+            return None
+        return pl.read_parquet(path / f"{STATE}.parquet"), pl.read_parquet(
+            path / f"{STATE_CANCELLED}.parquet"
+        )
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def last_activity(
+    catalog: Catalog,
+    d: dt.date,
+    history: list[dt.date],
+    cancelled: pl.DataFrame,
+    day_txns: pl.DataFrame,
+    incremental: bool = True,
+) -> LastActivity:
+    """Last customer activity per account up to d and d − 1.
+
+    ``history``: the consecutive loaded days up to d; ``cancelled``: steps.cancelled.cancelled_targets
+    of every loaded unit; ``day_txns``: d's effective transactions (acct_no, txn_date, initiator).
+    With ``incremental`` False, or without a usable state of d − 1, the whole history is read."""
+    prev = d - dt.timedelta(days=1)
+    units = [x.isoformat() for x in history]
+    ids = cancelled.select("txn_id").unique().lazy()
+    basis_prev = history_digest(catalog, units[:-1]) if len(units) > 1 else None
+    found = _previous_state(catalog, prev, basis_prev) if incremental and prev in history else None
+    now_cancelled = _customer_cancelled(cancelled, d)
+    if found is None:
+        mode, n_recomputed = "full", None
+        last = (
+            _from_history(catalog, units, ids)
+            .filter(pl.col("txn_date") <= d)
+            .group_by("acct_no")
+            .agg(
+                _last_txn_d=pl.col("txn_date").max(),
+                _last_txn_prev=pl.when(pl.col("txn_date") <= prev).then(pl.col("txn_date")).max(),
+            )
+            .collect()
+        )
+    else:
+        mode = "incremental"
+        state, old_cancelled = found
+        before = _customer_cancelled(cancelled, prev)
+        changed = pl.concat(
+            [before.join(old_cancelled, on=["txn_id", "acct_no"], how="anti"),
+             old_cancelled.join(before, on=["txn_id", "acct_no"], how="anti")]
+        )["acct_no"].unique()  # fmt: skip
+        n_recomputed = changed.len()
+        if n_recomputed:
+            again = (
+                _from_history(catalog, units[:-1], ids, changed)
+                .filter(pl.col("txn_date") <= prev)
+                .group_by("acct_no")
+                .agg(last_txn=pl.col("txn_date").max())
+                .collect()
+            )
+            state = pl.concat([state.filter(~pl.col("acct_no").is_in(changed.implode())), again])
+        today = (
+            day_txns.lazy()
+            .filter((pl.col("initiator") == "CUST") & (pl.col("txn_date") <= d))
+            .group_by("acct_no")
+            .agg(
+                _today_d=pl.col("txn_date").max(),
+                _today_prev=pl.when(pl.col("txn_date") <= prev).then(pl.col("txn_date")).max(),
+            )
+        )
+        last = (
+            state.lazy()
+            .rename({"last_txn": "_state"})
+            .join(today, on="acct_no", how="full", coalesce=True)
+            .select(
+                "acct_no",
+                _last_txn_d=pl.max_horizontal("_state", "_today_d"),
+                _last_txn_prev=pl.max_horizontal("_state", "_today_prev"),
+            )
+            .collect()
+        )
+    out_state = (
+        last.filter(pl.col("_last_txn_d").is_not_null())
+        .select("acct_no", pl.col("_last_txn_d").alias("last_txn"))
+        .sort("acct_no")
+    )
+    return LastActivity(
+        last=last.select(LAST_COLUMNS),
+        state={STATE: out_state, STATE_CANCELLED: now_cancelled},
+        meta={
+            BASIS_KEY: history_digest(catalog, units),
+            "activity_mode": mode,
+            "activity_recomputed": n_recomputed,
+        },
+    )
