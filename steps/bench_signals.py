@@ -1,14 +1,19 @@
 """Benchmark the signals steps on a synthetic staging history written straight into a temp Catalog.
 
     .venv/bin/python -m steps.bench_signals --customers 100000 --days 31
+    .venv/bin/python -m steps.bench_signals --catalog bench-cache/L/work/warehouse   # after cmreport bench
 
 Writes the export tables and the derived POSITION / ACCOUNT_FIRST (ingest.derived, as ingest
-publishes them) for each day. Prints per-stage wall time, peak RSS and the ratio to a bare polars scan.
+publishes them) for each day, or measures an existing warehouse. Times the last day's signals
+from the whole history and from the state d − 1 left (and checks both give the same tables), and
+the month's attrition; prints wall time, peak RSS and the ratio to a bare polars scan of exactly
+the columns each reads.
 """
 
 from __future__ import annotations
 
 import argparse
+import calendar
 import datetime as dt
 import tempfile
 import threading
@@ -47,7 +52,6 @@ class PeakRss:
 
 
 def _day_tables(n_cust: int, d: dt.date, start: dt.date, rng: np.random.Generator, txn_per_day: int) -> dict:
-    cust_ids = pl.Series([f"C{i:09d}" for i in range(n_cust)]) if False else None  # noqa: F841
     ci = pl.int_range(0, n_cust, eager=True)
     cust = pl.DataFrame({"i": ci}).select(
         business_date=pl.lit(d), src_line=pl.col("i") + 2,
@@ -129,59 +133,95 @@ def _timed(label: str, fn, bare=None) -> object:  # type: ignore[no-untyped-def]
     return out
 
 
+def _scan(cat: Catalog, table: str, units: list[str], cols: list[str]) -> pl.DataFrame:
+    return pl.scan_parquet([cat.table_path("staging", u, table) for u in units]).select(cols).collect()
+
+
+def day_floor(cat: Catalog, d: dt.date, carried: bool) -> None:
+    """A bare scan of the columns one day's signals read: d's TXN, CUSTOMER and MANAGER, the ACCOUNT
+    and FX of d − 1 and d, d − 1's POSITION, d's ACCOUNT_FIRST, every CANCELLED, and either d − 1's
+    published activity state (carried) or the customer columns of the whole TXN history."""
+    from steps.signals import ACCOUNT_COLS, CUSTOMER_COLS, MANAGER_COLS, TXN_DAY_COLS
+
+    day, prev = d.isoformat(), (d - dt.timedelta(days=1)).isoformat()
+    units = [u for u in cat.units("staging") if u <= day]
+    _scan(cat, "TXN", [day], TXN_DAY_COLS)
+    _scan(cat, "CUSTOMER", [day], CUSTOMER_COLS)
+    _scan(cat, "MANAGER", [day], MANAGER_COLS)
+    _scan(cat, "ACCOUNT", [prev, day], ACCOUNT_COLS)
+    _scan(cat, "FX", [prev, day], ["business_date", "currency", "cny_per_unit"])
+    _scan(cat, "POSITION", [prev], ["business_date", "cust_id", "product_type", "balance_cny", "is_open"])
+    _scan(cat, "ACCOUNT_FIRST", [day], ["acct_no", "first_date", "first_last_cust_txn_date", "is_last_cust_txn_changed"])
+    _scan(cat, "CANCELLED", [u for u in cat.units("staging") if cat.has("staging", u, "CANCELLED")],
+          ["business_date", "reversal_id", "txn_id", "target_date", "target_unit_id", "acct_no", "txn_date", "initiator"])
+    if carried:
+        state = cat.unit_path("daily", prev)
+        pl.read_parquet(state / "_activity.parquet")
+        pl.read_parquet(state / "_activity_cancelled.parquet")
+    else:
+        _scan(cat, "TXN", units, ["txn_id", "acct_no", "txn_date", "initiator", "txn_code"])  # fmt: skip
+
+
+def month_floor(cat: Catalog, period_days: list[str], ends: list[str]) -> None:
+    """A bare scan of what attrition reads: the month's TRF_OUT columns of TXN and owner columns of
+    ACCOUNT, POSITION, CUSTOMER and MANAGER at the month ends, FX, and every CANCELLED."""
+    _scan(cat, "TXN", period_days, ["business_date", "txn_id", "acct_no", "txn_date", "amount", "txn_code",
+                                    "cp_bank", "cross_border"])  # fmt: skip
+    _scan(cat, "ACCOUNT", period_days, ["business_date", "acct_no", "cust_id", "product_type", "currency"])
+    _scan(cat, "POSITION", ends, ["business_date", "cust_id", "product_type", "balance_cny", "is_open"])
+    _scan(cat, "CUSTOMER", ends, ["business_date", "cust_id", "cust_type", "branch_id", "mgr_id", "status"])
+    _scan(cat, "FX", period_days, ["business_date", "currency", "cny_per_unit"])
+    _scan(cat, "CANCELLED", [u for u in cat.units("staging") if cat.has("staging", u, "CANCELLED")], ["txn_id"])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--customers", type=int, default=100_000)
     ap.add_argument("--days", type=int, default=31)
     ap.add_argument("--txn-per-customer", type=float, default=0.4, help="transactions per customer per day")
-    ap.add_argument("--keep", type=Path, default=None)
+    ap.add_argument("--keep", type=Path, default=None, help="write the staging here (kept afterwards)")
+    ap.add_argument("--catalog", type=Path, default=None,
+                    help="measure on an existing warehouse instead (e.g. bench-cache/L/work/warehouse)")  # fmt: skip
     a = ap.parse_args()
-    start = dt.date(2026, 10, 1) - dt.timedelta(days=a.days - 31) if a.days >= 31 else dt.date(2026, 10, 1)
-    days = [dt.date(2026, 9, 30) + dt.timedelta(days=i) for i in range(a.days + 1)]  # 09-30 = a baseline end
-    root = a.keep or Path(tempfile.mkdtemp(prefix="bench-signals-"))
-    cat = Catalog(root)
-    rng = np.random.default_rng(7)
-    t0 = time.perf_counter()
-    for d in days:
-        tables = _day_tables(a.customers, d, start, rng, int(a.customers * a.txn_per_customer))
-        derived, meta = derived_tables(cat, d, tables)  # as ingest derives them
-        cat.publish("staging", d.isoformat(), {**tables, **derived}, meta)
-    print(
-        f"wrote {len(days)} days of staging for {a.customers:,} customers in {time.perf_counter() - t0:.1f} s -> {root}"
-    )
+    if a.catalog:
+        cat = Catalog(a.catalog)
+        days = cat.dates("staging")
+    else:
+        start = dt.date(2026, 10, 1) - dt.timedelta(days=a.days - 31) if a.days >= 31 else dt.date(2026, 10, 1)
+        days = [dt.date(2026, 9, 30) + dt.timedelta(days=i) for i in range(a.days + 1)]  # 09-30 = a baseline end
+        root = a.keep or Path(tempfile.mkdtemp(prefix="bench-signals-"))
+        cat = Catalog(root)
+        rng = np.random.default_rng(7)
+        t0 = time.perf_counter()
+        for d in days:
+            tables = _day_tables(a.customers, d, start, rng, int(a.customers * a.txn_per_customer))
+            derived, meta = derived_tables(cat, d, tables)  # as ingest derives them
+            cat.publish("staging", d.isoformat(), {**tables, **derived}, meta)
+        print(f"wrote {len(days)} days of staging for {a.customers:,} customers in {time.perf_counter() - t0:.1f} s -> {root}")  # fmt: skip
     rules = load_rules(load_settings().paths.rules)
     d = days[-1]
-    hist = [x.isoformat() for x in days]
-
-    def bare_daily() -> None:
-        pl.scan_parquet([cat.table_path("staging", u, "TXN") for u in hist]).select(
-            "txn_id", "acct_no", "txn_date", "initiator", "txn_code", "reversal_of"
-        ).collect()
-        pl.scan_parquet([cat.table_path("staging", u, "ACCOUNT") for u in hist]).select(
-            "business_date", "acct_no", "last_cust_txn_date"
-        ).collect()
-
-    out = _timed("daily signals", lambda: compute_daily_signals(cat, d, rules.for_date(d)), bare_daily)
-    print(
-        "   rows:", {k: v.height for k, v in out.tables.items()}, "not evaluated:", out.not_evaluated_counts
-    )  # type: ignore[attr-defined]
+    prev = d - dt.timedelta(days=1)
+    print(f"history: {days[0]} .. {d} ({len(days)} days)")
+    full = _timed("daily signals, full history", lambda: compute_daily_signals(cat, d, rules.for_date(d), incremental=False),
+                  lambda: day_floor(cat, d, carried=False))  # fmt: skip
+    if not cat.has("daily", prev.isoformat(), "_activity"):  # the state the nightly run of d − 1 leaves
+        s = compute_daily_signals(cat, prev, rules.for_date(prev), incremental=False)
+        cat.publish("daily", prev.isoformat(), *s.publishable({}))
+    out = _timed("daily signals, carried state", lambda: compute_daily_signals(cat, d, rules.for_date(d)),
+                 lambda: day_floor(cat, d, carried=True))  # fmt: skip
+    assert out.state_meta["activity_mode"] == "incremental", out.state_meta  # type: ignore[attr-defined]
+    for name, df in out.tables.items():  # type: ignore[attr-defined]
+        assert df.equals(full.tables[name]), f"{name}: carried state and full history differ"  # type: ignore[attr-defined]
+    print("   rows:", {k: v.height for k, v in out.tables.items()}, "not evaluated:", out.not_evaluated_counts,  # type: ignore[attr-defined]
+          "(same tables from both paths)")  # fmt: skip
     period = f"{d.year}-{d.month:02d}"
-    if d.month == days[0].month + 1 or a.days >= 31:
-        month = [x.isoformat() for x in days if x.month == d.month]
+    month = [x.isoformat() for x in days if (x.year, x.month) == (d.year, d.month)]
+    if len(month) == calendar.monthrange(d.year, d.month)[1]:
+        from steps.signals import baseline_month_ends
 
-        def bare_month() -> None:
-            pl.scan_parquet([cat.table_path("staging", u, "TXN") for u in month]).select(
-                "business_date",
-                "txn_id",
-                "acct_no",
-                "txn_date",
-                "amount",
-                "txn_code",
-                "cp_bank",
-                "cross_border",
-            ).collect()
-
-        res = _timed("month attrition", lambda: compute_attrition(cat, period, rules.for_date(d)), bare_month)
+        r = rules.for_date(d)
+        ends = [d.isoformat()] + [x.isoformat() for x in baseline_month_ends(d, r.attrition.baseline_months, set(days))]
+        res = _timed("month attrition", lambda: compute_attrition(cat, period, r), lambda: month_floor(cat, month, ends))
         print("   rows:", {k: v.height for k, v in res.items()})  # type: ignore[attr-defined]
 
 
