@@ -44,10 +44,38 @@ def decode(data: bytes, encoding: str) -> str:
         raise DecodeError(f"not valid {encoding} at line {line} (byte {e.start}: {e.reason})") from e
 
 
-def split_lines(text: str) -> pl.DataFrame:
-    """One row per physical line: LINE, text (without CR), _open (quote open after it), _rec (record id)."""
-    lines = pl.DataFrame({"text": pl.Series([text]).str.split("\n").explode()}).with_row_index(LINE, offset=1)
-    lines = lines.with_columns(pl.col(LINE).cast(pl.Int64), pl.col("text").str.strip_suffix("\r"))
+_SEP = "\x1f"  # a separator that is not in the file: polars' CSV reader then returns whole lines
+
+
+def _physical_lines(text: str, blob: bytes) -> pl.DataFrame | None:
+    """LINE, text of every physical line, read by polars' multi-threaded CSV reader with no quote
+    character and a separator absent from the file (blank lines come back as nulls, CRLF as LF).
+    None when the file is empty, has a lone CR or the separator, or the count does not come out exact."""
+    if not text or _SEP in text or text.count("\r") != text.count("\r\n"):
+        return None
+    try:
+        df = pl.read_csv(blob, has_header=False, separator=_SEP, quote_char=None, new_columns=["text"],
+                         schema={"text": pl.String})  # fmt: skip
+    except pl.exceptions.PolarsError:
+        return None
+    if df.height != text.count("\n") + (0 if text.endswith("\n") else 1):
+        return None
+    return df.select(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(LINE), pl.col("text").fill_null(""))
+
+
+def split_lines(text: str, blob: bytes | None = None) -> pl.DataFrame:
+    """One row per physical line: LINE, text (without CR), _open (quote open after it), _rec (record id).
+    ``blob``: ``text`` encoded in UTF-8, when the caller has it (enables the faster line reader)."""
+    lines = _physical_lines(text, blob) if blob is not None else None
+    if lines is None:
+        lines = pl.DataFrame({"text": pl.Series([text]).str.split("\n").explode()}).with_row_index(
+            LINE, offset=1
+        )
+        lines = lines.with_columns(pl.col(LINE).cast(pl.Int64), pl.col("text").str.strip_suffix("\r"))
+    if '"' not in text:  # every line is a record of its own (most exports)
+        return lines.with_columns(
+            _open=pl.lit(0, pl.Int8), _start=pl.lit(True), _rec=pl.col(LINE).cast(pl.UInt32)
+        )
     n_quotes = pl.col("text").str.count_matches('"', literal=True)
     lines = lines.with_columns(_open=((n_quotes % 2).cum_sum() % 2).cast(pl.Int8))
     starts = pl.col("_open").shift(1, fill_value=0) == 0
@@ -97,7 +125,8 @@ def _record_texts(lines: pl.DataFrame, recs: pl.Series) -> pl.DataFrame:
 
 def read_records(text: str) -> Records:
     """Split `text` into a header and typed-as-string rows; wrong-width records go to `bad`."""
-    lines = split_lines(text)
+    blob = text.encode("utf-8")
+    lines = split_lines(text, blob)
     recs = split_records(lines)
     nonblank = recs.filter(~pl.col("is_blank"))
     empty_bad = pl.DataFrame(
@@ -126,8 +155,7 @@ def read_records(text: str) -> Records:
         and int(nonblank[LINE][0]) == 1
         and header_text == lines["text"][0]
     ):
-        blob = text.encode("utf-8")  # fast path: every line after the header belongs to a good record
-        skip = 1
+        skip = 1  # fast path: every line after the header belongs to a good record
     else:
         keep = lines.filter(pl.col("_rec").is_in(good["_rec"].implode()))
         blob = keep.select(pl.col("text").str.join("\n")).item().encode("utf-8") + b"\n"
