@@ -73,9 +73,38 @@ TARGET_SCHEMA = {"business_date": pl.Date, "txn_id": pl.String, "acct_no": pl.St
                  "initiator": pl.String}  # fmt: skip
 
 
+TXN_ID_RANGE = "txn_id_range"
+"""Meta key: [smallest, largest] txn_id of the unit's TXN, so lookups skip units that cannot hold an id."""
+
+
+def txn_id_range(txn: pl.DataFrame) -> list[str] | None:
+    ids = txn["txn_id"]
+    return None if ids.is_empty() else [str(ids.min()), str(ids.max())]
+
+
+def units_that_may_hold(catalog: Catalog, d: dt.date, ids: pl.Series) -> list[str]:
+    """The staging units of dates before d whose TXN may hold one of ``ids``: those without a
+    recorded txn_id range, and those whose range contains at least one of the ids."""
+    wanted = ids.drop_nulls().unique().sort()
+    out = []
+    for u in catalog.units(STAGING):
+        if u >= d.isoformat() or wanted.is_empty():
+            continue
+        rng = (catalog.meta(STAGING, u) or {}).get(TXN_ID_RANGE, "unknown")
+        if rng is None:  # the unit has no transactions
+            continue
+        if rng == "unknown":
+            out.append(u)
+            continue
+        i = int(wanted.search_sorted(rng[0], side="left"))
+        if i < wanted.len() and wanted[i] <= rng[1]:
+            out.append(u)
+    return out
+
+
 def earlier_targets(catalog: Catalog, d: dt.date, ids: pl.Series) -> pl.DataFrame:
     """The transactions named by ``ids`` among those loaded for dates before d (TARGET_COLUMNS)."""
-    units = [u for u in catalog.units(STAGING) if u < d.isoformat()]
+    units = units_that_may_hold(catalog, d, ids)
     wanted = ids.unique()
     if not units or wanted.is_empty():
         return pl.DataFrame(schema=TARGET_SCHEMA)
@@ -131,7 +160,9 @@ def derived_tables(
     """The derived tables of d (from its typed staging tables) and the meta keys to publish with them.
     ``reversal_targets``: earlier_targets of d's reversal_of values when the caller has them already."""
     first, basis = account_first_frame(catalog, d, tables["ACCOUNT"])
-    meta = {UNIT_ID: uuid.uuid4().hex, BASIS: basis}
+    meta: dict[str, Any] = {UNIT_ID: uuid.uuid4().hex, BASIS: basis}
+    if "TXN" in tables:
+        meta[TXN_ID_RANGE] = txn_id_range(tables["TXN"])
     derived = {"POSITION": position_frame(tables), "ACCOUNT_FIRST": first}
     if "TXN" in tables:
         derived["CANCELLED"] = cancelled_frame(catalog, d, tables["TXN"], meta[UNIT_ID], reversal_targets)

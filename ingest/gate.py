@@ -28,7 +28,7 @@ from cmreport.settings import Settings
 from ingest import crossfile
 from ingest.checks import ISSUE_SCHEMA, empty_issues, staging_schema, type_and_check
 from ingest.control import Control, read_control
-from ingest.derived import derived_tables, earlier_targets
+from ingest.derived import derived_tables, earlier_targets, units_that_may_hold
 from ingest.records import LINE, DecodeError, Records, decode, read_records, say
 from ingest.rejects import publish_rejects, rejects_frame
 from ingest.result import FolderRejected, IngestResult
@@ -288,7 +288,7 @@ def _parse_issues(recs: Records) -> pl.DataFrame:
 
 
 def _earlier_txn_ids(catalog: Catalog, d: dt.date, ids: pl.Series) -> pl.Series:
-    units = [u for u in catalog.units(STAGING) if u < d.isoformat()]
+    units = units_that_may_hold(catalog, d, ids)
     if not units or ids.is_empty():
         return pl.Series("txn_id", [], dtype=pl.String)
     lf = catalog.scan(STAGING, "TXN", units).select("txn_id")

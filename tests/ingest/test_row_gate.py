@@ -150,6 +150,17 @@ def test_txn_id_loaded_on_an_earlier_date_is_duplicate_and_reversal_may_name_it(
     assert r.files["TXN.csv"] == {"read": 7, "accepted": 6, "rejected": 1}
 
 
+def test_earlier_dates_are_searched_only_where_their_txn_id_range_can_hold_an_id(landing, catalog, ingest):
+    from ingest.derived import TXN_ID_RANGE, units_that_may_hold
+
+    assert ingest(write_folder(landing, D1)).status == "LOADED"
+    lo, hi = catalog.meta("staging", D1.isoformat())[TXN_ID_RANGE]
+    assert (lo, hi) == ("T202610300000", "T202610300005")
+    assert units_that_may_hold(catalog, D2, pl.Series(["T202610310000", "T20261029"])) == []
+    assert units_that_may_hold(catalog, D2, pl.Series(["T202610310000", "T202610300003x"])) == ["2026-10-30"]
+    assert units_that_may_hold(catalog, D1, pl.Series(["T202610300003"])) == []  # only earlier dates
+
+
 def test_delta_readers_upsert_latest_delivery(landing, catalog, ingest):
     t1 = default_tables(D1)
     t1["CONTACT"][0]["contact_id"] = "K1"
