@@ -47,6 +47,9 @@ def setup_fonts() -> None:
             "font.size": 8,
             "axes.spines.top": False,
             "axes.spines.right": False,
+            # a fixed title position: the automatic one measures every tick label's box
+            "axes.titley": 1.0,
+            "axes.titlepad": 4.0,
         }
     )
     _ready = True
@@ -54,15 +57,22 @@ def setup_fonts() -> None:
 
 def _svg(fig: Figure) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches=None)
+    no_metadata = {"Date": None, "Creator": None, "Format": None, "Type": None}
+    fig.savefig(buf, format="svg", metadata=no_metadata, bbox_inches=None)
     return buf.getvalue()
 
 
 def _figure() -> tuple[Figure, Axes]:
+    """A figure on the page's white: no background rectangles, fixed axis-label positions."""
     fig = Figure(figsize=(3.6, 2.6))
+    fig.patch.set_visible(False)
     ax = fig.add_subplot()
+    ax.patch.set_visible(False)
     ax.xaxis.set_major_locator(MaxNLocator(6))
     ax.yaxis.set_major_locator(MaxNLocator(6))
+    # fixed label coordinates: the automatic ones measure every tick label at each draw
+    ax.xaxis.set_label_coords(0.5, -0.11)
+    ax.yaxis.set_label_coords(-0.12, 0.5)
     return fig, ax
 
 
@@ -81,7 +91,7 @@ def balance_chart_svg(points: Sequence[BalancePoint], prev_avg: Decimal | None) 
     if not points and prev_avg is None:
         ax.text(0.5, 0.5, "本月无余额数据", ha="center", va="center", transform=ax.transAxes)
     ax.set_title("存款余额日变化(万元)", fontsize=9)
-    ax.set_xlabel("日", labelpad=1)
+    ax.set_xlabel("日")
     if points or prev_avg is not None:
         ax.legend(loc="best", fontsize=6.5, frameon=False, ncol=2)
     return _svg(fig)
