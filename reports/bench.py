@@ -1,9 +1,11 @@
 """Rendering benchmark: N synthetic monthly reports (≈3 pages, tables, two charts).
 
     .venv/bin/python -m reports.bench --reports 200 [--workers N, default os.cpu_count()]
+    .venv/bin/python -m reports.bench --warehouse bench-cache/M/work/warehouse  # the real reports
 
-Prints reports/s and how the time per report splits between templating+charts, layout
-(render()) and PDF writing with font subsetting (write_pdf()).
+Prints reports/s and how the CPU time per report splits between templating+charts, layout
+(render()) and PDF writing with font subsetting (write_pdf()). With --warehouse it renders the
+monthly reports built from that warehouse (e.g. the M bench's) instead of synthetic ones.
 """
 
 from __future__ import annotations
@@ -124,13 +126,32 @@ def synthetic_report(i: int, period: str = "2026-10") -> MonthlyReport:
     )
 
 
+def warehouse_reports(warehouse: Path, period: str) -> list[MonthlyReport]:
+    """The monthly reports of period built from an existing warehouse, with the configured rules."""
+    from cmreport.catalog import Catalog
+    from cmreport.rules import load_rules
+    from cmreport.settings import load_settings
+    from reports.build import build_monthly_reports, period_last_day
+
+    last = period_last_day(period)
+    rules = load_rules(load_settings().paths.rules).for_date(last)
+    return build_monthly_reports(
+        Catalog(warehouse), period, rules, last, "bench", generated_at=dt.datetime(2026, 11, 3, 2, 45)
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reports", type=int, default=200)
+    ap.add_argument("--reports", type=int, default=200, help="how many (with --warehouse: at most)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--warehouse", type=Path, default=None, help="render this warehouse's reports")
+    ap.add_argument("--period", default="2026-10")
     args = ap.parse_args()
-    jobs = [synthetic_report(i) for i in range(args.reports)]
+    if args.warehouse:
+        jobs = warehouse_reports(args.warehouse, args.period)[: args.reports]
+    else:
+        jobs = [synthetic_report(i, args.period) for i in range(args.reports)]
     out = args.out or Path(tempfile.mkdtemp(prefix="cmreport-bench-"))
     load0 = os.getloadavg()[0]
     t0 = time.perf_counter()
