@@ -265,6 +265,10 @@ def render_reports_timed(
     import jinja2  # noqa: F401 - imported before the pool forks, so workers start in ~0.1 s, not ~1 s
     import weasyprint  # noqa: F401
 
+    from reports import charts  # matplotlib too: ~1.3 s of CPU per worker otherwise, on its first report
+
+    charts.setup_fonts()
+
     chunk = max(1, min(8, len(tasks) // (workers * 4)))
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_pool_worker) as pool:
         return list(pool.map(_render_one, tasks, chunksize=chunk))
