@@ -25,6 +25,7 @@ import polars as pl
 import psutil
 
 from cmreport.catalog import Catalog
+from cmreport.floors import attrition_specs, day_signal_specs, measure
 from cmreport.rules import load_rules
 from cmreport.settings import load_settings
 from ingest.derived import derived_tables
@@ -118,60 +119,17 @@ def _day_tables(n_cust: int, d: dt.date, start: dt.date, rng: np.random.Generato
     return {"CUSTOMER": cust, "ACCOUNT": acct, "BALANCE": bal, "TXN": txn, "FX": fx, "MANAGER": mgr}
 
 
-def _timed(label: str, fn, bare=None) -> object:  # type: ignore[no-untyped-def]
+def _timed(label: str, fn, specs=None) -> object:  # type: ignore[no-untyped-def]
     with PeakRss() as rss:
         t0 = time.perf_counter()
         out = fn()
         wall = time.perf_counter() - t0
-    line = f"{label:<28} {wall:8.2f} s   peak RSS {rss.peak / 2**30:5.2f} GiB"
-    if bare is not None:
-        t0 = time.perf_counter()
-        bare()
-        b = time.perf_counter() - t0
+    line = f"{label:<30} {wall:8.2f} s   peak RSS {rss.peak / 2**30:5.2f} GiB"
+    if specs is not None:
+        b, _ = measure(specs)  # in a spawned child (cmreport.floors)
         line += f"   bare scan {b:6.2f} s   ratio {wall / b:5.2f}x"
     print(line, flush=True)
     return out
-
-
-def _scan(cat: Catalog, table: str, units: list[str], cols: list[str]) -> pl.DataFrame:
-    return pl.scan_parquet([cat.table_path("staging", u, table) for u in units]).select(cols).collect()
-
-
-def day_floor(cat: Catalog, d: dt.date, carried: bool) -> None:
-    """A bare scan of the columns one day's signals read: d's TXN, CUSTOMER and MANAGER, the ACCOUNT
-    and FX of d − 1 and d, d − 1's POSITION, d's ACCOUNT_FIRST, every CANCELLED, and either d − 1's
-    published activity state (carried) or the customer columns of the whole TXN history."""
-    from steps.signals import ACCOUNT_COLS, CUSTOMER_COLS, MANAGER_COLS, TXN_DAY_COLS
-
-    day, prev = d.isoformat(), (d - dt.timedelta(days=1)).isoformat()
-    units = [u for u in cat.units("staging") if u <= day]
-    _scan(cat, "TXN", [day], TXN_DAY_COLS)
-    _scan(cat, "CUSTOMER", [day], CUSTOMER_COLS)
-    _scan(cat, "MANAGER", [day], MANAGER_COLS)
-    _scan(cat, "ACCOUNT", [prev, day], ACCOUNT_COLS)
-    _scan(cat, "FX", [prev, day], ["business_date", "currency", "cny_per_unit"])
-    _scan(cat, "POSITION", [prev], ["business_date", "cust_id", "product_type", "balance_cny", "is_open"])
-    _scan(cat, "ACCOUNT_FIRST", [day], ["acct_no", "first_date", "first_last_cust_txn_date", "is_last_cust_txn_changed"])
-    _scan(cat, "CANCELLED", [u for u in cat.units("staging") if cat.has("staging", u, "CANCELLED")],
-          ["business_date", "reversal_id", "txn_id", "target_date", "target_unit_id", "acct_no", "txn_date", "initiator"])
-    if carried:
-        state = cat.unit_path("daily", prev)
-        pl.read_parquet(state / "_activity.parquet")
-        pl.read_parquet(state / "_activity_cancelled.parquet")
-    else:
-        _scan(cat, "TXN", units, ["txn_id", "acct_no", "txn_date", "initiator", "txn_code"])  # fmt: skip
-
-
-def month_floor(cat: Catalog, period_days: list[str], ends: list[str]) -> None:
-    """A bare scan of what attrition reads: the month's TRF_OUT columns of TXN and owner columns of
-    ACCOUNT, POSITION, CUSTOMER and MANAGER at the month ends, FX, and every CANCELLED."""
-    _scan(cat, "TXN", period_days, ["business_date", "txn_id", "acct_no", "txn_date", "amount", "txn_code",
-                                    "cp_bank", "cross_border"])  # fmt: skip
-    _scan(cat, "ACCOUNT", period_days, ["business_date", "acct_no", "cust_id", "product_type", "currency"])
-    _scan(cat, "POSITION", ends, ["business_date", "cust_id", "product_type", "balance_cny", "is_open"])
-    _scan(cat, "CUSTOMER", ends, ["business_date", "cust_id", "cust_type", "branch_id", "mgr_id", "status"])
-    _scan(cat, "FX", period_days, ["business_date", "currency", "cny_per_unit"])
-    _scan(cat, "CANCELLED", [u for u in cat.units("staging") if cat.has("staging", u, "CANCELLED")], ["txn_id"])
 
 
 def main() -> None:
@@ -187,8 +145,12 @@ def main() -> None:
         cat = Catalog(a.catalog)
         days = cat.dates("staging")
     else:
-        start = dt.date(2026, 10, 1) - dt.timedelta(days=a.days - 31) if a.days >= 31 else dt.date(2026, 10, 1)
-        days = [dt.date(2026, 9, 30) + dt.timedelta(days=i) for i in range(a.days + 1)]  # 09-30 = a baseline end
+        start = (
+            dt.date(2026, 10, 1) - dt.timedelta(days=a.days - 31) if a.days >= 31 else dt.date(2026, 10, 1)
+        )
+        days = [
+            dt.date(2026, 9, 30) + dt.timedelta(days=i) for i in range(a.days + 1)
+        ]  # 09-30 = a baseline end
         root = a.keep or Path(tempfile.mkdtemp(prefix="bench-signals-"))
         cat = Catalog(root)
         rng = np.random.default_rng(7)
@@ -203,12 +165,12 @@ def main() -> None:
     prev = d - dt.timedelta(days=1)
     print(f"history: {days[0]} .. {d} ({len(days)} days)")
     full = _timed("daily signals, full history", lambda: compute_daily_signals(cat, d, rules.for_date(d), incremental=False),
-                  lambda: day_floor(cat, d, carried=False))  # fmt: skip
+                  day_signal_specs(cat, d, carried=False))  # fmt: skip
     if not cat.has("daily", prev.isoformat(), "_activity"):  # the state the nightly run of d − 1 leaves
         s = compute_daily_signals(cat, prev, rules.for_date(prev), incremental=False)
         cat.publish("daily", prev.isoformat(), *s.publishable({}))
     out = _timed("daily signals, carried state", lambda: compute_daily_signals(cat, d, rules.for_date(d)),
-                 lambda: day_floor(cat, d, carried=True))  # fmt: skip
+                 day_signal_specs(cat, d, carried=True))  # fmt: skip
     assert out.state_meta["activity_mode"] == "incremental", out.state_meta  # type: ignore[attr-defined]
     for name, df in out.tables.items():  # type: ignore[attr-defined]
         assert df.equals(full.tables[name]), f"{name}: carried state and full history differ"  # type: ignore[attr-defined]
@@ -220,8 +182,12 @@ def main() -> None:
         from steps.signals import baseline_month_ends
 
         r = rules.for_date(d)
-        ends = [d.isoformat()] + [x.isoformat() for x in baseline_month_ends(d, r.attrition.baseline_months, set(days))]
-        res = _timed("month attrition", lambda: compute_attrition(cat, period, r), lambda: month_floor(cat, month, ends))
+        ends = [d.isoformat()] + [
+            x.isoformat() for x in baseline_month_ends(d, r.attrition.baseline_months, set(days))
+        ]
+        res = _timed(
+            "month attrition", lambda: compute_attrition(cat, period, r), attrition_specs(cat, month, ends)
+        )
         print("   rows:", {k: v.height for k, v in res.items()})  # type: ignore[attr-defined]
 
 

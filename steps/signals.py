@@ -127,10 +127,12 @@ def compute_daily_signals(
     cancelled = cancelled_all.select("txn_id").unique().lazy()
 
     # the day's effective transactions with owner, own-transfer flag and CNY amount: collected once
+    # (TXN rows of d only ever join d's ACCOUNT snapshot)
+    accounts_d = accounts.lazy().filter(pl.col("business_date") == d)
     day_txns = (
         effective_txns(catalog.scan("staging", "TXN", [day]).select(TXN_DAY_COLS), cancelled)
-        .pipe(with_accounts, accounts.lazy())
-        .pipe(flag_own_transfers, accounts.lazy())
+        .pipe(with_accounts, accounts_d)
+        .pipe(flag_own_transfers, accounts_d)
         .pipe(with_cny, fx.lazy())
         .collect()
     )

@@ -43,17 +43,18 @@ def with_accounts(txns: pl.LazyFrame, accounts: pl.LazyFrame) -> pl.LazyFrame:
 def flag_own_transfers(txns: pl.LazyFrame, accounts: pl.LazyFrame) -> pl.LazyFrame:
     """Add ``is_own_transfer``. ``txns`` must carry business_date, cust_id, txn_code, cp_bank and
     cp_acct; ``accounts`` is the ACCOUNT snapshot(s) (business_date, acct_no, cust_id)."""
+    candidate = (
+        pl.col("txn_code").is_in(list(OWN_TRANSFER_CODES))
+        & (pl.col("cp_bank").is_null() | pl.col("cp_bank").is_in(list(SELF_BANKS)))
+        & pl.col("cp_acct").is_not_null()
+    )
+    # look up only the counterparty accounts a candidate names (a few, not the whole snapshot)
+    wanted = txns.filter(candidate).select("business_date", "cp_acct").unique()
     owners = accounts.select(
         "business_date", pl.col("acct_no").alias("cp_acct"), pl.col("cust_id").alias("_cp_owner")
-    )
+    ).join(wanted, on=["business_date", "cp_acct"], how="semi")
     return (
         txns.join(owners, on=["business_date", "cp_acct"], how="left")
-        .with_columns(
-            is_own_transfer=(
-                pl.col("txn_code").is_in(list(OWN_TRANSFER_CODES))
-                & (pl.col("cp_bank").is_null() | pl.col("cp_bank").is_in(list(SELF_BANKS)))
-                & (pl.col("_cp_owner") == pl.col("cust_id")).fill_null(False)
-            )
-        )
+        .with_columns(is_own_transfer=candidate & (pl.col("_cp_owner") == pl.col("cust_id")).fill_null(False))
         .drop("_cp_owner")
     )

@@ -1,0 +1,95 @@
+"""Read-once floors for the benchmarks: a bare polars scan of exactly the columns a stage reads.
+
+The scan runs in a fresh (spawned) child process and is timed there, so the gigabytes it
+materialises never count in the parent's memory figures of the following stages (a scan of 61
+days of balances at 1 M customers holds >10 GB), and a stage never starts on a heap the floor left.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import resource
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+import polars as pl
+
+from cmreport.catalog import Catalog
+
+Spec = tuple[list[str], list[str]]
+"""(parquet files, columns): one scan."""
+
+
+def spec(catalog: Catalog, area: str, table: str, units: list[str], columns: list[str]) -> Spec:
+    return [str(catalog.table_path(area, u, table)) for u in units if catalog.has(area, u, table)], columns
+
+
+def _scan(specs: list[Spec]) -> tuple[float, int]:
+    t0 = time.perf_counter()
+    for files, columns in specs:
+        if files:
+            pl.scan_parquet(files).select(columns).collect()
+    return time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def measure(specs: list[Spec]) -> tuple[float, int]:
+    """Seconds to scan every spec once, and the child's peak RSS in bytes."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(_scan, specs).result()
+
+
+def day_signal_specs(catalog: Catalog, d: dt.date, carried: bool) -> list[Spec]:
+    """What one day's signals read: d's TXN, CUSTOMER and MANAGER, the ACCOUNT and FX of d − 1 and d,
+    d − 1's POSITION, d's ACCOUNT_FIRST, every CANCELLED, and either d − 1's published activity state
+    (carried) or the customer columns of the whole TXN history."""
+    from steps.signals import ACCOUNT_COLS, CUSTOMER_COLS, MANAGER_COLS, TXN_DAY_COLS
+
+    day, prev = d.isoformat(), (d - dt.timedelta(days=1)).isoformat()
+    units = [u for u in catalog.units("staging") if u <= day]
+    out = [
+        spec(catalog, "staging", "TXN", [day], TXN_DAY_COLS),
+        spec(catalog, "staging", "CUSTOMER", [day], CUSTOMER_COLS),
+        spec(catalog, "staging", "MANAGER", [day], MANAGER_COLS),
+        spec(catalog, "staging", "ACCOUNT", [prev, day], ACCOUNT_COLS),
+        spec(catalog, "staging", "FX", [prev, day], ["business_date", "currency", "cny_per_unit"]),
+        spec(catalog, "staging", "POSITION", [prev], ["business_date", "cust_id", "product_type", "balance_cny", "is_open"]),
+        spec(catalog, "staging", "ACCOUNT_FIRST", [day], ["acct_no", "first_date", "first_last_cust_txn_date", "is_last_cust_txn_changed"]),
+        spec(catalog, "staging", "CANCELLED", catalog.units("staging"), ["business_date", "reversal_id", "txn_id", "target_date", "target_unit_id", "acct_no", "txn_date", "initiator"]),
+    ]  # fmt: skip
+    if carried:
+        out += [spec(catalog, "daily", "_activity", [prev], ["acct_no", "last_txn"]),
+                spec(catalog, "daily", "_activity_cancelled", [prev], ["txn_id", "acct_no"])]  # fmt: skip
+    else:
+        out.append(
+            spec(catalog, "staging", "TXN", units, ["txn_id", "acct_no", "txn_date", "initiator", "txn_code"])
+        )
+    return out
+
+
+def attrition_specs(catalog: Catalog, month: list[str], ends: list[str]) -> list[Spec]:
+    """What attrition reads: the month's TXN transfer columns and ACCOUNT owner columns, POSITION and
+    CUSTOMER / MANAGER at the month ends, the FX of those days, and every CANCELLED."""
+    return [
+        spec(catalog, "staging", "TXN", month, ["business_date", "txn_id", "acct_no", "txn_date", "amount", "txn_code", "cp_bank", "cross_border"]),
+        spec(catalog, "staging", "ACCOUNT", month, ["business_date", "acct_no", "cust_id", "product_type", "currency"]),
+        spec(catalog, "staging", "POSITION", ends, ["business_date", "cust_id", "product_type", "balance_cny", "is_open"]),
+        spec(catalog, "staging", "CUSTOMER", ends, ["business_date", "cust_id", "cust_type", "branch_id", "mgr_id", "status"]),
+        spec(catalog, "staging", "MANAGER", ends, ["business_date", "mgr_id", "status"]),
+        spec(catalog, "staging", "FX", month + ends, ["business_date", "currency", "cny_per_unit"]),
+        spec(catalog, "staging", "CANCELLED", catalog.units("staging"), ["txn_id"]),
+    ]  # fmt: skip
+
+
+def close_specs(catalog: Catalog, units: list[str], month: list[str], ends: list[str]) -> list[Spec]:
+    """What the month close reads besides attrition: POSITION of the month and its base month, the
+    month's ACCOUNT, FX and TXN columns for the effective purchases, and the period-end POSITION."""
+    from steps.month_close import ACCOUNT_COLS, DAY_POSITION_COLS
+
+    return [
+        spec(catalog, "staging", "POSITION", units, DAY_POSITION_COLS),
+        spec(catalog, "staging", "ACCOUNT", month, ACCOUNT_COLS),
+        spec(catalog, "staging", "TXN", month, ["txn_id", "acct_no", "txn_date", "amount", "txn_code", "reversal_of"]),
+        spec(catalog, "staging", "POSITION", month[-1:], ["acct_no", "cust_id", "product_type", "balance_cny", "is_open"]),
+        *attrition_specs(catalog, month, ends),
+    ]  # fmt: skip
