@@ -84,6 +84,19 @@ def _rows(df: pl.DataFrame | None, sort: list[str] | None = None, **eq: Any) -> 
     return df.to_dicts()
 
 
+class _ByManager:
+    """A table split once by mgr_id, so each report takes its rows without filtering the whole table."""
+
+    def __init__(self, df: pl.DataFrame | None) -> None:
+        self.parts: dict[Any, pl.DataFrame] = (
+            {} if df is None or df.is_empty() else
+            {k[0]: v for k, v in df.partition_by("mgr_id", as_dict=True, maintain_order=True).items()}
+        )  # fmt: skip
+
+    def get(self, mgr_id: str) -> pl.DataFrame | None:
+        return self.parts.get(mgr_id)
+
+
 def _concat_days(catalog: Catalog, table: str, period: str) -> pl.DataFrame | None:
     """A daily table over every published day of the period (days not published are skipped)."""
     days = [
@@ -223,11 +236,19 @@ def build_monthly_reports(
     alerts = _concat_days(catalog, "alerts", period)
     dormancy = _concat_days(catalog, "dormancy", period)
     fu_by_alert = {r["alert_id"]: r for df in (followup_next, followup) for r in _rows(df)}
+    by_mgr = {
+        name: _ByManager(df)
+        for name, df in {
+            "indicators": indicators, "balance": balance, "prev_balance": prev_balance,
+            "compliance": compliance, "alerts": alerts, "attrition": attrition, "dormancy": dormancy,
+            "maturities": maturities, "info_gaps": info_gaps,
+        }.items()
+    }  # fmt: skip
 
     reports: list[MonthlyReport] = []
     for sc in _rows(scorecard, sort=["mgr_id"]):
         mgr_id = sc["mgr_id"]
-        inds = _indicator_rows(_rows(indicators, mgr_id=mgr_id), rules)
+        inds = _indicator_rows(_rows(by_mgr["indicators"].get(mgr_id)), rules)
         prev_total = sc["prev_total"]
         score = ScoreBox(
             total=sc["total"],
@@ -243,16 +264,16 @@ def build_monthly_reports(
         )
         points = tuple(
             BalancePoint(r["business_date"], r["deposit_cny"])
-            for r in _rows(balance, sort=["business_date"], mgr_id=mgr_id)
+            for r in _rows(by_mgr["balance"].get(mgr_id), sort=["business_date"])
         )
-        prev_points = [r["deposit_cny"] for r in _rows(prev_balance, mgr_id=mgr_id)]
+        prev_points = [r["deposit_cny"] for r in _rows(by_mgr["prev_balance"].get(mgr_id))]
         prev_avg = (
             (sum(prev_points, Decimal(0)) / len(prev_points)).quantize(Decimal("0.01"))
             if prev_points
             else None
         )
 
-        req = _rows(compliance, sort=["cust_id", "requirement"], mgr_id=mgr_id)
+        req = _rows(by_mgr["compliance"].get(mgr_id), sort=["cust_id", "requirement"])
         by_cust: dict[str, list[dict[str, Any]]] = {}
         for r in req:
             by_cust.setdefault(r["cust_id"], []).append(r)
@@ -283,7 +304,7 @@ def build_monthly_reports(
                 followup_zh=_followup_zh(fu_by_alert.get(a["alert_id"])),
             )
             for a in _rows(
-                alerts, sort=["txn_date", "cust_id", "rule", "direction", "ccy_class"], mgr_id=mgr_id
+                by_mgr["alerts"].get(mgr_id), sort=["txn_date", "cust_id", "rule", "direction", "ccy_class"]
             )
         )
         attr_rows = tuple(
@@ -295,9 +316,9 @@ def build_monthly_reports(
                 aum_end=r["aum_end"],
                 reason_zh=r["reason_zh"],
             )
-            for r in _rows(attrition, sort=["state", "cust_id"], mgr_id=mgr_id)
+            for r in _rows(by_mgr["attrition"].get(mgr_id), sort=["state", "cust_id"])
         )
-        dormancy_rows = _dormancy_rows(dormancy, mgr_id, names, last)
+        dormancy_rows = _dormancy_rows(by_mgr["dormancy"].get(mgr_id), mgr_id, names, last)
         reports.append(
             MonthlyReport(
                 period=period,
@@ -326,7 +347,7 @@ def build_monthly_reports(
                         maturity_date=r["maturity_date"],
                         balance_cny=r["balance_cny"],
                     )
-                    for r in _rows(maturities, sort=["maturity_date", "cust_id", "acct_no"], mgr_id=mgr_id)
+                    for r in _rows(by_mgr["maturities"].get(mgr_id), sort=["maturity_date", "cust_id", "acct_no"])
                 ),
                 info_gaps=tuple(
                     InfoGapRow(
@@ -334,7 +355,7 @@ def build_monthly_reports(
                         cust_name=names.cust(r["cust_id"]),
                         missing_zh="、".join(L.INFO_FIELD_ZH.get(x, x) for x in r["missing"].split(",") if x),
                     )
-                    for r in _rows(info_gaps, sort=["cust_id"], mgr_id=mgr_id)
+                    for r in _rows(by_mgr["info_gaps"].get(mgr_id), sort=["cust_id"])
                 ),
                 lost_weight_note=_lost_weight_note(sc["max_total"], inds),
             )
@@ -362,9 +383,15 @@ def _dormancy_rows(
     df: pl.DataFrame | None, mgr_id: str, names: _Names, last: dt.date
 ) -> tuple[DormancyRow, ...]:
     """Accounts that became INACTIVE/DORMANT during the month, then those about to become DORMANT."""
+    latest_day = None
+    if df is not None and not df.is_empty():  # only events and the latest day's watch rows are printed
+        latest_day = df["as_of"].max()
+        df = df.filter(
+            pl.col("event").is_in(["NEW_INACTIVE", "NEW_DORMANT"])
+            | ((pl.col("as_of") == latest_day) & pl.col("is_watch"))
+        )
     rows = _rows(df, sort=["as_of", "acct_no"], mgr_id=mgr_id)
     events = [r for r in rows if r["event"] in ("NEW_INACTIVE", "NEW_DORMANT")]
-    latest_day = max((r["as_of"] for r in rows), default=None)
     watch = [r for r in rows if r["as_of"] == latest_day and r["is_watch"]]
     out = []
     for r in events + watch:
