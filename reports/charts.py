@@ -28,6 +28,8 @@ from reports.model import BalancePoint, IndicatorRow  # noqa: E402
 FONT_FILE = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 FONT_FAMILY = "WenQuanYi Micro Hei"
 _ready = False
+RATE_AXIS_CAP_PCT = 200.0
+"""达成率 bars are drawn up to this (the printed figure is always the true rate)."""
 
 
 def setup_fonts() -> None:
@@ -107,11 +109,14 @@ def achievement_chart_svg(indicators: Sequence[IndicatorRow]) -> str:
     rates = [float(r.rate) * 100 for r in rows if r.rate is not None][::-1]
     colors = ["#2e8b57" if v >= 100 else "#d68910" for v in rates]
     if rows:
-        ax.barh(range(len(rows)), rates, color=colors, height=0.6)
+        # one far-off rate (a tiny plan) would squash every other bar: bars stop at the cap, the
+        # label keeps the true rate and a broken end (≫) marks the cut
+        shown = [min(v, RATE_AXIS_CAP_PCT) for v in rates]
+        ax.barh(range(len(rows)), shown, color=colors, height=0.6)
         ax.set_yticks(range(len(rows)), labels, fontsize=7)
-        for i, v in enumerate(rates):
-            ax.text(v + 1, i, f"{v:.1f}%", va="center", fontsize=6)
-        ax.set_xlim(0, max(130.0, max(rates) * 1.15))
+        for i, (v, w) in enumerate(zip(rates, shown, strict=True)):
+            ax.text(w + 1, i, f"{'≫ ' if v > w else ''}{v:.1f}%", va="center", fontsize=6)
+        ax.set_xlim(0, max(130.0, max(shown) * 1.25))
     else:
         ax.text(0.5, 0.5, "无可计算达成率的指标", ha="center", va="center", transform=ax.transAxes)
         ax.set_yticks([])

@@ -46,3 +46,16 @@ def test_trimmed_ua_stylesheet_is_active_and_changes_no_byte(tmp_path: Path):
     stock, _ = worker.render(report, tmp_path / "b")
     assert fast.pages == stock.pages == 3
     assert fast.sha256 == stock.sha256
+
+
+def test_a_far_off_rate_is_cut_at_the_axis_cap_but_printed_in_full():
+    from decimal import Decimal
+
+    base = next(i for i in synthetic_report(1).indicators if i.rate is not None and i.assessed == "OK")
+    rows = (
+        dataclasses.replace(base, rate=Decimal("43.5")),
+        dataclasses.replace(base, label="B", rate=Decimal("0.85")),
+    )
+    ach = charts.achievement_chart_svg(rows)
+    assert "≫ 4350.0%" in ach and "85.0%" in ach and "≫ 85.0%" not in ach
+    assert ">4000<" not in ach  # the axis stops near the cap, it does not run to 5,000
