@@ -112,7 +112,7 @@ def large_value_alerts(
                 | (pl.col("rule_cross_border") == pl.col("cross_border"))
             )
         )
-        .pipe(with_cny, fx)
+        .pipe(lambda t: t if "amount_cny" in t.collect_schema().names() else with_cny(t, fx))
         .with_columns(
             direction=direction_of(lv),
             ccy_class=pl.when(pl.col("currency") == "CNY").then(pl.lit("CNY")).otherwise(pl.lit("FX")),
@@ -122,13 +122,12 @@ def large_value_alerts(
     sums = candidates.group_by(ALERT_KEY).agg(
         amount_exact=pl.col("amount_cny").sum(),
         txn_count=pl.len().cast(pl.Int64),
-        txn_ids=pl.col("txn_id").sort_by("txn_time", "txn_id").str.join(","),
         mgr_id=pl.col("mgr_id").first(),
         branch_id=pl.col("branch_id").first(),
         cny_threshold=pl.col("cny_threshold").first(),
         usd_threshold=pl.col("usd_threshold").first(),
     )
-    return (
+    reached = (
         sums.join(usd, on="txn_date", how="left")
         .with_columns(
             threshold_exact=pl.when(pl.col("ccy_class") == "CNY")
@@ -136,8 +135,14 @@ def large_value_alerts(
             .otherwise(to_cny(pl.col("usd_threshold"), pl.col("usd_cny_per_unit")))
         )
         .filter(pl.col("amount_exact") >= pl.col("threshold_exact"))
-        .pipe(finish_alerts)
     )
+    # the contributing transaction ids, listed only for the groups that reached their threshold
+    ids = (
+        candidates.join(reached.select(ALERT_KEY), on=ALERT_KEY, how="semi")
+        .group_by(ALERT_KEY)
+        .agg(txn_ids=pl.col("txn_id").sort_by("txn_time", "txn_id").str.join(","))
+    )
+    return reached.join(ids, on=ALERT_KEY, how="left").pipe(finish_alerts)
 
 
 def finish_alerts(alerts: pl.LazyFrame) -> pl.LazyFrame:

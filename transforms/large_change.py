@@ -36,11 +36,13 @@ def customer_day_flows(txns: pl.LazyFrame, lc: LargeChange) -> pl.LazyFrame:
             & pl.col("product_type").is_in(DEPOSIT_PRODUCTS)
             & ~pl.col("is_own_transfer")
         )
+        # one sort, then group_by keeps each group's rows in frame order: ids in time order
+        .sort("txn_time", "txn_id")
         .group_by("txn_date", "cust_id")
         .agg(
             net_out_exact=signed.sum(),
             txn_count=pl.len().cast(pl.Int64),
-            txn_ids=pl.col("txn_id").sort_by("txn_time", "txn_id").str.join(","),
+            txn_ids=pl.col("txn_id").str.join(","),
         )
     )
 
