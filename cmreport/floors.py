@@ -26,11 +26,16 @@ def spec(catalog: Catalog, area: str, table: str, units: list[str], columns: lis
 
 
 def _scan(specs: list[Spec]) -> tuple[float, int]:
-    t0 = time.perf_counter()
-    for files, columns in specs:
-        if files:
-            pl.scan_parquet(files).select(columns).collect()
-    return time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    """The faster of two passes: the first warms the child's thread pool and allocator, as the
+    stage measured ran in a warm process."""
+    best = float("inf")
+    for _ in range(2):
+        t0 = time.perf_counter()
+        for files, columns in specs:
+            if files:
+                pl.scan_parquet(files).select(columns).collect()
+        best = min(best, time.perf_counter() - t0)
+    return best, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def measure(specs: list[Spec]) -> tuple[float, int]:
