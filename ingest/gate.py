@@ -163,6 +163,17 @@ def _check_listing(folder: Path, control: Control, st: _State) -> None:
         _verify_digest(folder, name, control)
 
 
+def _open_quote_hint(recs: Records) -> str:
+    """Where a record count gone wrong most likely comes from: a quote opened and never closed
+    joins every line after it into one record (RFC 4180: a quote inside a field must be doubled)."""
+    opened = recs.bad.filter(pl.col("is_open"))
+    if opened.is_empty():
+        return ""
+    line = int(opened[LINE][0])
+    return (f"; a quote opened on line {line} is never closed, so every line after it was read as part of "
+            "that one record (RFC 4180: a quote inside a field must be doubled)")  # fmt: skip
+
+
 def _verify_digest(folder: Path, name: str, control: Control) -> bytes:
     data = (folder / name).read_bytes()
     digest = hashlib.sha256(data).hexdigest()
@@ -186,7 +197,7 @@ def _read_verified(folder: Path, f: ExportFile, control: Control) -> Records:
     if recs.n_records != entry.rows:
         raise FolderRejected(
             "CONTROL_MISMATCH",
-            f"{f.filename}: {recs.n_records} records, {CONTROL_FILE} says rows = {entry.rows}",
+            f"{f.filename}: {recs.n_records} records, {CONTROL_FILE} says rows = {entry.rows}{_open_quote_hint(recs)}",
         )
     missing = [c for c in f.columns if c not in recs.header]
     dupes = sorted({c for c in recs.header if recs.header.count(c) > 1})

@@ -245,3 +245,14 @@ def test_rejected_redelivery_keeps_the_loaded_one(landing, catalog, ingest):
     assert (r.status, r.reason, r.extract_seq) == ("REJECTED", "CONTROL_MISMATCH", 2)
     assert catalog.meta("staging", "2026-10-30")["extract_seq"] == 1
     assert catalog.read("staging", "2026-10-30", "TXN").equals(before)
+
+
+def test_a_stray_quote_names_its_line_in_the_control_mismatch(landing, catalog, ingest):
+    t = default_tables(D1)
+    text = csv_text(t["TXN"], list(t["TXN"][0]))
+    lines = text.split("\n")
+    lines[2] = lines[2].replace("COUNTER", 'COUN"TER', 1)  # line 3: a quote inside an unquoted field
+    r = ingest(write_folder(landing, D1, raw_text={"TXN": "\n".join(lines)}))
+    assert (r.status, r.reason) == ("REJECTED", "CONTROL_MISMATCH")
+    assert "TXN.csv" in r.message and "a quote opened on line 3 is never closed" in r.message
+    assert not catalog.has("staging", "2026-10-30")  # a rejected folder publishes nothing
