@@ -53,6 +53,7 @@ def test_monthly_pdf_prints_the_scorecard_and_indicator_figures(catalog, rendere
     sc = catalog.read("monthly", PERIOD, "scorecard").filter(mgr_id="M0001").row(0, named=True)
     assert str(sc["total"]) == "81.46" and "81.46" in flat
     assert sc["band"] in text
+    assert "存款余额日变化(万元)" in text and "各指标达成率(%)" in text  # chart captions are text
     assert f"第 {sc['rank_in_branch']} 名 / 共 {sc['branch_size']} 人" in text
     assert "+3.26" in flat  # 81.46 - 78.20
     ind = catalog.read("monthly", PERIOD, "indicators").filter(mgr_id="M0001")
