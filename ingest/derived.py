@@ -102,14 +102,18 @@ def units_that_may_hold(catalog: Catalog, d: dt.date, ids: pl.Series) -> list[st
     return out
 
 
-def earlier_targets(catalog: Catalog, d: dt.date, ids: pl.Series) -> pl.DataFrame:
-    """The transactions named by ``ids`` among those loaded for dates before d (TARGET_COLUMNS)."""
-    units = units_that_may_hold(catalog, d, ids)
-    wanted = ids.unique()
+def find_txns(catalog: Catalog, units: list[str], ids: pl.Series) -> pl.DataFrame:
+    """The transactions named by ``ids`` in the TXN of the staging ``units`` (TARGET_COLUMNS)."""
+    wanted = ids.drop_nulls().unique()
     if not units or wanted.is_empty():
         return pl.DataFrame(schema=TARGET_SCHEMA)
     lf = catalog.scan(STAGING, "TXN", units).select(TARGET_COLUMNS)
     return lf.filter(pl.col("txn_id").is_in(wanted.implode())).collect()
+
+
+def earlier_targets(catalog: Catalog, d: dt.date, ids: pl.Series) -> pl.DataFrame:
+    """The transactions named by ``ids`` among those loaded for dates before d (TARGET_COLUMNS)."""
+    return find_txns(catalog, units_that_may_hold(catalog, d, ids), ids)
 
 
 def cancelled_frame(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from cmreport.catalog import Catalog
-from ingest.derived import TARGET_COLUMNS, UNIT_ID
+from ingest.derived import UNIT_ID, find_txns
 
 STAGING = "staging"
 COLUMNS = ["booked", "reversal_id", "txn_id", "target_date", "acct_no", "txn_date", "initiator"]
@@ -21,19 +21,9 @@ COLUMNS = ["booked", "reversal_id", "txn_id", "target_date", "acct_no", "txn_dat
 
 def _resolve(catalog: Catalog, reversals: pl.DataFrame, units: list[str]) -> pl.DataFrame:
     """COLUMNS for (booked, reversal_id, txn_id) rows, targets looked up in TXN of ``units``."""
-    if reversals.is_empty():
-        return reversals.select("booked", "reversal_id", "txn_id").with_columns(
-            target_date=pl.lit(None, pl.Date),
-            acct_no=pl.lit(None, pl.String),
-            txn_date=pl.lit(None, pl.Date),
-            initiator=pl.lit(None, pl.String),
-        )
     targets = (
-        catalog.scan(STAGING, "TXN", units)
-        .select(TARGET_COLUMNS)
-        .filter(pl.col("txn_id").is_in(reversals["txn_id"].unique().implode()))
+        find_txns(catalog, units, reversals["txn_id"])
         .rename({"business_date": "target_date"})
-        .collect()
         .unique("txn_id", keep="first")
     )
     return reversals.join(targets, on="txn_id", how="left").select(COLUMNS)
