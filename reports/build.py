@@ -431,6 +431,7 @@ def build_branch_reports(
     scorecard = _required(catalog, "monthly", period, "scorecard")
     followup = _optional(catalog, "monthly", period, "followup")
     unassigned = _optional(catalog, "monthly", period, "unassigned")
+    followup_of = _ByManager(followup)
     is_quarter_end = int(period[5:7]) % 3 == 0
     branches = set(scorecard["branch_id"].to_list())
     if unassigned is not None:
@@ -462,7 +463,7 @@ def build_branch_reports(
         bands = tuple((b.name, sum(1 for r in ranking if r.band == b.name)) for b in rules.scorecard.bands)
         fus = []
         for r in ranking:
-            rows = _rows(followup, mgr_id=r.mgr_id)
+            rows = _rows(followup_of.get(r.mgr_id))
             n_ok = sum(1 for x in rows if x["followed_up"])
             fus.append(FollowupSummaryRow(r.mgr_id, r.mgr_name, len(rows), n_ok, len(rows) - n_ok))
         reports.append(
@@ -515,6 +516,7 @@ def build_weekly_reports(
     weekly = _required(catalog, "weekly", week, "weekly")
     detail = _optional(catalog, "weekly", week, "weekly_detail")
     unplanned = _optional(catalog, "weekly", week, "weekly_unplanned")
+    detail_of, unplanned_of = _ByManager(detail), _ByManager(unplanned)
     reports = []
     for w in _rows(weekly, sort=["mgr_id"]):
         mgr_id = w["mgr_id"]
@@ -541,7 +543,7 @@ def build_weekly_reports(
                         planned_date=r["planned_date"],
                         done=r["done"],
                     )
-                    for r in _rows(detail, sort=["planned_date", "cust_id", "contact_type"], mgr_id=mgr_id)
+                    for r in _rows(detail_of.get(mgr_id), sort=["planned_date", "cust_id", "contact_type"])
                 ),
                 unplanned=tuple(
                     UnplannedRow(
@@ -551,7 +553,7 @@ def build_weekly_reports(
                         contact_type_zh=L.CONTACT_TYPE_ZH.get(r["contact_type"], r["contact_type"]),
                         contact_date=r["contact_date"],
                     )
-                    for r in _rows(unplanned, sort=["contact_date", "contact_id"], mgr_id=mgr_id)
+                    for r in _rows(unplanned_of.get(mgr_id), sort=["contact_date", "contact_id"])
                 ),
             )
         )
