@@ -29,6 +29,7 @@ import polars as pl
 
 from cmreport.catalog import Catalog
 from ingest.derived import UNIT_ID
+from transforms.dormancy import customer_activity, last_customer_txn
 from transforms.effective import effective_txns
 
 STATE, STATE_CANCELLED, BASIS_KEY = "_activity", "_activity_cancelled", "activity_basis"
@@ -46,15 +47,19 @@ class LastActivity:
     """Meta keys to publish with them: the basis digest, and how the state was obtained."""
 
 
-def history_digest(catalog: Catalog, units: list[str]) -> str | None:
-    """Digest of the unit_ids of the staging ``units``; None if one has no unit_id."""
+def history_digests(catalog: Catalog, units: list[str]) -> tuple[str | None, str | None]:
+    """Digests of the unit_ids of the staging ``units[:-1]`` and of ``units`` (one pass over the
+    metas); None where a unit has no unit_id, or for the first when there is only one unit."""
     h = hashlib.sha256()
-    for u in units:
+    before: str | None = None
+    for i, u in enumerate(units):
+        if i == len(units) - 1 and i > 0:
+            before = h.hexdigest()[:24]
         uid = (catalog.meta("staging", u) or {}).get(UNIT_ID)
         if not uid:
-            return None
+            return before, None
         h.update(f"{u}:{uid};".encode())
-    return h.hexdigest()[:24]
+    return before, h.hexdigest()[:24]
 
 
 def _customer_cancelled(cancelled: pl.DataFrame, upto: dt.date) -> pl.DataFrame:
@@ -73,11 +78,7 @@ def _from_history(catalog: Catalog, units: list[str], cancelled_ids: pl.LazyFram
     txns = catalog.scan("staging", "TXN", units).select(HISTORY_COLS)
     if accounts is not None:
         txns = txns.filter(pl.col("acct_no").is_in(accounts.implode()))
-    return (
-        effective_txns(txns, cancelled_ids)
-        .filter(pl.col("initiator") == "CUST")
-        .select("acct_no", "txn_date")
-    )
+    return customer_activity(effective_txns(txns, cancelled_ids))
 
 
 def _previous_state(
@@ -116,21 +117,12 @@ def last_activity(
     prev = d - dt.timedelta(days=1)
     units = [x.isoformat() for x in history]
     ids = cancelled.select("txn_id").unique().lazy()
-    basis_prev = history_digest(catalog, units[:-1]) if len(units) > 1 else None
+    basis_prev, basis = history_digests(catalog, units)
     found = _previous_state(catalog, prev, basis_prev) if incremental and prev in history else None
     now_cancelled = _customer_cancelled(cancelled, d)
     if found is None:
         mode, n_recomputed = "full", None
-        last = (
-            _from_history(catalog, units, ids)
-            .filter(pl.col("txn_date") <= d)
-            .group_by("acct_no")
-            .agg(
-                _last_txn_d=pl.col("txn_date").max(),
-                _last_txn_prev=pl.when(pl.col("txn_date") <= prev).then(pl.col("txn_date")).max(),
-            )
-            .collect()
-        )
+        last = last_customer_txn(_from_history(catalog, units, ids), d).collect()
     else:
         mode = "incremental"
         state, old_cancelled = found
@@ -149,14 +141,8 @@ def last_activity(
                 .collect()
             )
             state = pl.concat([state.filter(~pl.col("acct_no").is_in(changed.implode())), again])
-        today = (
-            day_txns.lazy()
-            .filter((pl.col("initiator") == "CUST") & (pl.col("txn_date") <= d))
-            .group_by("acct_no")
-            .agg(
-                _today_d=pl.col("txn_date").max(),
-                _today_prev=pl.when(pl.col("txn_date") <= prev).then(pl.col("txn_date")).max(),
-            )
+        today = last_customer_txn(customer_activity(day_txns.lazy()), d).rename(
+            {"_last_txn_d": "_today_d", "_last_txn_prev": "_today_prev"}
         )
         last = (
             state.lazy()
@@ -178,7 +164,7 @@ def last_activity(
         last=last.select(LAST_COLUMNS),
         state={STATE: out_state, STATE_CANCELLED: now_cancelled},
         meta={
-            BASIS_KEY: history_digest(catalog, units),
+            BASIS_KEY: basis,
             "activity_mode": mode,
             "activity_recomputed": n_recomputed,
         },
