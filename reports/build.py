@@ -318,7 +318,7 @@ def build_monthly_reports(
             )
             for r in _rows(by_mgr["attrition"].get(mgr_id), sort=["state", "cust_id"])
         )
-        dormancy_rows = _dormancy_rows(by_mgr["dormancy"].get(mgr_id), mgr_id, names, last)
+        dormancy_rows = _dormancy_rows(by_mgr["dormancy"].get(mgr_id), names)
         reports.append(
             MonthlyReport(
                 period=period,
@@ -379,10 +379,9 @@ def _cap_lists(report: MonthlyReport, limit: int) -> MonthlyReport:
     )
 
 
-def _dormancy_rows(
-    df: pl.DataFrame | None, mgr_id: str, names: _Names, last: dt.date
-) -> tuple[DormancyRow, ...]:
-    """Accounts that became INACTIVE/DORMANT during the month, then those about to become DORMANT."""
+def _dormancy_rows(df: pl.DataFrame | None, names: _Names) -> tuple[DormancyRow, ...]:
+    """Accounts that became INACTIVE/DORMANT during the month, then those about to become DORMANT
+    (``df``: one manager's dormancy rows of the month)."""
     latest_day = None
     if df is not None and not df.is_empty():  # only events and the latest day's watch rows are printed
         latest_day = df["as_of"].max()
@@ -390,7 +389,7 @@ def _dormancy_rows(
             pl.col("event").is_in(["NEW_INACTIVE", "NEW_DORMANT"])
             | ((pl.col("as_of") == latest_day) & pl.col("is_watch"))
         )
-    rows = _rows(df, sort=["as_of", "acct_no"], mgr_id=mgr_id)
+    rows = _rows(df, sort=["as_of", "acct_no"])
     events = [r for r in rows if r["event"] in ("NEW_INACTIVE", "NEW_DORMANT")]
     watch = [r for r in rows if r["as_of"] == latest_day and r["is_watch"]]
     out = []
