@@ -45,20 +45,20 @@ def measure(specs: list[Spec]) -> tuple[float, int]:
 
 
 def day_signal_specs(catalog: Catalog, d: dt.date, carried: bool) -> list[Spec]:
-    """What one day's signals read: d's TXN, CUSTOMER and MANAGER, the ACCOUNT and FX of d − 1 and d,
-    d − 1's POSITION, d's ACCOUNT_FIRST, every CANCELLED, and either d − 1's published activity state
-    (carried) or the customer columns of the whole TXN history."""
-    from steps.signals import ACCOUNT_COLS, CUSTOMER_COLS, MANAGER_COLS, TXN_DAY_COLS
+    """What one day's signals read: d's TXN_CNY, CUSTOMER and MANAGER, the ACCOUNT and FX of d − 1
+    and d, d − 1's AUM, d's ACCOUNT_FIRST, every CANCELLED, and either d − 1's published activity
+    state (carried) or the customer columns of the whole TXN history."""
+    from steps.signals import ACCOUNT_COLS, CUSTOMER_COLS, DAY_TXN_COLS, MANAGER_COLS
 
     day, prev = d.isoformat(), (d - dt.timedelta(days=1)).isoformat()
     units = [u for u in catalog.units("staging") if u <= day]
     out = [
-        spec(catalog, "staging", "TXN", [day], TXN_DAY_COLS),
+        spec(catalog, "staging", "TXN_CNY", [day], DAY_TXN_COLS),
         spec(catalog, "staging", "CUSTOMER", [day], CUSTOMER_COLS),
         spec(catalog, "staging", "MANAGER", [day], MANAGER_COLS),
         spec(catalog, "staging", "ACCOUNT", [prev, day], ACCOUNT_COLS),
         spec(catalog, "staging", "FX", [prev, day], ["business_date", "currency", "cny_per_unit"]),
-        spec(catalog, "staging", "POSITION", [prev], ["business_date", "cust_id", "product_type", "balance_cny", "is_open"]),
+        spec(catalog, "staging", "AUM", [prev], ["business_date", "cust_id", "aum_cny"]),
         spec(catalog, "staging", "ACCOUNT_FIRST", [day], ["acct_no", "first_date", "first_last_cust_txn_date", "is_last_cust_txn_changed"]),
         spec(catalog, "staging", "CANCELLED", catalog.units("staging"), ["business_date", "reversal_id", "txn_id", "target_date", "target_unit_id", "acct_no", "txn_date", "initiator"]),
     ]  # fmt: skip

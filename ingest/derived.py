@@ -1,10 +1,11 @@
 """Staging tables ingest derives from a date's accepted export tables (no export file, no rejects):
-POSITION (balances in CNY with the day's account attributes), ACCOUNT_FIRST (the running
+POSITION (balances in CNY with the day's account attributes), AUM (per customer, from POSITION),
+TXN_CNY (the day's transactions with owner, CNY amount and own-transfer flag), ACCOUNT_FIRST (the running
 first-snapshot state of every account, carried from the previous date's unit) and CANCELLED (the
 transactions the date's REVERSALs cancel, with the account, date and initiator of each, resolved
 once here so later stages never search the transaction history for them).
 
-Both are published in the same unit as the exports they come from, so a re-delivered date
+All are published in the same unit as the exports they come from, so a re-delivered date
 recomputes its own. ACCOUNT_FIRST also depends on the unit of d − 1: the meta records that unit's
 ``unit_id`` (``account_first_basis``); when d − 1 is later re-delivered (or loaded after d), the
 ACCOUNT_FIRST of d and of every later day is stale, and readers (steps.first_seen) detect the broken
@@ -23,8 +24,9 @@ from pandera.config import ValidationDepth, config_context
 
 from cmreport.catalog import Catalog
 from schemas.staging import DERIVED_MODELS
-from transforms.balances import day_positions
+from transforms.balances import day_aum, day_positions
 from transforms.dormancy import FIRST_SEEN_COLUMNS, carry_first_snapshots
+from transforms.effective import day_txns_cny
 
 STAGING = "staging"
 UNIT_ID, BASIS = "unit_id", "account_first_basis"
@@ -43,6 +45,17 @@ def position_frame(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
         .collect()
     )
     return _validated("POSITION", df)
+
+
+def aum_frame(position: pl.DataFrame) -> pl.DataFrame:
+    """The AUM table of the date (every customer of the date's POSITION), by cust_id."""
+    return _validated("AUM", day_aum(position.lazy()).sort("cust_id").collect())
+
+
+def txn_cny_frame(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """The TXN_CNY table of the date (typed staging TXN, ACCOUNT, CUSTOMER, FX), in TXN line order."""
+    df = day_txns_cny(*(tables[t].lazy() for t in ("TXN", "ACCOUNT", "CUSTOMER", "FX"))).collect()
+    return _validated("TXN_CNY", df)
 
 
 def account_first_frame(
@@ -167,7 +180,9 @@ def derived_tables(
     meta: dict[str, Any] = {UNIT_ID: uuid.uuid4().hex, BASIS: basis}
     if "TXN" in tables:
         meta[TXN_ID_RANGE] = txn_id_range(tables["TXN"])
-    derived = {"POSITION": position_frame(tables), "ACCOUNT_FIRST": first}
+    position = position_frame(tables)
+    derived = {"POSITION": position, "ACCOUNT_FIRST": first, "AUM": aum_frame(position)}
     if "TXN" in tables:
         derived["CANCELLED"] = cancelled_frame(catalog, d, tables["TXN"], meta[UNIT_ID], reversal_targets)
+        derived["TXN_CNY"] = txn_cny_frame(tables)
     return derived, meta

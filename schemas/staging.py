@@ -131,6 +131,53 @@ class StgCancelled(pa.DataFrameModel):
         coerce = False
 
 
+class StgTxnCny(pa.DataFrameModel):
+    """Derived, not an export file: the date's TXN rows but its REVERSALs, with the booking
+    account's owner, product type and currency, the owner's type, the exact CNY amount at the
+    date's rate and the own-account-transfer flag (transforms.effective.day_txns_cny): the join
+    every reader of a day's transactions needs, done once by ingest in the same unit as the
+    TXN / ACCOUNT / CUSTOMER / FX it comes from. Cancellations are not applied (a later folder can
+    cancel a row: readers anti-join CANCELLED). Not counted in the per-file figures."""
+
+    business_date: dt.date
+    src_line: int
+    txn_id: str = pa.Field(unique=True)
+    acct_no: str
+    txn_date: dt.date
+    txn_time: dt.time
+    dc: str
+    amount: Money
+    txn_code: str
+    initiator: str
+    cp_bank: str = pa.Field(nullable=True)
+    cross_border: str
+    cust_id: str
+    cust_type: str = pa.Field(nullable=True)
+    product_type: str
+    currency: str
+    amount_cny: CnyExact
+    is_own_transfer: bool
+
+    class Config:
+        strict = True
+        coerce = False
+
+
+class StgAum(pa.DataFrameModel):
+    """Derived, not an export file: AUM per customer on business_date (transforms.balances.day_aum):
+    every customer with a BALANCE row for an account it held that day, with the CNY sum of its open
+    deposit and investment balances (0 when it has none). What the next day's large-change rule
+    compares with (RULES §2), computed once by ingest from the same unit's POSITION."""
+
+    business_date: dt.date
+    cust_id: str = pa.Field(unique=True)
+    aum_cny: CnyExact
+
+    class Config:
+        strict = True
+        coerce = False
+
+
 class StgTxn(_Staging):
     """Transactions booked on the business date: one row per txn_id (delta)."""
 
@@ -231,5 +278,7 @@ DERIVED_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "POSITION": StgPosition,
     "ACCOUNT_FIRST": StgAccountFirst,
     "CANCELLED": StgCancelled,
+    "TXN_CNY": StgTxnCny,
+    "AUM": StgAum,
 }
 """Staging tables ingest derives from a date's accepted export tables (no export file, no rejects)."""

@@ -31,6 +31,7 @@ from cmreport.catalog import Catalog
 from ingest.derived import UNIT_ID
 from transforms.dormancy import customer_activity, last_customer_txn
 from transforms.effective import effective_txns
+from transforms.keys import ACCT_KEY, acct_key
 
 STATE, STATE_CANCELLED, BASIS_KEY = "_activity", "_activity_cancelled", "activity_basis"
 LAST_COLUMNS = ["acct_no", "_last_txn_d", "_last_txn_prev"]
@@ -122,7 +123,12 @@ def last_activity(
     now_cancelled = _customer_cancelled(cancelled, d)
     if found is None:
         mode, n_recomputed = "full", None
-        last = last_customer_txn(_from_history(catalog, units, ids), d).collect()
+        last = (
+            last_customer_txn(_from_history(catalog, units, ids), d)
+            .with_columns(acct_key())
+            .sort(ACCT_KEY)
+            .collect()
+        )
     else:
         mode = "incremental"
         state, old_cancelled = found
@@ -141,24 +147,28 @@ def last_activity(
                 .collect()
             )
             state = pl.concat([state.filter(~pl.col("acct_no").is_in(changed.implode())), again])
-        today = last_customer_txn(customer_activity(day_txns.lazy()), d).rename(
-            {"_last_txn_d": "_today_d", "_last_txn_prev": "_today_prev"}
+        # d's own activity folded in, matched by integer account key (transforms.keys)
+        acts = customer_activity(day_txns.lazy()).with_columns(acct_key())
+        today = acts.group_by(ACCT_KEY).agg(
+            pl.col("acct_no").first(),
+            _today_d=pl.col("txn_date").filter(pl.col("txn_date") <= d).max(),
+            _today_prev=pl.col("txn_date").filter(pl.col("txn_date") <= prev).max(),
         )
         last = (
             state.lazy()
-            .rename({"last_txn": "_state"})
-            .join(today, on="acct_no", how="full", coalesce=True)
+            .select("acct_no", acct_key(), pl.col("last_txn").alias("_state"))
+            .join(today, on=ACCT_KEY, how="full", coalesce=True)
             .select(
-                "acct_no",
+                pl.coalesce("acct_no", "acct_no_right").alias("acct_no"),
+                ACCT_KEY,
                 _last_txn_d=pl.max_horizontal("_state", "_today_d"),
                 _last_txn_prev=pl.max_horizontal("_state", "_today_prev"),
             )
+            .sort(ACCT_KEY)  # the published state's order: deterministic, cheaper than by string
             .collect()
         )
-    out_state = (
-        last.filter(pl.col("_last_txn_d").is_not_null())
-        .select("acct_no", pl.col("_last_txn_d").alias("last_txn"))
-        .sort("acct_no")
+    out_state = last.filter(pl.col("_last_txn_d").is_not_null()).select(
+        "acct_no", pl.col("_last_txn_d").alias("last_txn")
     )
     return LastActivity(
         last=last.select(LAST_COLUMNS),

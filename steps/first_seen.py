@@ -43,10 +43,11 @@ def last_trusted(catalog: Catalog, history: list[str]) -> int | None:
 
 def first_seen(catalog: Catalog, history: list[dt.date], accounts: pl.Series) -> pl.LazyFrame:
     """(acct_no, first_last_cust_txn_date, is_last_cust_txn_changed) over the loaded ``history``
-    (consecutive days up to the as-of date) for the accounts in ``accounts``."""
+    (consecutive days up to the as-of date) for at least the accounts in ``accounts`` (every
+    account of the as-of date's ACCOUNT_FIRST when that unit's chain is intact)."""
     units = [d.isoformat() for d in history]
     k = last_trusted(catalog, units)
-    wanted = pl.LazyFrame({"acct_no": accounts.unique()})
+    wanted = pl.LazyFrame({"acct_no": accounts}).unique()  # lazy: only the slow paths use it
 
     def rows(us: list[str]) -> pl.LazyFrame:
         return (
@@ -58,8 +59,8 @@ def first_seen(catalog: Catalog, history: list[dt.date], accounts: pl.Series) ->
     if k is None:
         return first_snapshot_values(rows(units)).select(FIRST_SEEN_OUT)
     seen = catalog.scan("staging", "ACCOUNT_FIRST", [units[k]]).select(FIRST_SEEN_COLUMNS)
-    seen = seen.join(wanted, on="acct_no", how="semi")
     rest = units[k + 1 :]
-    if rest:
-        seen = carry_first_snapshots(seen, rows(rest))
+    if not rest:  # the usual night: d's own state, read as is (accounts not asked for are harmless)
+        return seen.select(FIRST_SEEN_OUT)
+    seen = carry_first_snapshots(seen.join(wanted, on="acct_no", how="semi"), rows(rest))
     return seen.select(FIRST_SEEN_OUT)

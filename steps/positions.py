@@ -14,9 +14,9 @@ from collections.abc import Iterable
 import polars as pl
 
 from cmreport.catalog import Catalog
-from transforms.balances import POSITION_COLUMNS, balances_cny
+from transforms.balances import POSITION_COLUMNS, balances_cny, day_aum
 
-POSITION = "POSITION"
+POSITION, AUM = "POSITION", "AUM"
 ACCOUNT_COLS = [
     "business_date", "acct_no", "cust_id", "product_type", "currency", "rate", "loan_class",
     "open_date", "close_date", "status", "maturity_date",
@@ -52,3 +52,12 @@ def positions(
     if not parts:
         raise FileNotFoundError("staging/POSITION: no business date given")
     return pl.concat(parts, how="vertical")
+
+
+def day_aum_table(catalog: Catalog, d: dt.date | str) -> pl.LazyFrame:
+    """AUM rows (business_date, cust_id, aum_cny) of one business date: the staging AUM ingest
+    published, or transforms.balances.day_aum of that date's positions for a unit without it."""
+    unit = _unit(d)
+    if catalog.has("staging", unit, AUM):
+        return catalog.scan("staging", AUM, [unit]).select("business_date", "cust_id", "aum_cny")
+    return day_aum(day_positions(catalog, unit, ["business_date", "cust_id", "product_type", "balance_cny", "is_open"]))

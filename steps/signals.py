@@ -24,38 +24,34 @@ from schemas.types import CNY_EXACT
 from steps.activity import last_activity
 from steps.cancelled import cancelled_ids, cancelled_targets
 from steps.first_seen import first_seen as first_snapshots
-from steps.positions import day_positions, positions
+from steps.positions import day_aum_table, positions
+from steps.txns import txns_cny
 from transforms.alerts import ALERT_KEY, large_value_alerts, with_cny
 from transforms.assignment import assign_managers
 from transforms.attrition import attrition_rows, evaluate_attrition, manager_attrition, other_bank_outflows
+from transforms.balances import is_open_on
 from transforms.dormancy import (
     account_dormancy_from_last,
     dormant_customers,
     publishable_dormancy,
 )
-from transforms.effective import (
-    effective_txns,
-    flag_own_transfers,
-    with_accounts,
-)
+from transforms.effective import effective_txns, with_accounts
 from transforms.large_change import (
     RULE_GROUP,
     customer_day_flows,
     large_change_alerts,
     large_change_not_evaluated,
-    previous_day_aum,
 )
 
 CUSTOMER_COLS = ["business_date", "cust_id", "cust_type", "branch_id", "mgr_id", "status"]
 MANAGER_COLS = ["business_date", "mgr_id", "status"]
-ACCOUNT_COLS = [
-    "business_date", "acct_no", "cust_id", "product_type", "currency", "open_date", "close_date", "status",
-    "rate", "loan_class", "maturity_date",  # carried by transforms.balances.balances_cny
+ACCOUNT_COLS = ["business_date", "acct_no", "cust_id", "product_type", "open_date", "close_date", "status"]
+"""What dormancy reads of the ACCOUNT snapshots of d − 1 and d (open deposit accounts only)."""
+DAY_TXN_COLS = [
+    "txn_id", "acct_no", "txn_date", "txn_time", "dc", "txn_code", "initiator", "cross_border",
+    "cust_id", "cust_type", "product_type", "currency", "amount_cny", "is_own_transfer",
 ]  # fmt: skip
-TXN_DAY_COLS = [
-    "business_date", "txn_id", "acct_no", "txn_date", "txn_time", "dc", "amount", "txn_code", "initiator",
-    "cp_acct", "cp_bank", "cross_border", "reversal_of",
-]  # fmt: skip
+"""What the day's signals read of staging TXN_CNY."""
 NO_PREV_DAY = "NO_PREV_DAY"  # d − 1 is not in the landing history
 NO_PREV_BALANCE = "NO_PREV_BALANCE"  # no account the customer held on d − 1 has a BALANCE row for d − 1
 
@@ -121,41 +117,39 @@ def compute_daily_signals(
     pair = [prev.isoformat(), day] if has_prev else [day]
 
     customers = _customers(catalog, [day]).collect()
-    accounts = catalog.scan("staging", "ACCOUNT", pair).select(ACCOUNT_COLS).collect()
-    fx = catalog.scan("staging", "FX", pair).select("business_date", "currency", "cny_per_unit").collect()
-    cancelled_all = cancelled_targets(catalog, _iso(loaded))
-    cancelled = cancelled_all.select("txn_id").unique().lazy()
-
-    # the day's effective transactions with owner, own-transfer flag and CNY amount: collected once
-    # (TXN rows of d only ever join d's ACCOUNT snapshot)
-    accounts_d = accounts.lazy().filter(pl.col("business_date") == d)
-    day_txns = (
-        effective_txns(catalog.scan("staging", "TXN", [day]).select(TXN_DAY_COLS), cancelled)
-        .pipe(with_accounts, accounts_d)
-        .pipe(flag_own_transfers, accounts_d)
-        .pipe(with_cny, fx.lazy())
+    accounts = (
+        catalog.scan("staging", "ACCOUNT", pair)
+        .select(ACCOUNT_COLS)
+        .filter(pl.col("product_type").is_in(DEPOSIT_PRODUCTS) & is_open_on())
         .collect()
     )
-    lv = large_value_alerts(day_txns.lazy(), fx.lazy(), customers.lazy(), rules.large_value)
-    flows = customer_day_flows(day_txns.lazy(), rules.large_change).collect()
+    fx = catalog.scan("staging", "FX", pair).select("business_date", "currency", "cny_per_unit").collect()
+    cancelled_all = cancelled_targets(catalog, _iso(loaded))
+    # the day's effective transactions with owner, own-transfer flag and CNY amount (staging
+    # TXN_CNY): only a cancelled transaction loaded in d's folder can be one of them
+    cancelled_here = cancelled_all.filter(pl.col("target_date") == d).select("txn_id").unique()
+    day_txns = txns_cny(catalog, [day], DAY_TXN_COLS)
+    if cancelled_here.height:
+        day_txns = day_txns.join(cancelled_here.lazy(), on="txn_id", how="anti")
+    day_txns_df = day_txns.collect()
+    lv = large_value_alerts(day_txns_df.lazy(), fx.lazy(), customers.lazy(), rules.large_value)
+    flows = customer_day_flows(day_txns_df.lazy(), rules.large_change).collect()
     if has_prev:
-        bal_prev = day_positions(
-            catalog, prev, ["business_date", "cust_id", "product_type", "balance_cny", "is_open"]
+        prev_aum = (
+            day_aum_table(catalog, prev).select("cust_id", pl.col("aum_cny").alias("prev_aum_cny")).collect()
         )
-        prev_aum = previous_day_aum(bal_prev).collect()
         reason = NO_PREV_BALANCE
     else:
         prev_aum = pl.DataFrame(schema={"cust_id": pl.String, "prev_aum_cny": CNY_EXACT})
         reason = NO_PREV_DAY
-    day_customers = customers.lazy().select("cust_id", "mgr_id", "branch_id")
-    lc = large_change_alerts(flows.lazy(), prev_aum.lazy(), day_customers, rules.large_change)
+    lc = large_change_alerts(flows.lazy(), prev_aum.lazy(), customers.lazy(), rules.large_change, day_txns_df.lazy())
     alerts = pl.concat([lv.collect(), lc.collect()]).sort(ALERT_KEY)
     not_evaluated = large_change_not_evaluated(flows.lazy(), prev_aum.lazy(), reason).collect()
+    day_customers = customers.lazy().select("cust_id", "mgr_id", "branch_id")
 
     # dormancy: last customer activity carried from d − 1's state (or the whole history)
-    deposit_accts = accounts.filter(pl.col("product_type").is_in(DEPOSIT_PRODUCTS))["acct_no"]
-    first_seen = first_snapshots(catalog, history, deposit_accts).collect()
-    activity = last_activity(catalog, d, history, cancelled_all, day_txns, incremental)
+    first_seen = first_snapshots(catalog, history, accounts["acct_no"]).collect()
+    activity = last_activity(catalog, d, history, cancelled_all, day_txns_df, incremental)
     states = account_dormancy_from_last(
         accounts.lazy(), first_seen.lazy(), activity.last.lazy(), d, rules.dormancy,
         rules.reports.dormancy_watch_days,

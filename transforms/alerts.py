@@ -90,20 +90,21 @@ def large_value_alerts(
 ) -> pl.LazyFrame:
     """Alerts (Alerts contract columns) from one or more days of transactions.
 
-    ``txns``: effective transactions with txn_id, txn_date, txn_time, cust_id, currency, amount,
-    txn_code, cross_border and is_own_transfer. ``fx``: FX rows (business_date, currency,
-    cny_per_unit) of the same dates. ``customers``: CUSTOMER rows of the same dates with
-    business_date, cust_id, cust_type, branch_id and the resolved mgr_id (transforms.assignment).
+    ``txns``: effective transactions with txn_id, txn_date, txn_time, cust_id, cust_type, currency,
+    amount_cny, txn_code, cross_border and is_own_transfer (staging TXN_CNY less the cancelled
+    ones). ``fx``: FX rows (business_date, currency, cny_per_unit) of the same dates.
+    ``customers``: CUSTOMER rows of the same dates with business_date, cust_id, branch_id and the
+    resolved mgr_id (transforms.assignment); a customer not in them gets no alert.
+
+    Sums every (date, customer, rule, direction, class) first; the customer's manager and the
+    contributing transaction ids are looked up only for the groups that reach their threshold.
     """
     usd = fx.filter(pl.col("currency") == "USD").select(
         pl.col("business_date").alias("txn_date"), pl.col("cny_per_unit").alias("usd_cny_per_unit")
     )
-    cust = customers.select(
-        pl.col("business_date").alias("txn_date"), "cust_id", "cust_type", "mgr_id", "branch_id"
-    )
+    codes = sorted({code for r in lv.rules for code in r.txn_codes})
     candidates = (
-        txns.filter(~pl.col("is_own_transfer"))
-        .join(cust, on=["txn_date", "cust_id"], how="inner")
+        txns.filter(~pl.col("is_own_transfer") & pl.col("txn_code").is_in(codes))
         .join(_rule_table(lv), on="txn_code", how="inner")
         .filter(
             ((pl.col("rule_cust_type") == "ALL") | (pl.col("rule_cust_type") == pl.col("cust_type")))
@@ -112,7 +113,6 @@ def large_value_alerts(
                 | (pl.col("rule_cross_border") == pl.col("cross_border"))
             )
         )
-        .pipe(lambda t: t if "amount_cny" in t.collect_schema().names() else with_cny(t, fx))
         .with_columns(
             direction=direction_of(lv),
             ccy_class=pl.when(pl.col("currency") == "CNY").then(pl.lit("CNY")).otherwise(pl.lit("FX")),
@@ -122,8 +122,6 @@ def large_value_alerts(
     sums = candidates.group_by(ALERT_KEY).agg(
         amount_exact=pl.col("amount_cny").sum(),
         txn_count=pl.len().cast(pl.Int64),
-        mgr_id=pl.col("mgr_id").first(),
-        branch_id=pl.col("branch_id").first(),
         cny_threshold=pl.col("cny_threshold").first(),
         usd_threshold=pl.col("usd_threshold").first(),
     )
@@ -136,13 +134,23 @@ def large_value_alerts(
         )
         .filter(pl.col("amount_exact") >= pl.col("threshold_exact"))
     )
-    # the contributing transaction ids, listed only for the groups that reached their threshold
+    return with_customer_and_ids(reached, candidates, customers).pipe(finish_alerts)
+
+
+def with_customer_and_ids(
+    reached: pl.LazyFrame, txns: pl.LazyFrame, customers: pl.LazyFrame, by: list[str] = ALERT_KEY
+) -> pl.LazyFrame:
+    """Alert groups (rows that reached a threshold, grouped by ``by``) with the customer's mgr_id
+    and branch_id (inner: a customer missing from ``customers`` gets no alert) and ``txn_ids``,
+    the comma-joined ids of the rows of ``txns`` in each group, in booking time order."""
+    cust = customers.select(pl.col("business_date").alias("txn_date"), "cust_id", "mgr_id", "branch_id")
+    keyed = reached.join(cust, on=["txn_date", "cust_id"], how="inner")
     ids = (
-        candidates.join(reached.select(ALERT_KEY), on=ALERT_KEY, how="semi")
-        .group_by(ALERT_KEY)
+        txns.join(keyed.select(by).unique(), on=by, how="semi")
+        .group_by(by)
         .agg(txn_ids=pl.col("txn_id").sort_by("txn_time", "txn_id").str.join(","))
     )
-    return reached.join(ids, on=ALERT_KEY, how="left").pipe(finish_alerts)
+    return keyed.join(ids, on=by, how="left")
 
 
 def finish_alerts(alerts: pl.LazyFrame) -> pl.LazyFrame:

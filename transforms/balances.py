@@ -5,6 +5,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from schemas.codes import DEPOSIT_PRODUCTS, INVESTMENT_PRODUCTS
+from schemas.types import CNY_EXACT
 from transforms.money import to_cny
 
 
@@ -71,4 +72,17 @@ def customer_aum(
         bal_cny.filter(pl.col("is_open") & pl.col("product_type").is_in(list(products)))
         .group_by("business_date", "cust_id")
         .agg(aum_cny=pl.col("balance_cny").sum(), n_accounts=pl.len())
+    )
+
+
+def day_aum(
+    positions: pl.LazyFrame, products: Sequence[str] = (*DEPOSIT_PRODUCTS, *INVESTMENT_PRODUCTS)
+) -> pl.LazyFrame:
+    """(business_date, cust_id, aum_cny) from POSITION rows (balances_cny): every customer with a
+    row on a date, for an account it held that day, with customer_aum's sum; 0 when none of its
+    accounts counts as AUM (the customer is known, its AUM is zero). One group-by: what ingest
+    publishes per date as staging AUM."""
+    counts = pl.col("is_open") & pl.col("product_type").is_in(list(products))
+    return positions.group_by("business_date", "cust_id").agg(
+        aum_cny=pl.col("balance_cny").filter(counts).sum().cast(CNY_EXACT)
     )

@@ -12,6 +12,7 @@ import polars as pl
 from cmreport.rules import Dormancy, Reports
 from schemas.codes import DEPOSIT_PRODUCTS
 from transforms.balances import is_open_on
+from transforms.keys import ACCT_KEY, acct_key
 
 DORMANCY_COLUMNS = [
     "as_of", "acct_no", "cust_id", "mgr_id", "last_activity", "days_inactive", "state", "event",
@@ -132,35 +133,31 @@ def account_dormancy_from_last(
     watch_days: int,
 ) -> pl.LazyFrame:
     """account_dormancy from the per-account latest customer txn dates already reduced
-    (``last_txn``: acct_no, _last_txn_d, _last_txn_prev, see last_customer_txn)."""
+    (``last_txn``: acct_no, _last_txn_d, _last_txn_prev, see last_customer_txn).
+
+    One row per open deposit account of as_of: its first-snapshot value, its last customer
+    transactions and, when it was an open deposit account on as_of − 1 too, that day's snapshot
+    are looked up once each by integer account key (transforms.keys); the state of as_of − 1 is
+    computed on the same row from that day's open_date and _last_txn_prev."""
     prev = as_of - dt.timedelta(days=1)
-    states = (
-        accounts.filter(
-            pl.col("business_date").is_in([prev, as_of])
-            & pl.col("product_type").is_in(DEPOSIT_PRODUCTS)
-            & is_open_on()
-        )
-        .select("business_date", "acct_no", "cust_id", "open_date")
-        .join(first_seen.select("acct_no", "first_last_cust_txn_date"), on="acct_no", how="left")
-        .join(last_txn, on="acct_no", how="left")
-        .with_columns(
-            last_activity=pl.max_horizontal(
-                "open_date",
-                "first_last_cust_txn_date",
-                pl.when(pl.col("business_date") == as_of)
-                .then(pl.col("_last_txn_d"))
-                .otherwise(pl.col("_last_txn_prev")),
-            )
-        )
-        .with_columns(
-            days_inactive=(pl.col("business_date") - pl.col("last_activity")).dt.total_days().clip(0)
-        )
-        .with_columns(state=_state(pl.col("days_inactive"), rules))
+    base = accounts.filter(
+        pl.col("business_date").is_in([prev, as_of])
+        & pl.col("product_type").is_in(DEPOSIT_PRODUCTS)
+        & is_open_on()
     )
-    today = states.filter(pl.col("business_date") == as_of)
-    yesterday = states.filter(pl.col("business_date") == prev).select(
-        "acct_no", pl.col("state").alias("_prev_state")
+    today = base.filter(pl.col("business_date") == as_of).select(
+        "business_date", "acct_no", "cust_id", "open_date", acct_key()
     )
+    yesterday = base.filter(pl.col("business_date") == prev).select(
+        acct_key(), pl.col("open_date").alias("_open_prev")
+    )
+    first = first_seen.select(acct_key(), "first_last_cust_txn_date")
+    last = last_txn.select(acct_key(), "_last_txn_d", "_last_txn_prev")
+
+    def days_since(day: dt.date, opened: str, txn: str) -> pl.Expr:
+        latest = pl.max_horizontal(opened, "first_last_cust_txn_date", txn)
+        return (pl.lit(day) - latest).dt.total_days().clip(0)
+
     s, p = pl.col("state"), pl.col("_prev_state")
     event = (
         pl.when((p == "ACTIVE") & (s == "INACTIVE"))
@@ -172,10 +169,20 @@ def account_dormancy_from_last(
         .otherwise(pl.lit(None, dtype=pl.String))
     )
     return (
-        today.join(yesterday, on="acct_no", how="left")
+        today.join(first, on=ACCT_KEY, how="left")
+        .join(last, on=ACCT_KEY, how="left")
+        .join(yesterday, on=ACCT_KEY, how="left")
+        .with_columns(
+            last_activity=pl.max_horizontal("open_date", "first_last_cust_txn_date", "_last_txn_d"),
+            days_inactive=days_since(as_of, "open_date", "_last_txn_d").cast(pl.Int64),
+            _prev_days=days_since(prev, "_open_prev", "_last_txn_prev"),
+        )
+        .with_columns(
+            state=_state(pl.col("days_inactive"), rules),
+            _prev_state=pl.when(pl.col("_open_prev").is_not_null()).then(_state(pl.col("_prev_days"), rules)),
+        )
         .with_columns(
             as_of=pl.col("business_date"),
-            days_inactive=pl.col("days_inactive").cast(pl.Int64),
             event=event,
             is_watch=(s != "DORMANT") & (pl.col("days_inactive") >= watch_days),
         )
@@ -234,13 +241,16 @@ def publishable_dormancy(
 
 
 def dormant_customers(states: pl.LazyFrame, customers: pl.LazyFrame) -> pl.LazyFrame:
-    """DormantCustomers rows: customers holding open deposit accounts that are all DORMANT."""
+    """DormantCustomers rows: customers holding open deposit accounts that are all DORMANT.
+
+    Only the customers with a DORMANT account are counted (a few thousand of a million): the
+    rest are ruled out by their first non-dormant account without grouping every customer."""
+    dormant = pl.col("state") == "DORMANT"
+    some = states.filter(dormant).select("as_of", "cust_id").unique()
+    theirs = states.join(some, on=["as_of", "cust_id"], how="semi")
     return (
-        states.group_by("as_of", "cust_id")
-        .agg(
-            n_deposit_accounts=pl.len().cast(pl.Int64),
-            _all_dormant=(pl.col("state") == "DORMANT").all(),
-        )
+        theirs.group_by("as_of", "cust_id")
+        .agg(n_deposit_accounts=pl.len().cast(pl.Int64), _all_dormant=dormant.all())
         .filter(pl.col("_all_dormant"))
         .join(customers.select("cust_id", "mgr_id"), on="cust_id", how="left")
         .select("as_of", "cust_id", "mgr_id", "n_deposit_accounts")

@@ -8,6 +8,8 @@ snapshot, to the same customer.
 
 import polars as pl
 
+from transforms.money import to_cny
+
 REVERSAL = "REVERSAL"
 OWN_TRANSFER_CODES = ("TRF_IN", "TRF_OUT")
 SELF_BANKS = ("", "SELF")
@@ -57,4 +59,52 @@ def flag_own_transfers(txns: pl.LazyFrame, accounts: pl.LazyFrame) -> pl.LazyFra
         txns.join(owners, on=["business_date", "cp_acct"], how="left")
         .with_columns(is_own_transfer=candidate & (pl.col("_cp_owner") == pl.col("cust_id")).fill_null(False))
         .drop("_cp_owner")
+    )
+
+
+DAY_TXN_COLUMNS = [
+    "business_date", "src_line", "txn_id", "acct_no", "txn_date", "txn_time", "dc", "amount", "txn_code",
+    "initiator", "cp_bank", "cross_border", "cust_id", "cust_type", "product_type", "currency",
+    "amount_cny", "is_own_transfer",
+]  # fmt: skip
+"""Columns of staging TXN_CNY (day_txns_cny)."""
+
+
+def day_txns_cny(
+    txn: pl.LazyFrame, account: pl.LazyFrame, customer: pl.LazyFrame, fx: pl.LazyFrame
+) -> pl.LazyFrame:
+    """The TXN rows of ONE business date but its REVERSALs, with what every reader of a day's
+    transactions joins on: the booking account's ``cust_id``, ``product_type`` and ``currency``
+    (that date's ACCOUNT), the owner's ``cust_type`` (that date's CUSTOMER), ``amount_cny`` at
+    the date's rate (exact) and ``is_own_transfer``. Computed once at ingest (staging TXN_CNY):
+    every input is the same folder's, so a re-delivered date recomputes it.
+
+    Same rows and values as effective_txns without cancellations + with_accounts +
+    flag_own_transfers + transforms.alerts.with_cny on that date (ingest guarantees txn_date =
+    business_date, no orphan account, every account's customer and currency known); joins on a
+    single key because everything is one date. Cancellations are not applied: a later folder can
+    cancel a row, readers anti-join CANCELLED."""
+    acct = account.select("acct_no", "cust_id", "product_type", "currency")
+    candidate = (
+        pl.col("txn_code").is_in(list(OWN_TRANSFER_CODES))
+        & (pl.col("cp_bank").is_null() | pl.col("cp_bank").is_in(list(SELF_BANKS)))
+        & pl.col("cp_acct").is_not_null()
+    )
+    rows = txn.filter(pl.col("txn_code") != REVERSAL).join(
+        acct, on="acct_no", how="inner", maintain_order="left"
+    )
+    wanted = rows.filter(candidate).select("cp_acct").unique()
+    owners = account.select(pl.col("acct_no").alias("cp_acct"), pl.col("cust_id").alias("_cp_owner")).join(
+        wanted, on="cp_acct", how="semi"
+    )
+    rates = fx.select("currency", "cny_per_unit")
+    return (
+        rows.join(owners, on="cp_acct", how="left", maintain_order="left")
+        .join(customer.select("cust_id", "cust_type"), on="cust_id", how="left", maintain_order="left")
+        .join(rates, on="currency", how="left", maintain_order="left")
+        .with_columns(
+            amount_cny=to_cny(pl.col("amount"), pl.col("cny_per_unit")),
+            is_own_transfer=candidate & (pl.col("_cp_owner") == pl.col("cust_id")).fill_null(False),
+        )
+        .select(DAY_TXN_COLUMNS)
     )

@@ -13,9 +13,8 @@ import polars as pl
 
 from cmreport.rules import LargeChange
 from schemas.codes import DEPOSIT_PRODUCTS
-from schemas.types import CNY_EXACT
-from transforms.alerts import finish_alerts
-from transforms.balances import customer_aum
+from transforms.alerts import finish_alerts, with_customer_and_ids
+from transforms.balances import day_aum
 from transforms.money import dec
 from transforms.signal_text import fmt_cny
 
@@ -23,27 +22,27 @@ RULE_GROUP = "LARGE_CHANGE"
 _SCALE = 16  # aum (scale 10) × a percentage fraction (scale ≤ 6): exact
 
 
+def qualifying_txns(txns: pl.LazyFrame, lc: LargeChange) -> pl.LazyFrame:
+    """The transactions that count for large-change: customer-initiated, a configured code, on a
+    deposit account, not an own-account transfer."""
+    return txns.filter(
+        (pl.col("initiator") == lc.initiator)
+        & pl.col("txn_code").is_in(lc.txn_codes)
+        & pl.col("product_type").is_in(DEPOSIT_PRODUCTS)
+        & ~pl.col("is_own_transfer")
+    )
+
+
 def customer_day_flows(txns: pl.LazyFrame, lc: LargeChange) -> pl.LazyFrame:
-    """One row per (txn_date, cust_id) with qualifying transactions: net_out_exact, txn_count, txn_ids.
+    """One row per (txn_date, cust_id) with qualifying transactions: net_out_exact and txn_count.
 
     ``txns``: effective transactions with amount_cny (exact), dc, product_type, initiator,
-    txn_code, is_own_transfer, txn_id, txn_time, txn_date and cust_id."""
+    txn_code, is_own_transfer, txn_date and cust_id."""
     signed = pl.when(pl.col("dc") == "D").then(pl.col("amount_cny")).otherwise(-pl.col("amount_cny"))
     return (
-        txns.filter(
-            (pl.col("initiator") == lc.initiator)
-            & pl.col("txn_code").is_in(lc.txn_codes)
-            & pl.col("product_type").is_in(DEPOSIT_PRODUCTS)
-            & ~pl.col("is_own_transfer")
-        )
-        # one sort, then group_by keeps each group's rows in frame order: ids in time order
-        .sort("txn_time", "txn_id")
+        qualifying_txns(txns, lc)
         .group_by("txn_date", "cust_id")
-        .agg(
-            net_out_exact=signed.sum(),
-            txn_count=pl.len().cast(pl.Int64),
-            txn_ids=pl.col("txn_id").str.join(","),
-        )
+        .agg(net_out_exact=signed.sum(), txn_count=pl.len().cast(pl.Int64))
     )
 
 
@@ -59,17 +58,16 @@ def _pct_text(pct: Decimal) -> str:
 
 
 def large_change_alerts(
-    flows: pl.LazyFrame, prev_aum: pl.LazyFrame, customers: pl.LazyFrame, lc: LargeChange
+    flows: pl.LazyFrame, prev_aum: pl.LazyFrame, customers: pl.LazyFrame, lc: LargeChange, txns: pl.LazyFrame
 ) -> pl.LazyFrame:
     """RM_OUTFLOW / RM_INFLOW alerts (Alerts contract columns).
 
-    ``prev_aum``: (cust_id, prev_aum_cny) for every customer evaluable on d (some account it
-    held on d−1 has a BALANCE row for d−1; AUM 0 when it holds no open deposit or investment).
-    ``customers``: that date's CUSTOMER rows with cust_id, branch_id and resolved mgr_id."""
-    cust = customers.select("cust_id", "mgr_id", "branch_id")
-    base = flows.join(prev_aum.select("cust_id", "prev_aum_cny"), on="cust_id", how="inner").join(
-        cust, on="cust_id", how="inner"
-    )
+    ``flows``: customer_day_flows of ``txns``. ``prev_aum``: (cust_id, prev_aum_cny) for every
+    customer evaluable on d (some account it held on d−1 has a BALANCE row for d−1; AUM 0 when it
+    holds no open deposit or investment). ``customers``: that date's CUSTOMER rows with
+    business_date, cust_id, branch_id and resolved mgr_id. ``txns``: the effective transactions
+    the flows come from (with txn_id and txn_time), for the ids of the alerts' transactions."""
+    base = flows.join(prev_aum.select("cust_id", "prev_aum_cny"), on="cust_id", how="inner")
     parts = []
     for rule, direction, pct, amount in (
         ("RM_OUTFLOW", "OUT", lc.out_pct, pl.col("net_out_exact")),
@@ -82,6 +80,9 @@ def large_change_alerts(
                 ccy_class=pl.lit("CNY"),
                 amount_exact=amount,
                 threshold_exact=_threshold(lc.min_amount_cny, pct),
+            )
+            .filter(pl.col("amount_exact") >= pl.col("threshold_exact"))
+            .with_columns(  # the text only for the customers that reached it
                 reason_extra=pl.concat_str(
                     pl.lit("(前一日金融资产 "),
                     fmt_cny(pl.col("prev_aum_cny")),
@@ -89,9 +90,11 @@ def large_change_alerts(
                     fmt_cny(dec(lc.min_amount_cny, 2)),
                     pl.lit(")"),
                 ),
-            ).filter(pl.col("amount_exact") >= pl.col("threshold_exact"))
+            )
         )
-    return pl.concat(parts, how="diagonal_relaxed").pipe(finish_alerts)
+    reached = pl.concat(parts, how="diagonal_relaxed")
+    keys = ["txn_date", "cust_id"]
+    return with_customer_and_ids(reached, qualifying_txns(txns, lc), customers, keys).pipe(finish_alerts)
 
 
 def large_change_not_evaluated(flows: pl.LazyFrame, prev_aum: pl.LazyFrame, reason: str) -> pl.LazyFrame:
@@ -111,8 +114,4 @@ def large_change_not_evaluated(flows: pl.LazyFrame, prev_aum: pl.LazyFrame, reas
 def previous_day_aum(bal_cny_prev: pl.LazyFrame) -> pl.LazyFrame:
     """(cust_id, prev_aum_cny) from transforms.balances.balances_cny of d−1: every customer with a
     BALANCE row on d−1 for an account it held that day, AUM 0 when none of them counts as AUM."""
-    evaluable = bal_cny_prev.select("cust_id").unique()
-    aum = customer_aum(bal_cny_prev).select("cust_id", "aum_cny")
-    return evaluable.join(aum, on="cust_id", how="left").select(
-        "cust_id", pl.col("aum_cny").fill_null(dec(0, 10)).cast(CNY_EXACT).alias("prev_aum_cny")
-    )
+    return day_aum(bal_cny_prev).select("cust_id", pl.col("aum_cny").alias("prev_aum_cny"))

@@ -1,0 +1,21 @@
+"""The integer account key (transforms.keys): injective over 16–19-digit account numbers."""
+
+import polars as pl
+import pytest
+
+from transforms.keys import ACCT_KEY, acct_key
+
+
+def test_leading_zeros_and_lengths_never_collide():
+    accts = ["9" * 19, "0" * 19, "0" * 18, "0" * 17, "0" * 16, "9" * 18, "9" * 17, "9" * 16,
+             "0" + "9" * 18, "00" + "9" * 16, "6222000000000001", "06222000000000001"]  # fmt: skip
+    keys = pl.DataFrame({"acct_no": accts}).select(acct_key())[ACCT_KEY]
+    assert keys.null_count() == 0
+    assert keys.n_unique() == len(accts)
+    # the same number of each length sorts by length first, then numerically
+    assert keys.to_list()[:2] == [10**19 - 1, 0]
+
+
+def test_a_non_digit_account_number_fails_loudly():
+    with pytest.raises(pl.exceptions.InvalidOperationError):
+        pl.DataFrame({"acct_no": ["62220000000a0001"]}).select(acct_key())

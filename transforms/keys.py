@@ -1,0 +1,31 @@
+"""Integer join keys for account numbers.
+
+A staging account number is 16–19 digits (schemas.staging.StgAccount). Joining and grouping on a
+UInt64 is several times cheaper than on the string; the key is the number plus an offset per
+length, so it is injective: ``0012…`` of 18 digits and ``012…`` of 17 digits never collide
+(lengths 19, 18, 17, 16 map to [0, 10¹⁹), [10¹⁹, 1.1·10¹⁹), [1.1·10¹⁹, 1.11·10¹⁹) and
+[1.11·10¹⁹, 1.111·10¹⁹), all below 2⁶⁴). A non-digit fails the cast loudly; another length gets a
+null key, which joins nothing (staging never holds one). Published tables keep ``acct_no``; the
+key lives only inside a computation.
+"""
+
+import polars as pl
+
+ACCT_KEY = "_acct_key"
+
+
+def acct_key(column: str = "acct_no") -> pl.Expr:
+    """The UInt64 key of a 16–19-digit account number column (named ACCT_KEY)."""
+    s = pl.col(column)
+    n = s.str.len_bytes()
+    offset = (
+        pl.when(n == 19)
+        .then(pl.lit(0, pl.UInt64))
+        .when(n == 18)
+        .then(pl.lit(10**19, pl.UInt64))
+        .when(n == 17)
+        .then(pl.lit(10**19 + 10**18, pl.UInt64))
+        .when(n == 16)
+        .then(pl.lit(10**19 + 10**18 + 10**17, pl.UInt64))
+    )
+    return (s.cast(pl.UInt64, strict=True) + offset).alias(ACCT_KEY)
