@@ -30,7 +30,7 @@ import polars as pl
 from cmreport.catalog import Catalog
 from ingest.derived import UNIT_ID
 from transforms.dormancy import customer_activity, last_customer_txn
-from transforms.effective import effective_txns
+from transforms.effective import REVERSAL
 from transforms.keys import ACCT_KEY, acct_key
 
 STATE, STATE_CANCELLED, BASIS_KEY = "_activity", "_activity_cancelled", "activity_basis"
@@ -73,13 +73,27 @@ def _customer_cancelled(cancelled: pl.DataFrame, upto: dt.date) -> pl.DataFrame:
     )
 
 
-def _from_history(catalog: Catalog, units: list[str], cancelled_ids: pl.LazyFrame,
+def _from_history(catalog: Catalog, units: list[str], cancelled: pl.DataFrame,
                   accounts: pl.Series | None = None) -> pl.LazyFrame:  # fmt: skip
-    """Effective customer transactions of ``units`` (of ``accounts`` only, when given)."""
-    txns = catalog.scan("staging", "TXN", units).select(HISTORY_COLS)
-    if accounts is not None:
-        txns = txns.filter(pl.col("acct_no").is_in(accounts.implode()))
-    return customer_activity(effective_txns(txns, cancelled_ids))
+    """Effective customer transactions of ``units`` (of ``accounts`` only, when given).
+
+    ``cancelled``: steps.cancelled.cancelled_targets (txn_id, target_date). A cancelled
+    transaction sits in the unit it was loaded in (its target_date), so only those units are
+    checked against the cancelled ids: the others (most of a long history) are read straight."""
+    hit = {x.isoformat() for x in cancelled["target_date"].drop_nulls().to_list()}  # null: in no unit now
+    ids = cancelled["txn_id"].unique().implode()
+
+    def rows(us: list[str], check: bool) -> pl.LazyFrame:
+        txns = catalog.scan("staging", "TXN", us).select(HISTORY_COLS).filter(pl.col("txn_code") != REVERSAL)
+        if accounts is not None:
+            txns = txns.filter(pl.col("acct_no").is_in(accounts.implode()))
+        return customer_activity(txns.filter(~pl.col("txn_id").is_in(ids)) if check else txns)
+
+    plain, checked = [u for u in units if u not in hit], [u for u in units if u in hit]
+    parts = [rows(us, check) for us, check in ((plain, False), (checked, True)) if us]
+    if not parts:
+        return pl.LazyFrame(schema={"acct_no": pl.String, "txn_date": pl.Date})
+    return pl.concat(parts, how="vertical")
 
 
 def _previous_state(
@@ -117,18 +131,12 @@ def last_activity(
     With ``incremental`` False, or without a usable state of d − 1, the whole history is read."""
     prev = d - dt.timedelta(days=1)
     units = [x.isoformat() for x in history]
-    ids = cancelled.select("txn_id").unique().lazy()
     basis_prev, basis = history_digests(catalog, units)
     found = _previous_state(catalog, prev, basis_prev) if incremental and prev in history else None
     now_cancelled = _customer_cancelled(cancelled, d)
     if found is None:
         mode, n_recomputed = "full", None
-        last = (
-            last_customer_txn(_from_history(catalog, units, ids), d)
-            .with_columns(acct_key())
-            .sort(ACCT_KEY)
-            .collect()
-        )
+        last = last_customer_txn(_from_history(catalog, units, cancelled), d).sort(ACCT_KEY).collect()
     else:
         mode = "incremental"
         state, old_cancelled = found
@@ -140,7 +148,7 @@ def last_activity(
         n_recomputed = changed.len()
         if n_recomputed:
             again = (
-                _from_history(catalog, units[:-1], ids, changed)
+                _from_history(catalog, units[:-1], cancelled, changed)
                 .filter(pl.col("txn_date") <= prev)
                 .group_by("acct_no")
                 .agg(last_txn=pl.col("txn_date").max())
@@ -148,11 +156,8 @@ def last_activity(
             )
             state = pl.concat([state.filter(~pl.col("acct_no").is_in(changed.implode())), again])
         # d's own activity folded in, matched by integer account key (transforms.keys)
-        acts = customer_activity(day_txns.lazy()).with_columns(acct_key())
-        today = acts.group_by(ACCT_KEY).agg(
-            pl.col("acct_no").first(),
-            _today_d=pl.col("txn_date").filter(pl.col("txn_date") <= d).max(),
-            _today_prev=pl.col("txn_date").filter(pl.col("txn_date") <= prev).max(),
+        today = last_customer_txn(customer_activity(day_txns.lazy()), d).rename(
+            {"_last_txn_d": "_today_d", "_last_txn_prev": "_today_prev"}
         )
         last = (
             state.lazy()

@@ -94,12 +94,15 @@ def _state(days: pl.Expr, rules: Dormancy) -> pl.Expr:
 
 def last_customer_txn(activity: pl.LazyFrame, as_of: dt.date) -> pl.LazyFrame:
     """Per account: ``_last_txn_d`` and ``_last_txn_prev``, the latest txn_date of ``activity``
-    (customer_activity) up to as_of and up to as_of − 1."""
+    (customer_activity) up to as_of and up to as_of − 1; grouped by integer account key
+    (transforms.keys), which it keeps as a column."""
     prev = as_of - dt.timedelta(days=1)
     return (
         activity.filter(pl.col("txn_date") <= as_of)
-        .group_by("acct_no")
+        .with_columns(acct_key())
+        .group_by(ACCT_KEY)
         .agg(
+            pl.col("acct_no").first(),
             _last_txn_d=pl.col("txn_date").max(),
             _last_txn_prev=pl.when(pl.col("txn_date") <= prev).then(pl.col("txn_date")).max(),
         )
