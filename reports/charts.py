@@ -3,7 +3,12 @@
 Text stays text (svg.fonttype = none) in the embedded CJK font, so WeasyPrint subsets one font
 for the whole report; the SVG is deterministic (fixed hash salt, no date) so the same figures give
 the same bytes. Figures are made with matplotlib.figure.Figure (no pyplot state) and keep few
-elements (no grid, at most 6 ticks per axis): WeasyPrint's layout time grows with SVG nodes.
+elements (no grid, at most 4 ticks per axis): WeasyPrint's layout time grows with SVG nodes.
+
+Each process keeps one figure per chart kind and only replaces its data (`_reused`): building a
+figure, its axes, ticks and legend was ~40 % of the charts' matplotlib time. The SVG is the one a
+new figure gives, whatever was drawn before (tests/reports checks that); the rare charts without
+data are drawn on a new figure.
 """
 
 from __future__ import annotations
@@ -80,14 +85,53 @@ def _figure() -> tuple[Figure, Axes]:
     return fig, ax
 
 
+_reused: dict[str, tuple] = {}
+"""Per process: the figure of each chart kind and the artists whose data change per report."""
+
+
 def balance_chart_svg(points: Sequence[BalancePoint], prev_avg: Decimal | None) -> str:
     """Daily deposit balance (万元) across the month, previous month's average as a dashed line.
     The title is the figure's caption in the template (HTML text is cheaper to lay out than SVG text)."""
     setup_fonts()
+    if not points or prev_avg is None:
+        return _balance_new_figure(points, prev_avg)
+    if "balance" not in _reused:
+        fig, ax = _figure()
+        fig.subplots_adjust(left=0.14, right=0.97, top=0.95, bottom=0.13)
+        (line,) = ax.plot([], [], color="#1f5fa8", linewidth=1.4, label="每日存款余额")
+        avg = ax.axhline(0.0, color="#c0392b", linestyle="--", linewidth=1, label="上月日均")
+        ax.set_xlabel("日")
+        ax.legend(loc="best", fontsize=6.5, frameon=False, ncol=2)
+        _reused["balance"] = (fig, ax, line, avg)
+    fig, ax, line, avg = _reused["balance"]
+    days, values = _balance_xy(points)
+    y_avg = float(prev_avg) / 10_000
+    line.set_data(days, values)
+    avg.set_ydata([y_avg, y_avg])
+    ax.set_xlim(0.5, max(days) + 0.5)
+    # the y range a new figure gets: fitted to the daily line (axhline() reads it then), refitted
+    # to both lines only when the average lies outside it
+    avg.set_visible(False)
+    ax.relim(visible_only=True)
+    ax.autoscale(True, axis="y")
+    y_min, y_max = ax.get_ybound()
+    avg.set_visible(True)
+    ax.relim()
+    if not y_min <= y_avg <= y_max:
+        ax.autoscale(True, axis="y")
+    return _svg(fig)
+
+
+def _balance_xy(points: Sequence[BalancePoint]) -> tuple[list[int], list[float]]:
+    return [p.business_date.day for p in points], [float(p.deposit_cny) / 10_000 for p in points]
+
+
+def _balance_new_figure(points: Sequence[BalancePoint], prev_avg: Decimal | None) -> str:
+    """balance_chart_svg on a new figure: charts without a line or an average, and the reference the
+    reused figure must match."""
     fig, ax = _figure()
     fig.subplots_adjust(left=0.14, right=0.97, top=0.95, bottom=0.13)
-    days = [p.business_date.day for p in points]
-    values = [float(p.deposit_cny) / 10_000 for p in points]
+    days, values = _balance_xy(points)
     if points:
         ax.plot(days, values, color="#1f5fa8", linewidth=1.4, label="每日存款余额")
         ax.set_xlim(0.5, max(days) + 0.5)
@@ -101,23 +145,58 @@ def balance_chart_svg(points: Sequence[BalancePoint], prev_avg: Decimal | None) 
     return _svg(fig)
 
 
+def _achievement_bars(
+    indicators: Sequence[IndicatorRow],
+) -> tuple[list[str], list[float], list[float], list[str]]:
+    """Labels, true rates (%), drawn bar lengths and colours, bottom-up. One far-off rate (a tiny
+    plan) would squash every other bar: bars stop at the cap, the label keeps the true rate."""
+    rows = [r for r in indicators if r.rate is not None and r.assessed == "OK"][::-1]
+    rates = [float(r.rate) * 100 for r in rows if r.rate is not None]
+    colors = ["#2e8b57" if v >= 100 else "#d68910" for v in rates]
+    return [r.label for r in rows], rates, [min(v, RATE_AXIS_CAP_PCT) for v in rates], colors
+
+
+def _rate_label(rate: float, shown: float) -> str:
+    return f"{'≫ ' if rate > shown else ''}{rate:.1f}%"  # a broken end (≫) marks a cut bar
+
+
 def achievement_chart_svg(indicators: Sequence[IndicatorRow]) -> str:
     """Horizontal bars of 达成率 (%) per assessed indicator with a target line at 100 %."""
     setup_fonts()
-    rows = [r for r in indicators if r.rate is not None and r.assessed == "OK"]
+    labels, rates, shown, colors = _achievement_bars(indicators)
+    if not labels:
+        return _achievement_new_figure(indicators)
+    if "achievement" not in _reused:
+        fig, ax = _figure()
+        fig.subplots_adjust(left=0.36, right=0.97, top=0.95, bottom=0.1)
+        ax.set_xlim(0, 130.0)
+        ax.axvline(100, color="#555", linestyle="--", linewidth=0.8)
+        _reused["achievement"] = (fig, ax, [])
+    fig, ax, drawn = _reused["achievement"]
+    for artist in drawn:  # the previous report's bars and rate labels; the target line stays
+        artist.remove()
+    drawn.clear()
+    drawn.append(ax.barh(range(len(labels)), shown, color=colors, height=0.6))
+    ax.set_yticks(range(len(labels)), labels, fontsize=7)
+    for i, (v, w) in enumerate(zip(rates, shown, strict=True)):
+        drawn.append(ax.text(w + 1, i, _rate_label(v, w), va="center", fontsize=6))
+    ax.set_xlim(0, max(130.0, max(shown) * 1.25))
+    ax.relim()
+    ax.autoscale(True, axis="y")
+    return _svg(fig)
+
+
+def _achievement_new_figure(indicators: Sequence[IndicatorRow]) -> str:
+    """achievement_chart_svg on a new figure: charts without bars, and the reference the reused figure
+    must match."""
+    labels, rates, shown, colors = _achievement_bars(indicators)
     fig, ax = _figure()
     fig.subplots_adjust(left=0.36, right=0.97, top=0.95, bottom=0.1)
-    labels = [r.label for r in rows][::-1]
-    rates = [float(r.rate) * 100 for r in rows if r.rate is not None][::-1]
-    colors = ["#2e8b57" if v >= 100 else "#d68910" for v in rates]
-    if rows:
-        # one far-off rate (a tiny plan) would squash every other bar: bars stop at the cap, the
-        # label keeps the true rate and a broken end (≫) marks the cut
-        shown = [min(v, RATE_AXIS_CAP_PCT) for v in rates]
-        ax.barh(range(len(rows)), shown, color=colors, height=0.6)
-        ax.set_yticks(range(len(rows)), labels, fontsize=7)
+    if labels:
+        ax.barh(range(len(labels)), shown, color=colors, height=0.6)
+        ax.set_yticks(range(len(labels)), labels, fontsize=7)
         for i, (v, w) in enumerate(zip(rates, shown, strict=True)):
-            ax.text(w + 1, i, f"{'≫ ' if v > w else ''}{v:.1f}%", va="center", fontsize=6)
+            ax.text(w + 1, i, _rate_label(v, w), va="center", fontsize=6)
         ax.set_xlim(0, max(130.0, max(shown) * 1.25))
     else:
         ax.text(0.5, 0.5, "无可计算达成率的指标", ha="center", va="center", transform=ax.transAxes)

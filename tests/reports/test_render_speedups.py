@@ -59,3 +59,29 @@ def test_a_far_off_rate_is_cut_at_the_axis_cap_but_printed_in_full():
     ach = charts.achievement_chart_svg(rows)
     assert "≫ 4350.0%" in ach and "85.0%" in ach and "≫ 85.0%" not in ach
     assert ">4000<" not in ach  # the axis stops near the cap, it does not run to 5,000
+
+
+def test_a_reused_chart_figure_draws_what_a_new_figure_draws():
+    """Each process keeps one figure per chart kind: whatever it drew before, the SVG must be the one
+    a new figure gives (same bytes), including y ranges fitted around the average line."""
+    import random
+    from decimal import Decimal
+
+    rng = random.Random(5)
+    cases = []
+    for i in range(40):
+        r = synthetic_report(i)
+        points = r.daily_balance[: rng.choice((1, 2, 7, 31))]
+        values = [float(p.deposit_cny) for p in points]
+        lo, hi = min(values), max(values)
+        # averages inside the line's range, in the axis margin beside it, and far outside
+        avg = Decimal(f"{lo + (hi - lo) * rng.uniform(-0.2, 1.2) + rng.choice((0, 0, 5e5, -5e5)):.2f}")
+        rated = [dataclasses.replace(x, rate=Decimal(f"{rng.uniform(0, 1.5):.6f}")) for x in r.indicators]
+        indicators = tuple(rng.sample(rated, rng.randint(1, len(rated))))
+        if i % 7 == 0:  # one far-off rate past the axis cap
+            indicators = (dataclasses.replace(indicators[0], rate=Decimal("43.5")), *indicators[1:])
+        cases.append((points, avg, indicators))
+    cases += [((), None, ()), (synthetic_report(1).daily_balance, None, ())]  # charts without data
+    for points, avg, indicators in cases + cases[::-1]:
+        assert charts.balance_chart_svg(points, avg) == charts._balance_new_figure(points, avg)
+        assert charts.achievement_chart_svg(indicators) == charts._achievement_new_figure(indicators)
