@@ -168,6 +168,7 @@ def test_cjk_font_is_embedded(rendered):
         for font in page["/Resources"]["/Font"].values():
             fonts.add(str(font.get_object()["/BaseFont"]))
     assert fonts and all("WenQuanYi" in f for f in fonts), fonts
+    assert len(fonts) == 1, fonts  # one face: a (synthetic) bold would be a second subset to embed
     out = subprocess.run(
         ["pdffonts", str(rendered["WEEKLY:M0001"].path)], capture_output=True, text=True, check=True
     )
