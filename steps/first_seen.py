@@ -41,13 +41,17 @@ def last_trusted(catalog: Catalog, history: list[str]) -> int | None:
     return trusted
 
 
-def first_seen(catalog: Catalog, history: list[dt.date], accounts: pl.Series) -> pl.LazyFrame:
+def first_seen(catalog: Catalog, history: list[dt.date], accounts: pl.Series | pl.LazyFrame) -> pl.LazyFrame:
     """(acct_no, first_last_cust_txn_date, is_last_cust_txn_changed) over the loaded ``history``
-    (consecutive days up to the as-of date) for at least the accounts in ``accounts`` (every
+    (consecutive days up to the as-of date) for at least the accounts in ``accounts`` (a Series, or
+    a LazyFrame with column acct_no; every
     account of the as-of date's ACCOUNT_FIRST when that unit's chain is intact)."""
     units = [d.isoformat() for d in history]
     k = last_trusted(catalog, units)
-    wanted = pl.LazyFrame({"acct_no": accounts}).unique()  # lazy: only the slow paths use it
+    # lazy: only the slow paths use it
+    wanted = (
+        accounts if isinstance(accounts, pl.LazyFrame) else pl.LazyFrame({"acct_no": accounts})
+    ).unique()
 
     def rows(us: list[str]) -> pl.LazyFrame:
         return (

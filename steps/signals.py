@@ -116,13 +116,6 @@ def compute_daily_signals(
     day = d.isoformat()
     pair = [prev.isoformat(), day] if has_prev else [day]
 
-    customers = _customers(catalog, [day]).collect()
-    accounts = (
-        catalog.scan("staging", "ACCOUNT", pair)
-        .select(ACCOUNT_COLS)
-        .filter(pl.col("product_type").is_in(DEPOSIT_PRODUCTS) & is_open_on())
-        .collect()
-    )
     fx = catalog.scan("staging", "FX", pair).select("business_date", "currency", "cny_per_unit").collect()
     cancelled_all = cancelled_targets(catalog, _iso(loaded))
     # the day's effective transactions with owner, own-transfer flag and CNY amount (staging
@@ -131,31 +124,44 @@ def compute_daily_signals(
     day_txns = txns_cny(catalog, [day], DAY_TXN_COLS)
     if cancelled_here.height:
         day_txns = day_txns.join(cancelled_here.lazy(), on="txn_id", how="anti")
-    day_txns_df = day_txns.collect()
-    lv = large_value_alerts(day_txns_df.lazy(), fx.lazy(), customers.lazy(), rules.large_value)
-    flows = customer_day_flows(day_txns_df.lazy(), rules.large_change).collect()
+    accounts_lf = (
+        catalog.scan("staging", "ACCOUNT", pair)
+        .select(ACCOUNT_COLS)
+        .filter(pl.col("product_type").is_in(DEPOSIT_PRODUCTS) & is_open_on())
+    )
     if has_prev:
-        prev_aum = (
-            day_aum_table(catalog, prev).select("cust_id", pl.col("aum_cny").alias("prev_aum_cny")).collect()
-        )
+        prev_aum_lf = day_aum_table(catalog, prev).select("cust_id", pl.col("aum_cny").alias("prev_aum_cny"))
         reason = NO_PREV_BALANCE
     else:
-        prev_aum = pl.DataFrame(schema={"cust_id": pl.String, "prev_aum_cny": CNY_EXACT})
+        prev_aum_lf = pl.LazyFrame(schema={"cust_id": pl.String, "prev_aum_cny": CNY_EXACT})
         reason = NO_PREV_DAY
-    lc = large_change_alerts(flows.lazy(), prev_aum.lazy(), customers.lazy(), rules.large_change, day_txns_df.lazy())
-    alerts = pl.concat([lv.collect(), lc.collect()]).sort(ALERT_KEY)
-    not_evaluated = large_change_not_evaluated(flows.lazy(), prev_aum.lazy(), reason).collect()
+    first_lf = first_snapshots(catalog, history, accounts_lf.select("acct_no"))
+    # every input read at once: the scans overlap on the two cores
+    customers, accounts, day_txns_df, prev_aum, first_seen = pl.collect_all(
+        [_customers(catalog, [day]), accounts_lf, day_txns, prev_aum_lf, first_lf]
+    )
+    flows = customer_day_flows(day_txns_df.lazy(), rules.large_change).collect()
+    lv = large_value_alerts(day_txns_df.lazy(), fx.lazy(), customers.lazy(), rules.large_value)
+    lc = large_change_alerts(
+        flows.lazy(), prev_aum.lazy(), customers.lazy(), rules.large_change, day_txns_df.lazy()
+    )
+    ne = large_change_not_evaluated(flows.lazy(), prev_aum.lazy(), reason)
+    lv_df, lc_df, not_evaluated = pl.collect_all([lv, lc, ne])
+    alerts = pl.concat([lv_df, lc_df]).sort(ALERT_KEY)
     day_customers = customers.lazy().select("cust_id", "mgr_id", "branch_id")
 
     # dormancy: last customer activity carried from d − 1's state (or the whole history)
-    first_seen = first_snapshots(catalog, history, accounts["acct_no"]).collect()
     activity = last_activity(catalog, d, history, cancelled_all, day_txns_df, incremental)
     states = account_dormancy_from_last(
         accounts.lazy(), first_seen.lazy(), activity.last.lazy(), d, rules.dormancy,
         rules.reports.dormancy_watch_days,
     ).collect()  # fmt: skip
-    dormancy = publishable_dormancy(states.lazy(), day_customers, rules.dormancy, rules.reports).collect()
-    dormant = dormant_customers(states.lazy(), day_customers).collect()
+    dormancy, dormant = pl.collect_all(
+        [
+            publishable_dormancy(states.lazy(), day_customers, rules.dormancy, rules.reports),
+            dormant_customers(states.lazy(), day_customers),
+        ]
+    )
     changed = sorted(
         first_seen.filter(pl.col("is_last_cust_txn_changed"))
         .join(states.select("acct_no"), on="acct_no", how="semi")["acct_no"]
