@@ -176,12 +176,12 @@ def achievement_chart_svg(indicators: Sequence[IndicatorRow]) -> str:
     for artist in drawn:  # the previous report's bars and rate labels; the target line stays
         artist.remove()
     drawn.clear()
+    ax.relim()  # the data limits of the target line alone; the new bars extend them as they come
     drawn.append(ax.barh(range(len(labels)), shown, color=colors, height=0.6))
     ax.set_yticks(range(len(labels)), labels, fontsize=7)
     for i, (v, w) in enumerate(zip(rates, shown, strict=True)):
         drawn.append(ax.text(w + 1, i, _rate_label(v, w), va="center", fontsize=6))
     ax.set_xlim(0, max(130.0, max(shown) * 1.25))
-    ax.relim()
     ax.autoscale(True, axis="y")
     return _svg(fig)
 
