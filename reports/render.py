@@ -202,9 +202,11 @@ _worker: _Worker | None = None
 # Layout allocates millions of short-lived objects; with the default thresholds the collector runs
 # full passes over everything the worker imported (matplotlib, WeasyPrint, fonts) again and again.
 # Pool workers freeze what they hold after start-up and collect young objects less often: ~12 %
-# less CPU per report (interleaved A/B). Only pool workers: an in-process render leaves the caller's
-# collector alone.
-_GC_THRESHOLD = (10_000, 50, 1_000)
+# less CPU per report (interleaved A/B). A young generation of 50,000 rather than 10,000 objects:
+# most of a report's objects die before a collection sees them, so fewer survive into the older
+# generations (collector time ≈ 22 -> 13 ms a report, peak RSS of 100 reports 215 -> 155 MB).
+# Only pool workers: an in-process render leaves the caller's collector alone.
+_GC_THRESHOLD = (50_000, 50, 1_000)
 
 
 def _init_worker() -> None:
