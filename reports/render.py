@@ -151,13 +151,13 @@ class _Worker:
         for name in _TEMPLATE.values():
             self.env.get_template(name)  # compile once
 
-    def html(self, report: AnyReport) -> str:
+    def html(self, report: AnyReport, fingerprint: str | None = None) -> str:
         from reports import charts
 
         ctx: dict[str, Any] = {
             "report": report,
             "title": _TITLE[report.kind],
-            "fingerprint": report.content_fingerprint(),
+            "fingerprint": fingerprint or report.content_fingerprint(),
             "pdf_date": pdf_date(report.as_of),
         }
         if isinstance(report, MonthlyReport):
@@ -169,7 +169,8 @@ class _Worker:
 
     def render(self, report: AnyReport, out_dir: Path) -> tuple[RenderedReport, dict[str, float]]:
         w0, t0 = time.perf_counter(), time.process_time()
-        html = self.html(report)
+        fingerprint = report.content_fingerprint()
+        html = self.html(report, fingerprint)
         t1 = time.process_time()
         fetcher = self.fetcher_class()
         doc = self.html_class(string=html, base_url=TEMPLATES_DIR.as_uri() + "/", url_fetcher=fetcher).render(
@@ -189,7 +190,7 @@ class _Worker:
             period=report.period,
             version=report.version,
             pages=len(doc.pages),
-            content_fingerprint=report.content_fingerprint(),
+            content_fingerprint=fingerprint,
             sha256=hashlib.sha256(pdf).hexdigest(),
             seconds=round(time.perf_counter() - w0, 4),
             refused_urls=tuple(fetcher.refused),
