@@ -73,13 +73,15 @@ def day_signal_specs(catalog: Catalog, d: dt.date, carried: bool) -> list[Spec]:
 
 
 def attrition_specs(catalog: Catalog, month: list[str], ends: list[str]) -> list[Spec]:
-    """What attrition reads: the month's TXN_CNY transfer columns, POSITION and CUSTOMER / MANAGER
-    at the month ends, and every CANCELLED."""
+    """What attrition reads: the month's TXN transfer columns and ACCOUNT owner columns, POSITION and
+    CUSTOMER / MANAGER at the month ends, the FX of those days, and every CANCELLED."""
     return [
-        spec(catalog, "staging", "TXN_CNY", month, ["txn_id", "cust_id", "txn_code", "cp_bank", "cross_border", "amount_cny"]),
+        spec(catalog, "staging", "TXN", month, ["business_date", "txn_id", "acct_no", "txn_date", "amount", "txn_code", "cp_bank", "cross_border"]),
+        spec(catalog, "staging", "ACCOUNT", month, ["business_date", "acct_no", "cust_id", "product_type", "currency"]),
         spec(catalog, "staging", "POSITION", ends, ["business_date", "cust_id", "product_type", "balance_cny", "is_open"]),
         spec(catalog, "staging", "CUSTOMER", ends, ["business_date", "cust_id", "cust_type", "branch_id", "mgr_id", "status"]),
         spec(catalog, "staging", "MANAGER", ends, ["business_date", "mgr_id", "status"]),
+        spec(catalog, "staging", "FX", month + ends, ["business_date", "currency", "cny_per_unit"]),
         spec(catalog, "staging", "CANCELLED", catalog.units("staging"), ["txn_id"]),
     ]  # fmt: skip
 

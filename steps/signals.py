@@ -26,7 +26,7 @@ from steps.cancelled import cancelled_ids, cancelled_targets
 from steps.first_seen import first_seen as first_snapshots
 from steps.positions import day_aum_table, positions
 from steps.txns import txns_cny
-from transforms.alerts import ALERT_KEY, large_value_alerts
+from transforms.alerts import ALERT_KEY, large_value_alerts, with_cny
 from transforms.assignment import assign_managers
 from transforms.attrition import attrition_rows, evaluate_attrition, manager_attrition, other_bank_outflows
 from transforms.balances import is_open_on
@@ -35,6 +35,7 @@ from transforms.dormancy import (
     dormant_customers,
     publishable_dormancy,
 )
+from transforms.effective import effective_txns, with_accounts
 from transforms.large_change import (
     RULE_GROUP,
     customer_day_flows,
@@ -225,16 +226,29 @@ def compute_attrition(
     units = _iso(ends)
 
     customers = _customers(catalog, units).collect()
+    fx_all = catalog.scan("staging", "FX", month_days + _iso(ends[1:]))
+    fx = fx_all.select("business_date", "currency", "cny_per_unit").collect()
     bal_cny = positions(
         catalog, units, ["business_date", "cust_id", "product_type", "balance_cny", "is_open"]
     ).collect()
 
-    # the month's effective TRF_OUT with owner and CNY amount (staging TXN_CNY, derived at ingest)
     cancelled = cancelled_ids(catalog, _iso(loaded)).lazy()
-    outflows = (
-        txns_cny(catalog, month_days, ["txn_id", "cust_id", "txn_code", "cp_bank", "cross_border", "amount_cny"])
+    trf_out = (
+        catalog.scan("staging", "TXN", month_days)
+        .select(
+            "business_date", "txn_id", "acct_no", "txn_date", "amount", "txn_code", "cp_bank", "cross_border"
+        )
         .filter(pl.col("txn_code") == "TRF_OUT")
-        .join(cancelled, on="txn_id", how="anti")
+        .pipe(effective_txns, cancelled)
+        .collect()
+    )
+    owners = catalog.scan("staging", "ACCOUNT", month_days).select(
+        "business_date", "acct_no", "cust_id", "product_type", "currency"
+    )
+    outflows = (
+        trf_out.lazy()
+        .pipe(with_accounts, owners)
+        .pipe(with_cny, fx.lazy())
         .pipe(other_bank_outflows)
         .collect()
     )
