@@ -118,6 +118,7 @@ def large_value_alerts(
             ccy_class=pl.when(pl.col("currency") == "CNY").then(pl.lit("CNY")).otherwise(pl.lit("FX")),
         )
         .filter(pl.col("direction").is_not_null())
+        .cache()  # summed, then read again for the ids of the groups that reach a threshold
     )
     sums = candidates.group_by(ALERT_KEY).agg(
         amount_exact=pl.col("amount_cny").sum(),
@@ -133,6 +134,7 @@ def large_value_alerts(
             .otherwise(to_cny(pl.col("usd_threshold"), pl.col("usd_cny_per_unit")))
         )
         .filter(pl.col("amount_exact") >= pl.col("threshold_exact"))
+        .cache()
     )
     return with_customer_and_ids(reached, candidates, customers).pipe(finish_alerts)
 
@@ -144,7 +146,7 @@ def with_customer_and_ids(
     and branch_id (inner: a customer missing from ``customers`` gets no alert) and ``txn_ids``,
     the comma-joined ids of the rows of ``txns`` in each group, in booking time order."""
     cust = customers.select(pl.col("business_date").alias("txn_date"), "cust_id", "mgr_id", "branch_id")
-    keyed = reached.join(cust, on=["txn_date", "cust_id"], how="inner")
+    keyed = reached.join(cust, on=["txn_date", "cust_id"], how="inner").cache()
     ids = (
         txns.join(keyed.select(by).unique(), on=by, how="semi")
         .group_by(by)

@@ -12,7 +12,7 @@ import polars as pl
 from cmreport.rules import Dormancy, Reports
 from schemas.codes import DEPOSIT_PRODUCTS
 from transforms.balances import is_open_on
-from transforms.keys import ACCT_KEY, acct_key
+from transforms.keys import ACCT_KEY, acct_key, acct_no_of_key
 
 DORMANCY_COLUMNS = [
     "as_of", "acct_no", "cust_id", "mgr_id", "last_activity", "days_inactive", "state", "event",
@@ -95,17 +95,17 @@ def _state(days: pl.Expr, rules: Dormancy) -> pl.Expr:
 def last_customer_txn(activity: pl.LazyFrame, as_of: dt.date) -> pl.LazyFrame:
     """Per account: ``_last_txn_d`` and ``_last_txn_prev``, the latest txn_date of ``activity``
     (customer_activity) up to as_of and up to as_of − 1; grouped by integer account key
-    (transforms.keys), which it keeps as a column."""
+    (transforms.keys), which it keeps as a column, the account number decoded from it."""
     prev = as_of - dt.timedelta(days=1)
     return (
         activity.filter(pl.col("txn_date") <= as_of)
-        .with_columns(acct_key())
+        .select(acct_key(), "txn_date")
         .group_by(ACCT_KEY)
         .agg(
-            pl.col("acct_no").first(),
             _last_txn_d=pl.col("txn_date").max(),
             _last_txn_prev=pl.when(pl.col("txn_date") <= prev).then(pl.col("txn_date")).max(),
         )
+        .with_columns(acct_no_of_key())  # the string back from the key, not carried through
     )
 
 

@@ -67,7 +67,7 @@ def large_change_alerts(
     holds no open deposit or investment). ``customers``: that date's CUSTOMER rows with
     business_date, cust_id, branch_id and resolved mgr_id. ``txns``: the effective transactions
     the flows come from (with txn_id and txn_time), for the ids of the alerts' transactions."""
-    base = flows.join(prev_aum.select("cust_id", "prev_aum_cny"), on="cust_id", how="inner")
+    base = flows.join(prev_aum.select("cust_id", "prev_aum_cny"), on="cust_id", how="inner").cache()
     parts = []
     for rule, direction, pct, amount in (
         ("RM_OUTFLOW", "OUT", lc.out_pct, pl.col("net_out_exact")),
@@ -92,7 +92,7 @@ def large_change_alerts(
                 ),
             )
         )
-    reached = pl.concat(parts, how="diagonal_relaxed")
+    reached = pl.concat(parts, how="diagonal_relaxed").cache()  # used twice below: computed once
     keys = ["txn_date", "cust_id"]
     return with_customer_and_ids(reached, qualifying_txns(txns, lc), customers, keys).pipe(finish_alerts)
 

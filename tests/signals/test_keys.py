@@ -3,7 +3,7 @@
 import polars as pl
 import pytest
 
-from transforms.keys import ACCT_KEY, acct_key
+from transforms.keys import ACCT_KEY, acct_key, acct_no_of_key
 
 
 def test_leading_zeros_and_lengths_never_collide():
@@ -14,6 +14,9 @@ def test_leading_zeros_and_lengths_never_collide():
     assert keys.n_unique() == len(accts)
     # the same number of each length sorts by length first, then numerically
     assert keys.to_list()[:2] == [10**19 - 1, 0]
+    # and the number comes back from the key, leading zeros and length included
+    back = pl.DataFrame({ACCT_KEY: keys}).select(acct_no_of_key())["acct_no"]
+    assert back.to_list() == accts
 
 
 def test_a_non_digit_account_number_fails_loudly():
