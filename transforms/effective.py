@@ -8,7 +8,7 @@ snapshot, to the same customer.
 
 import polars as pl
 
-from transforms.money import to_cny
+from transforms.alerts import with_cny
 
 REVERSAL = "REVERSAL"
 OWN_TRANSFER_CODES = ("TRF_IN", "TRF_OUT")
@@ -42,21 +42,25 @@ def with_accounts(txns: pl.LazyFrame, accounts: pl.LazyFrame) -> pl.LazyFrame:
     return txns.join(acct, on=["business_date", "acct_no"], how="inner")
 
 
-def flag_own_transfers(txns: pl.LazyFrame, accounts: pl.LazyFrame) -> pl.LazyFrame:
-    """Add ``is_own_transfer``. ``txns`` must carry business_date, cust_id, txn_code, cp_bank and
-    cp_acct; ``accounts`` is the ACCOUNT snapshot(s) (business_date, acct_no, cust_id)."""
+def flag_own_transfers(
+    txns: pl.LazyFrame, accounts: pl.LazyFrame, by: tuple[str, ...] = ("business_date",)
+) -> pl.LazyFrame:
+    """Add ``is_own_transfer``. ``txns`` must carry the ``by`` columns, cust_id, txn_code, cp_bank
+    and cp_acct; ``accounts`` is the ACCOUNT snapshot(s) (the ``by`` columns, acct_no, cust_id).
+    ``by`` is empty when both are one date's."""
     candidate = (
         pl.col("txn_code").is_in(list(OWN_TRANSFER_CODES))
         & (pl.col("cp_bank").is_null() | pl.col("cp_bank").is_in(list(SELF_BANKS)))
         & pl.col("cp_acct").is_not_null()
     )
+    keys = [*by, "cp_acct"]
     # look up only the counterparty accounts a candidate names (a few, not the whole snapshot)
-    wanted = txns.filter(candidate).select("business_date", "cp_acct").unique()
+    wanted = txns.filter(candidate).select(keys).unique()
     owners = accounts.select(
-        "business_date", pl.col("acct_no").alias("cp_acct"), pl.col("cust_id").alias("_cp_owner")
-    ).join(wanted, on=["business_date", "cp_acct"], how="semi")
+        *by, pl.col("acct_no").alias("cp_acct"), pl.col("cust_id").alias("_cp_owner")
+    ).join(wanted, on=keys, how="semi")
     return (
-        txns.join(owners, on=["business_date", "cp_acct"], how="left")
+        txns.join(owners, on=keys, how="left", maintain_order="left")
         .with_columns(is_own_transfer=candidate & (pl.col("_cp_owner") == pl.col("cust_id")).fill_null(False))
         .drop("_cp_owner")
     )
@@ -81,30 +85,15 @@ def day_txns_cny(
 
     Same rows and values as effective_txns without cancellations + with_accounts +
     flag_own_transfers + transforms.alerts.with_cny on that date (ingest guarantees txn_date =
-    business_date, no orphan account, every account's customer and currency known); joins on a
-    single key because everything is one date. Cancellations are not applied: a later folder can
-    cancel a row, readers anti-join CANCELLED."""
+    business_date, no orphan account, every account's customer and currency known); accounts
+    and counterparties are matched on the account number alone because everything is one date.
+    Cancellations are not applied: a later folder can cancel a row, readers anti-join CANCELLED."""
     acct = account.select("acct_no", "cust_id", "product_type", "currency")
-    candidate = (
-        pl.col("txn_code").is_in(list(OWN_TRANSFER_CODES))
-        & (pl.col("cp_bank").is_null() | pl.col("cp_bank").is_in(list(SELF_BANKS)))
-        & pl.col("cp_acct").is_not_null()
-    )
-    rows = txn.filter(pl.col("txn_code") != REVERSAL).join(
-        acct, on="acct_no", how="inner", maintain_order="left"
-    )
-    wanted = rows.filter(candidate).select("cp_acct").unique()
-    owners = account.select(pl.col("acct_no").alias("cp_acct"), pl.col("cust_id").alias("_cp_owner")).join(
-        wanted, on="cp_acct", how="semi"
-    )
-    rates = fx.select("currency", "cny_per_unit")
     return (
-        rows.join(owners, on="cp_acct", how="left", maintain_order="left")
+        txn.filter(pl.col("txn_code") != REVERSAL)
+        .join(acct, on="acct_no", how="inner", maintain_order="left")
+        .pipe(flag_own_transfers, account, by=())
         .join(customer.select("cust_id", "cust_type"), on="cust_id", how="left", maintain_order="left")
-        .join(rates, on="currency", how="left", maintain_order="left")
-        .with_columns(
-            amount_cny=to_cny(pl.col("amount"), pl.col("cny_per_unit")),
-            is_own_transfer=candidate & (pl.col("_cp_owner") == pl.col("cust_id")).fill_null(False),
-        )
+        .pipe(with_cny, fx)
         .select(DAY_TXN_COLUMNS)
     )

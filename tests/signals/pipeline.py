@@ -9,16 +9,10 @@ import polars as pl
 from cmreport.rules import RuleSet
 from schemas.types import CNY_EXACT
 from tests.signals import frames as f
-from transforms.alerts import ALERT_KEY, large_value_alerts, with_cny
+from transforms.alerts import ALERT_KEY, large_value_alerts
 from transforms.assignment import assign_managers
 from transforms.balances import balances_cny
-from transforms.effective import (
-    cancelled_txn_ids,
-    day_txns_cny,
-    effective_txns,
-    flag_own_transfers,
-    with_accounts,
-)
+from transforms.effective import cancelled_txn_ids, day_txns_cny
 from transforms.large_change import (
     customer_day_flows,
     large_change_alerts,
@@ -35,18 +29,6 @@ def day_txns(txn: pl.DataFrame, acct: pl.DataFrame, cust: pl.DataFrame, fx: pl.D
     loaded transaction) or, without it, from the day's own REVERSALs."""
     cancelled = cancelled_txn_ids((txn if history is None else history).lazy())
     return day_txns_cny(txn.lazy(), acct.lazy(), cust.lazy(), fx.lazy()).join(cancelled, on="txn_id", how="anti")
-
-
-def day_txns_composed(txn: pl.DataFrame, acct: pl.DataFrame, fx: pl.DataFrame,
-                      history: pl.DataFrame | None = None) -> pl.LazyFrame:  # fmt: skip
-    """The same from the general multi-date transforms, as the signals joined them before TXN_CNY."""
-    cancelled = None if history is None else cancelled_txn_ids(history.lazy())
-    return (
-        effective_txns(txn.lazy(), cancelled)
-        .pipe(with_accounts, acct.lazy())
-        .pipe(flag_own_transfers, acct.lazy())
-        .pipe(with_cny, fx.lazy())
-    )
 
 
 def assigned(cust: pl.DataFrame, d: dt.date = f.D) -> pl.LazyFrame:
