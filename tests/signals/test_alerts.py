@@ -128,6 +128,11 @@ CASES = [
         id="transfer to another customer's account counts",
     ),
     pytest.param(
+        [f.txn("T1", A1, "TRF_OUT", "500000.00", cp_acct="6299999999999999", cp_bank="SELF")],
+        [("C1", "M1", "LV_PERS_DOM", "OUT", "CNY", m("500000.00"), m("500000.00"), 1, "T1")],
+        id="transfer to an account of ours not in the snapshot is not own-account",
+    ),
+    pytest.param(
         [f.txn("T1", A1, "TRF_IN", "499999.99")],
         [],
         id="personal domestic one fen below 500,000",
