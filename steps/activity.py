@@ -34,14 +34,15 @@ from transforms.effective import REVERSAL
 from transforms.keys import ACCT_KEY, acct_key
 
 STATE, STATE_CANCELLED, BASIS_KEY = "_activity", "_activity_cancelled", "activity_basis"
-LAST_COLUMNS = ["acct_no", "_last_txn_d", "_last_txn_prev"]
+LAST_COLUMNS = ["acct_no", ACCT_KEY, "_last_txn_d", "_last_txn_prev"]
 HISTORY_COLS = ["txn_id", "acct_no", "txn_date", "initiator", "txn_code"]
 
 
 @dataclass
 class LastActivity:
     last: pl.DataFrame
-    """acct_no, _last_txn_d (latest effective customer txn_date up to d), _last_txn_prev (up to d − 1)."""
+    """acct_no, its integer key (transforms.keys), _last_txn_d (latest effective customer txn_date
+    up to d), _last_txn_prev (up to d − 1)."""
     state: dict[str, pl.DataFrame] = field(default_factory=dict)
     """Tables to publish with d's signals (STATE, STATE_CANCELLED)."""
     meta: dict[str, Any] = field(default_factory=dict)

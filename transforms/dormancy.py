@@ -136,7 +136,7 @@ def account_dormancy_from_last(
     watch_days: int,
 ) -> pl.LazyFrame:
     """account_dormancy from the per-account latest customer txn dates already reduced
-    (``last_txn``: acct_no, _last_txn_d, _last_txn_prev, see last_customer_txn).
+    (``last_txn``: ACCT_KEY, _last_txn_d, _last_txn_prev, see last_customer_txn).
 
     One row per open deposit account of as_of: its first-snapshot value, its last customer
     transactions and, when it was an open deposit account on as_of − 1 too, that day's snapshot
@@ -155,7 +155,7 @@ def account_dormancy_from_last(
         acct_key(), pl.col("open_date").alias("_open_prev")
     )
     first = first_seen.select(acct_key(), "first_last_cust_txn_date")
-    last = last_txn.select(acct_key(), "_last_txn_d", "_last_txn_prev")
+    last = last_txn.select(ACCT_KEY, "_last_txn_d", "_last_txn_prev")  # keyed by last_customer_txn
 
     def days_since(day: dt.date, opened: str, txn: str) -> pl.Expr:
         latest = pl.max_horizontal(opened, "first_last_cust_txn_date", txn)
