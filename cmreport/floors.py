@@ -47,7 +47,8 @@ def measure(specs: list[Spec]) -> tuple[float, int]:
 def day_signal_specs(catalog: Catalog, d: dt.date, carried: bool) -> list[Spec]:
     """What one day's signals read: d's TXN_CNY, CUSTOMER and MANAGER, the ACCOUNT and FX of d − 1
     and d, d − 1's AUM, d's ACCOUNT_FIRST, every CANCELLED, and either d − 1's published activity
-    state (carried) or the customer columns of the whole TXN history."""
+    state (carried) or the customer columns of the whole TXN history (txn_id only in the units that
+    hold a cancelled transaction, as the full-history path reads it)."""
     from steps.signals import ACCOUNT_COLS, CUSTOMER_COLS, DAY_TXN_COLS, MANAGER_COLS
 
     day, prev = d.isoformat(), (d - dt.timedelta(days=1)).isoformat()
@@ -65,10 +66,13 @@ def day_signal_specs(catalog: Catalog, d: dt.date, carried: bool) -> list[Spec]:
     if carried:
         out += [spec(catalog, "daily", "_activity", [prev], ["acct_no", "last_txn"]),
                 spec(catalog, "daily", "_activity_cancelled", [prev], ["txn_id", "acct_no"])]  # fmt: skip
-    else:
-        out.append(
-            spec(catalog, "staging", "TXN", units, ["txn_id", "acct_no", "txn_date", "initiator", "txn_code"])
-        )
+    else:  # txn_id only where a cancelled transaction sits (steps.activity._from_history)
+        from steps.cancelled import cancelled_targets
+
+        hit = {x.isoformat() for x in cancelled_targets(catalog, units)["target_date"].drop_nulls().to_list()}
+        cols = ["acct_no", "txn_date", "initiator", "txn_code"]
+        out += [spec(catalog, "staging", "TXN", [u for u in units if u not in hit], cols),
+                spec(catalog, "staging", "TXN", [u for u in units if u in hit], ["txn_id", *cols])]  # fmt: skip
     return out
 
 
