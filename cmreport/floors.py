@@ -45,11 +45,12 @@ def measure(specs: list[Spec]) -> tuple[float, int]:
 
 
 def day_signal_specs(catalog: Catalog, d: dt.date, carried: bool) -> list[Spec]:
-    """What one day's signals read: d's TXN_CNY, CUSTOMER and MANAGER, the ACCOUNT and FX of d − 1
-    and d, d − 1's AUM, d's ACCOUNT_FIRST, every CANCELLED, and either d − 1's published activity
+    """What one day's signals read: d's TXN_CNY, CUSTOMER, MANAGER and DEPOSIT, d − 1's DEPOSIT keys
+    and open dates, the FX of d − 1 and d, d − 1's AUM, every CANCELLED, and either d − 1's published activity
     state (carried) or the customer columns of the whole TXN history (txn_id only in the units that
     hold a cancelled transaction, as the full-history path reads it)."""
-    from steps.signals import ACCOUNT_COLS, CUSTOMER_COLS, DAY_TXN_COLS, MANAGER_COLS
+    from steps.signals import CUSTOMER_COLS, DAY_TXN_COLS, MANAGER_COLS
+    from transforms.dormancy import DEPOSIT_COLUMNS
 
     day, prev = d.isoformat(), (d - dt.timedelta(days=1)).isoformat()
     units = [u for u in catalog.units("staging") if u <= day]
@@ -57,14 +58,14 @@ def day_signal_specs(catalog: Catalog, d: dt.date, carried: bool) -> list[Spec]:
         spec(catalog, "staging", "TXN_CNY", [day], DAY_TXN_COLS),
         spec(catalog, "staging", "CUSTOMER", [day], CUSTOMER_COLS),
         spec(catalog, "staging", "MANAGER", [day], MANAGER_COLS),
-        spec(catalog, "staging", "ACCOUNT", [prev, day], ACCOUNT_COLS),
+        spec(catalog, "staging", "DEPOSIT", [day], DEPOSIT_COLUMNS),
+        spec(catalog, "staging", "DEPOSIT", [prev], ["acct_key", "open_date"]),
         spec(catalog, "staging", "FX", [prev, day], ["business_date", "currency", "cny_per_unit"]),
         spec(catalog, "staging", "AUM", [prev], ["business_date", "cust_id", "aum_cny"]),
-        spec(catalog, "staging", "ACCOUNT_FIRST", [day], ["acct_no", "first_date", "first_last_cust_txn_date", "is_last_cust_txn_changed"]),
         spec(catalog, "staging", "CANCELLED", catalog.units("staging"), ["business_date", "reversal_id", "txn_id", "target_date", "target_unit_id", "acct_no", "txn_date", "initiator"]),
     ]  # fmt: skip
     if carried:
-        out += [spec(catalog, "daily", "_activity", [prev], ["acct_no", "last_txn"]),
+        out += [spec(catalog, "daily", "_activity", [prev], ["acct_key", "last_txn"]),
                 spec(catalog, "daily", "_activity_cancelled", [prev], ["txn_id", "acct_no"])]  # fmt: skip
     else:  # txn_id only where a cancelled transaction sits (steps.activity._from_history)
         from steps.cancelled import cancelled_targets

@@ -1,7 +1,8 @@
 """Staging tables ingest derives from a date's accepted export tables (no export file, no rejects):
 POSITION (balances in CNY with the day's account attributes), AUM (per customer, from POSITION),
 TXN_CNY (the day's transactions with owner, CNY amount and own-transfer flag), ACCOUNT_FIRST (the running
-first-snapshot state of every account, carried from the previous date's unit) and CANCELLED (the
+first-snapshot state of every account, carried from the previous date's unit), DEPOSIT (the day's open
+deposit accounts by integer key with their first-snapshot values, what dormancy reads) and CANCELLED (the
 transactions the date's REVERSALs cancel, with the account, date and initiator of each, resolved
 once here so later stages never search the transaction history for them).
 
@@ -25,7 +26,7 @@ from pandera.config import ValidationDepth, config_context
 from cmreport.catalog import Catalog
 from schemas.staging import DERIVED_MODELS
 from transforms.balances import day_aum, day_positions
-from transforms.dormancy import FIRST_SEEN_COLUMNS, carry_first_snapshots
+from transforms.dormancy import FIRST_SEEN_COLUMNS, carry_first_snapshots, deposit_accounts
 from transforms.effective import day_txns_cny
 
 STAGING = "staging"
@@ -168,6 +169,11 @@ def cancelled_frame(
     return _validated("CANCELLED", df)
 
 
+def deposit_frame(account: pl.DataFrame, first: pl.DataFrame) -> pl.DataFrame:
+    """The DEPOSIT table of the date (typed staging ACCOUNT and the date's ACCOUNT_FIRST), by acct_key."""
+    return _validated("DEPOSIT", deposit_accounts(account.lazy(), first.lazy()).collect())
+
+
 def derived_tables(
     catalog: Catalog,
     d: dt.date,
@@ -181,7 +187,8 @@ def derived_tables(
     if "TXN" in tables:
         meta[TXN_ID_RANGE] = txn_id_range(tables["TXN"])
     position = position_frame(tables)
-    derived = {"POSITION": position, "ACCOUNT_FIRST": first, "AUM": aum_frame(position)}
+    derived = {"POSITION": position, "ACCOUNT_FIRST": first, "AUM": aum_frame(position),
+               "DEPOSIT": deposit_frame(tables["ACCOUNT"], first)}  # fmt: skip
     if "TXN" in tables:
         derived["CANCELLED"] = cancelled_frame(catalog, d, tables["TXN"], meta[UNIT_ID], reversal_targets)
         derived["TXN_CNY"] = txn_cny_frame(tables)

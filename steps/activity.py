@@ -3,7 +3,7 @@
 Dormancy needs, per account, the latest txn_date of an effective customer-initiated transaction
 up to d and up to d − 1. Reading the whole transaction history every night grows without bound
 (a year of history for a 365-day rule), so the signals of d publish that state with their tables
-(``_activity``: acct_no, last_txn) and the next day starts from it:
+(``_activity``: acct_key, last_txn, by acct_key, transforms.keys) and the next day starts from it:
 
 - the state of d − 1 is used only if it was computed from exactly the staging units now loaded
   for dates up to d − 1 (a digest of their unit_ids, ``activity_basis`` in the daily meta), so a
@@ -13,6 +13,9 @@ up to d and up to d − 1. Reading the whole transaction history every night gro
   (``_activity_cancelled``), and the accounts in the difference are recomputed from their own
   history;
 - then d's own effective customer transactions are added (ingest guarantees txn_date = folder date).
+
+State and result stay sorted by account key, so folding d in and the dormancy lookups that follow
+are merge joins, not hash joins of millions of rows.
 
 The full-history path gives the same values; tests compare the two day by day.
 """
@@ -31,18 +34,19 @@ from cmreport.catalog import Catalog
 from ingest.derived import UNIT_ID
 from transforms.dormancy import customer_activity, last_customer_txn
 from transforms.effective import REVERSAL
-from transforms.keys import ACCT_KEY, acct_key
+from transforms.keys import ACCT_KEY, acct_key, sorted_on
 
 STATE, STATE_CANCELLED, BASIS_KEY = "_activity", "_activity_cancelled", "activity_basis"
-LAST_COLUMNS = ["acct_no", ACCT_KEY, "_last_txn_d", "_last_txn_prev"]
+STATE_COLUMNS = [ACCT_KEY, "last_txn"]
+LAST_COLUMNS = [ACCT_KEY, "_last_txn_d", "_last_txn_prev"]
 HISTORY_COLS = ["txn_id", "acct_no", "txn_date", "initiator", "txn_code"]
 
 
 @dataclass
 class LastActivity:
     last: pl.DataFrame
-    """acct_no, its integer key (transforms.keys), _last_txn_d (latest effective customer txn_date
-    up to d), _last_txn_prev (up to d − 1)."""
+    """Integer account key (transforms.keys), _last_txn_d (latest effective customer txn_date up
+    to d), _last_txn_prev (up to d − 1); sorted by key and flagged so."""
     state: dict[str, pl.DataFrame] = field(default_factory=dict)
     """Tables to publish with d's signals (STATE, STATE_CANCELLED)."""
     meta: dict[str, Any] = field(default_factory=dict)
@@ -110,11 +114,38 @@ def _previous_state(
         meta = json.loads((path / "_meta.json").read_text(encoding="utf-8"))
         if meta.get(BASIS_KEY) != basis:
             return None
-        return pl.read_parquet(path / f"{STATE}.parquet"), pl.read_parquet(
-            path / f"{STATE_CANCELLED}.parquet"
-        )
+        state = pl.read_parquet(path / f"{STATE}.parquet")
+        cancelled = pl.read_parquet(path / f"{STATE_CANCELLED}.parquet")
     except (FileNotFoundError, json.JSONDecodeError):
         return None
+    if ACCT_KEY not in state.columns:  # published before the key: (acct_no, last_txn)
+        state = state.select(acct_key(), "last_txn")
+    return sorted_on(state.select(STATE_COLUMNS)), cancelled
+
+
+def fold_in_day(state: pl.DataFrame, today: pl.DataFrame) -> pl.DataFrame:
+    """LAST_COLUMNS from the state of d − 1 (STATE_COLUMNS, sorted by key) and d's own
+    last_customer_txn: accounts of the state keep their last_txn, raised by d's activity; accounts
+    first active on d are added. Both lookups are merge joins on the sorted key."""
+    state = sorted_on(state).rename({"last_txn": "_state"})
+    today = sorted_on(today.select(ACCT_KEY, "_last_txn_d", "_last_txn_prev"))
+    kept = (
+        state.lazy()
+        .join(today.lazy(), on=ACCT_KEY, how="left", maintain_order="left")
+        .select(
+            ACCT_KEY,
+            _last_txn_d=pl.max_horizontal("_state", "_last_txn_d"),
+            _last_txn_prev=pl.max_horizontal("_state", "_last_txn_prev"),
+        )
+    )
+    new = (
+        today.lazy()
+        .join(state.lazy().select(ACCT_KEY, "_state"), on=ACCT_KEY, how="left", maintain_order="left")
+        .filter(pl.col("_state").is_null())
+        .select(LAST_COLUMNS)
+    )
+    kept_df, new_df = pl.collect_all([kept, new], engine="in-memory")
+    return sorted_on(sorted_on(kept_df).merge_sorted(sorted_on(new_df), key=ACCT_KEY))
 
 
 def last_activity(
@@ -137,7 +168,7 @@ def last_activity(
     now_cancelled = _customer_cancelled(cancelled, d)
     if found is None:
         mode, n_recomputed = "full", None
-        last = last_customer_txn(_from_history(catalog, units, cancelled), d).sort(ACCT_KEY).collect()
+        last = sorted_on(last_customer_txn(_from_history(catalog, units, cancelled), d).collect())
     else:
         mode = "incremental"
         state, old_cancelled = found
@@ -151,30 +182,16 @@ def last_activity(
             again = (
                 _from_history(catalog, units[:-1], cancelled, changed)
                 .filter(pl.col("txn_date") <= prev)
-                .group_by("acct_no")
+                .select(acct_key(), "txn_date")
+                .group_by(ACCT_KEY)
                 .agg(last_txn=pl.col("txn_date").max())
                 .collect()
             )
-            state = pl.concat([state.filter(~pl.col("acct_no").is_in(changed.implode())), again])
-        # d's own activity folded in, matched by integer account key (transforms.keys)
-        today = last_customer_txn(customer_activity(day_txns.lazy()), d).rename(
-            {"_last_txn_d": "_today_d", "_last_txn_prev": "_today_prev"}
-        )
-        last = (
-            state.lazy()
-            .select("acct_no", acct_key(), pl.col("last_txn").alias("_state"))
-            .join(today, on=ACCT_KEY, how="full", coalesce=True)
-            .select(
-                pl.coalesce("acct_no", "acct_no_right").alias("acct_no"),
-                ACCT_KEY,
-                _last_txn_d=pl.max_horizontal("_state", "_today_d"),
-                _last_txn_prev=pl.max_horizontal("_state", "_today_prev"),
-            )
-            .sort(ACCT_KEY)  # the published state's order: deterministic, cheaper than by string
-            .collect()
-        )
+            keys = changed.to_frame().select(acct_key())
+            state = sorted_on(pl.concat([state.join(keys, on=ACCT_KEY, how="anti"), again]))
+        last = fold_in_day(state, last_customer_txn(customer_activity(day_txns.lazy()), d).collect())
     out_state = last.filter(pl.col("_last_txn_d").is_not_null()).select(
-        "acct_no", pl.col("_last_txn_d").alias("last_txn")
+        ACCT_KEY, pl.col("_last_txn_d").alias("last_txn")
     )
     return LastActivity(
         last=last.select(LAST_COLUMNS),

@@ -19,23 +19,22 @@ import polars as pl
 from cmreport.catalog import Catalog
 from cmreport.rules import RuleSet
 from schemas import published
-from schemas.codes import DEPOSIT_PRODUCTS
 from schemas.types import CNY_EXACT
 from steps.activity import last_activity
 from steps.cancelled import cancelled_ids, cancelled_targets
-from steps.first_seen import first_seen as first_snapshots
+from steps.deposits import deposit_keys, deposit_today
 from steps.positions import day_aum_table, positions
 from steps.txns import txns_cny
 from transforms.alerts import ALERT_KEY, large_value_alerts, with_cny
 from transforms.assignment import assign_managers
 from transforms.attrition import attrition_rows, evaluate_attrition, manager_attrition, other_bank_outflows
-from transforms.balances import is_open_on
 from transforms.dormancy import (
     account_dormancy_from_last,
     dormant_customers,
     publishable_dormancy,
 )
 from transforms.effective import effective_txns, with_accounts
+from transforms.keys import ACCT_KEY, acct_no_of_key, sorted_on
 from transforms.large_change import (
     RULE_GROUP,
     customer_day_flows,
@@ -45,8 +44,6 @@ from transforms.large_change import (
 
 CUSTOMER_COLS = ["business_date", "cust_id", "cust_type", "branch_id", "mgr_id", "status"]
 MANAGER_COLS = ["business_date", "mgr_id", "status"]
-ACCOUNT_COLS = ["business_date", "acct_no", "cust_id", "product_type", "open_date", "close_date", "status"]
-"""What dormancy reads of the ACCOUNT snapshots of d − 1 and d (open deposit accounts only)."""
 DAY_TXN_COLS = [
     "txn_id", "acct_no", "txn_date", "txn_time", "dc", "txn_code", "initiator", "cross_border",
     "cust_id", "cust_type", "product_type", "currency", "amount_cny", "is_own_transfer",
@@ -124,22 +121,20 @@ def compute_daily_signals(
     day_txns = txns_cny(catalog, [day], DAY_TXN_COLS)
     if cancelled_here.height:
         day_txns = day_txns.join(cancelled_here.lazy(), on="txn_id", how="anti")
-    accounts_lf = (
-        catalog.scan("staging", "ACCOUNT", pair)
-        .select(ACCOUNT_COLS)
-        .filter(pl.col("product_type").is_in(DEPOSIT_PRODUCTS) & is_open_on())
-    )
+    # dormancy's accounts: d's open deposit accounts and d − 1's (staging DEPOSIT, by account key)
+    today_lf = deposit_today(catalog, history)
+    yesterday_lf = deposit_keys(catalog, prev) if has_prev else pl.LazyFrame(schema={ACCT_KEY: pl.UInt64, "open_date": pl.Date})
     if has_prev:
         prev_aum_lf = day_aum_table(catalog, prev).select("cust_id", pl.col("aum_cny").alias("prev_aum_cny"))
         reason = NO_PREV_BALANCE
     else:
         prev_aum_lf = pl.LazyFrame(schema={"cust_id": pl.String, "prev_aum_cny": CNY_EXACT})
         reason = NO_PREV_DAY
-    first_lf = first_snapshots(catalog, history, accounts_lf.select("acct_no"))
     # every input read at once: the scans overlap on the two cores
-    customers, accounts, day_txns_df, prev_aum, first_seen = pl.collect_all(
-        [_customers(catalog, [day]), accounts_lf, day_txns, prev_aum_lf, first_lf]
+    customers, today_acc, yesterday_acc, day_txns_df, prev_aum = pl.collect_all(
+        [_customers(catalog, [day]), today_lf, yesterday_lf, day_txns, prev_aum_lf]
     )
+    today_acc, yesterday_acc = sorted_on(today_acc), sorted_on(yesterday_acc)
     flows = customer_day_flows(day_txns_df.lazy(), rules.large_change).collect()
     lv = large_value_alerts(day_txns_df.lazy(), fx.lazy(), customers.lazy(), rules.large_value)
     lc = large_change_alerts(
@@ -153,9 +148,9 @@ def compute_daily_signals(
     # dormancy: last customer activity carried from d − 1's state (or the whole history)
     activity = last_activity(catalog, d, history, cancelled_all, day_txns_df, incremental)
     states = account_dormancy_from_last(
-        accounts.lazy(), first_seen.lazy(), activity.last.lazy(), d, rules.dormancy,
+        today_acc.lazy(), yesterday_acc.lazy(), activity.last.lazy(), d, rules.dormancy,
         rules.reports.dormancy_watch_days,
-    ).collect()  # fmt: skip
+    ).collect(engine="in-memory")  # all three sorted by key: merge joins (the streaming engine hashes)  # fmt: skip
     dormancy, dormant = pl.collect_all(
         [
             publishable_dormancy(states.lazy(), day_customers, rules.dormancy, rules.reports),
@@ -163,9 +158,7 @@ def compute_daily_signals(
         ]
     )
     changed = sorted(
-        first_seen.filter(pl.col("is_last_cust_txn_changed"))
-        .join(states.select("acct_no"), on="acct_no", how="semi")["acct_no"]
-        .to_list()
+        today_acc.filter(pl.col("is_last_cust_txn_changed")).select(acct_no_of_key())["acct_no"].to_list()
     )
 
     tables: dict[str, pl.DataFrame] = {

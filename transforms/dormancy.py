@@ -94,8 +94,8 @@ def _state(days: pl.Expr, rules: Dormancy) -> pl.Expr:
 
 def last_customer_txn(activity: pl.LazyFrame, as_of: dt.date) -> pl.LazyFrame:
     """Per account: ``_last_txn_d`` and ``_last_txn_prev``, the latest txn_date of ``activity``
-    (customer_activity) up to as_of and up to as_of − 1; grouped by integer account key
-    (transforms.keys), which it keeps as a column, the account number decoded from it."""
+    (customer_activity) up to as_of and up to as_of − 1; one row per integer account key
+    (transforms.keys, ACCT_KEY), the account number not carried."""
     prev = as_of - dt.timedelta(days=1)
     return (
         activity.filter(pl.col("txn_date") <= as_of)
@@ -105,7 +105,35 @@ def last_customer_txn(activity: pl.LazyFrame, as_of: dt.date) -> pl.LazyFrame:
             _last_txn_d=pl.col("txn_date").max(),
             _last_txn_prev=pl.when(pl.col("txn_date") <= prev).then(pl.col("txn_date")).max(),
         )
-        .with_columns(acct_no_of_key())  # the string back from the key, not carried through
+    )
+
+
+DEPOSIT_COLUMNS = [
+    "business_date", ACCT_KEY, "cust_id", "open_date", "first_last_cust_txn_date", "is_last_cust_txn_changed",
+]  # fmt: skip
+"""Columns of staging DEPOSIT (schemas.staging.StgDeposit): what dormancy needs of a date's accounts."""
+
+
+def is_open_deposit() -> pl.Expr:
+    """An ACCOUNT row is a deposit account open on its business_date: the accounts dormancy judges."""
+    return pl.col("product_type").is_in(DEPOSIT_PRODUCTS) & is_open_on()
+
+
+def deposit_accounts(account: pl.LazyFrame, first_seen: pl.LazyFrame) -> pl.LazyFrame:
+    """The open deposit accounts of one business date, by integer account key (ascending): owner,
+    open_date and the first-snapshot values (DEPOSIT_COLUMNS).
+
+    ``account``: ACCOUNT rows of that one date; ``first_seen``: (acct_no, first_last_cust_txn_date,
+    is_last_cust_txn_changed) for at least its accounts (first_snapshot_values, or the date's
+    ACCOUNT_FIRST)."""
+    first = first_seen.select("acct_no", "first_last_cust_txn_date", "is_last_cust_txn_changed")
+    return (
+        account.filter(is_open_deposit())
+        .select("business_date", "acct_no", "cust_id", "open_date")
+        .join(first, on="acct_no", how="left")
+        .with_columns(acct_key())
+        .select(DEPOSIT_COLUMNS)
+        .sort(ACCT_KEY)
     )
 
 
@@ -117,45 +145,47 @@ def account_dormancy(
     rules: Dormancy,
     watch_days: int,
 ) -> pl.LazyFrame:
-    """Every open deposit account on ``as_of`` with last_activity, days_inactive, state, event, is_watch.
+    """Every open deposit account on ``as_of`` with acct_no, last_activity, days_inactive, state,
+    event, is_watch.
 
     ``accounts``: ACCOUNT snapshots of as_of and, when loaded, as_of − 1 (business_date, acct_no,
     cust_id, product_type, open_date, close_date, status). ``first_seen``: first_snapshot_values.
     ``activity``: customer_activity over the history up to as_of. Without a d−1 snapshot (first
     day of history) and for accounts not open on d−1 there is no event."""
+    prev = as_of - dt.timedelta(days=1)
+    today = deposit_accounts(accounts.filter(pl.col("business_date") == as_of), first_seen)
+    yesterday = accounts.filter((pl.col("business_date") == prev) & is_open_deposit())
     last = last_customer_txn(activity, as_of)
-    return account_dormancy_from_last(accounts, first_seen, last, as_of, rules, watch_days)
+    states = account_dormancy_from_last(
+        today, yesterday.select(acct_key(), "open_date"), last, as_of, rules, watch_days
+    )
+    return states.with_columns(acct_no_of_key())
 
 
 def account_dormancy_from_last(
-    accounts: pl.LazyFrame,
-    first_seen: pl.LazyFrame,
+    today: pl.LazyFrame,
+    yesterday: pl.LazyFrame,
     last_txn: pl.LazyFrame,
     as_of: dt.date,
     rules: Dormancy,
     watch_days: int,
 ) -> pl.LazyFrame:
-    """account_dormancy from the per-account latest customer txn dates already reduced
-    (``last_txn``: ACCT_KEY, _last_txn_d, _last_txn_prev, see last_customer_txn).
+    """Dormancy of every open deposit account of as_of, from what each account needs already
+    reduced to one row per integer account key (ACCT_KEY):
 
-    One row per open deposit account of as_of: its first-snapshot value, its last customer
-    transactions and, when it was an open deposit account on as_of − 1 too, that day's snapshot
-    are looked up once each by integer account key (transforms.keys); the state of as_of − 1 is
-    computed on the same row from that day's open_date and _last_txn_prev."""
+    - ``today``: deposit_accounts of as_of (staging DEPOSIT);
+    - ``yesterday``: (ACCT_KEY, open_date) of the open deposit accounts of as_of − 1 (empty when
+      that day is not loaded: no events);
+    - ``last_txn``: ACCT_KEY, _last_txn_d, _last_txn_prev (last_customer_txn).
+
+    Two lookups by key; when the three are sorted by it (transforms.keys.sorted_on) and collected
+    in memory they are merge joins. The state of as_of − 1 is computed on the same row from that
+    day's open_date and _last_txn_prev. Columns: as_of, ACCT_KEY, cust_id, last_activity,
+    days_inactive, state, event, is_watch (the account number is decoded only for the rows
+    published, publishable_dormancy)."""
     prev = as_of - dt.timedelta(days=1)
-    base = accounts.filter(
-        pl.col("business_date").is_in([prev, as_of])
-        & pl.col("product_type").is_in(DEPOSIT_PRODUCTS)
-        & is_open_on()
-    )
-    today = base.filter(pl.col("business_date") == as_of).select(
-        "business_date", "acct_no", "cust_id", "open_date", acct_key()
-    )
-    yesterday = base.filter(pl.col("business_date") == prev).select(
-        acct_key(), pl.col("open_date").alias("_open_prev")
-    )
-    first = first_seen.select(acct_key(), "first_last_cust_txn_date")
-    last = last_txn.select(ACCT_KEY, "_last_txn_d", "_last_txn_prev")  # keyed by last_customer_txn
+    last = last_txn.select(ACCT_KEY, "_last_txn_d", "_last_txn_prev")
+    y = yesterday.select(ACCT_KEY, pl.col("open_date").alias("_open_prev"))
 
     def days_since(day: dt.date, opened: str, txn: str) -> pl.Expr:
         latest = pl.max_horizontal(opened, "first_last_cust_txn_date", txn)
@@ -172,9 +202,9 @@ def account_dormancy_from_last(
         .otherwise(pl.lit(None, dtype=pl.String))
     )
     return (
-        today.join(first, on=ACCT_KEY, how="left")
+        today.select("business_date", ACCT_KEY, "cust_id", "open_date", "first_last_cust_txn_date")
         .join(last, on=ACCT_KEY, how="left")
-        .join(yesterday, on=ACCT_KEY, how="left")
+        .join(y, on=ACCT_KEY, how="left")
         .with_columns(
             last_activity=pl.max_horizontal("open_date", "first_last_cust_txn_date", "_last_txn_d"),
             days_inactive=days_since(as_of, "open_date", "_last_txn_d").cast(pl.Int64),
@@ -189,7 +219,7 @@ def account_dormancy_from_last(
             event=event,
             is_watch=(s != "DORMANT") & (pl.col("days_inactive") >= watch_days),
         )
-        .select("as_of", "acct_no", "cust_id", "last_activity", "days_inactive", "state", "event", "is_watch")
+        .select("as_of", ACCT_KEY, "cust_id", "last_activity", "days_inactive", "state", "event", "is_watch")
     )
 
 
@@ -225,6 +255,7 @@ def publishable_dormancy(
     )
     return (
         states.filter(pl.col("state").is_in(["INACTIVE", "DORMANT"]) | pl.col("event").is_not_null())
+        .with_columns(acct_no_of_key())  # only for the rows published
         .join(customers.select("cust_id", "mgr_id"), on="cust_id", how="left")
         .with_columns(
             reason_zh=pl.concat_str(

@@ -10,6 +10,7 @@ from polars.testing import assert_frame_equal
 
 from cmreport.catalog import Catalog
 from ingest.derived import derived_tables
+from steps.deposits import deposit_today
 from steps.first_seen import first_seen, last_trusted
 from tests.signals import frames as f
 from transforms.dormancy import carry_first_snapshots, first_snapshot_values
@@ -80,6 +81,10 @@ def test_redelivered_earlier_date_breaks_the_chain_and_is_recomputed(tmp_path):
     assert got.rows() == [(ACCTS[0], VALUES[2], True)]
     stale = cat.read("staging", units[2], "ACCOUNT_FIRST")
     assert stale["first_last_cust_txn_date"].to_list() == [VALUES[1]]  # stale, but not trusted
+    # DEPOSIT of day 3 was derived from that stale state: dormancy takes the recomputed value instead
+    assert cat.read("staging", units[2], "DEPOSIT")["first_last_cust_txn_date"].to_list() == [VALUES[1]]
+    dep = deposit_today(cat, days).collect()
+    assert dep.select("first_last_cust_txn_date", "is_last_cust_txn_changed").rows() == [(VALUES[2], True)]
 
 
 def test_a_day_loaded_before_its_predecessor_is_not_trusted(tmp_path):

@@ -1,4 +1,4 @@
-"""TXN_CNY and AUM, the day tables ingest derives for the signals, on the generated bank.
+"""TXN_CNY, AUM and DEPOSIT, the day tables ingest derives for the signals, on the generated bank.
 
 They must hold exactly what the general multi-date transforms give for that date (the signals
 joined those before), and a unit published without them (an older warehouse) must give the same
@@ -19,8 +19,10 @@ from cmreport.settings import load_settings
 from ingest.gate import ingest_folder
 from steps.signals import compute_daily_signals
 from tests.synth.conftest import START
+from transforms.keys import acct_no_of_key
 from transforms.alerts import with_cny
 from transforms.balances import balances_cny, customer_aum
+from transforms.dormancy import deposit_accounts, first_snapshot_values
 from transforms.effective import DAY_TXN_COLUMNS, effective_txns, flag_own_transfers, with_accounts
 
 DAYS: list[dt.date] = []
@@ -92,6 +94,22 @@ def test_aum_is_every_customer_with_a_balance_row(loaded):
         )
 
 
+def test_deposit_is_the_open_deposit_accounts_with_their_first_snapshot(loaded):
+    catalog, _ = loaded
+    units = [d.isoformat() for d in DAYS]
+    for i, unit in enumerate(units):
+        got = catalog.read("staging", unit, "DEPOSIT")
+        history = catalog.scan("staging", "ACCOUNT", units[: i + 1])
+        want = deposit_accounts(catalog.scan("staging", "ACCOUNT", [unit]), first_snapshot_values(history)).collect()
+        assert_frame_equal(got, want)  # same rows, same order: ascending account key
+        assert got["acct_key"].is_sorted() and got["acct_key"].n_unique() == got.height
+        account = catalog.read("staging", unit, "ACCOUNT")
+        closed = account.filter(pl.col("status") == "CLOSED")["acct_no"]
+        loans = account.filter(pl.col("product_type") == "LOAN")["acct_no"]
+        kept = set(got.select(acct_no_of_key())["acct_no"].to_list())
+        assert kept and not kept & set(closed) and not kept & set(loans)
+
+
 def test_a_unit_without_them_gives_the_same_signals(loaded, tmp_path):
     catalog, rules = loaded
     d = DAYS[-1]
@@ -99,10 +117,10 @@ def test_a_unit_without_them_gives_the_same_signals(loaded, tmp_path):
     old = Catalog(tmp_path / "old")
     shutil.copytree(catalog.root / "staging", old.root / "staging", symlinks=True)
     for unit in (d.isoformat(), (d - dt.timedelta(days=1)).isoformat()):
-        for table in ("TXN_CNY", "AUM"):
+        for table in ("TXN_CNY", "AUM", "DEPOSIT"):
             old.table_path("staging", unit, table).resolve().unlink()
         assert not old.has("staging", unit, "TXN_CNY") and catalog.has("staging", unit, "TXN_CNY")
     got = compute_daily_signals(old, d, rules.for_date(d), incremental=False)
     for name, df in expected.tables.items():
         assert_frame_equal(got.tables[name], df)
-    assert expected.tables["alerts"].height > 0
+    assert expected.tables["alerts"].height > 0 and expected.tables["dormancy"].height > 0
