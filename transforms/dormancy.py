@@ -82,13 +82,28 @@ def customer_activity(txns: pl.LazyFrame) -> pl.LazyFrame:
     return txns.filter(pl.col("initiator") == "CUST").select("acct_no", "txn_date")
 
 
-def _state(days: pl.Expr, rules: Dormancy) -> pl.Expr:
+STATES = ("ACTIVE", "INACTIVE", "DORMANT")
+"""State labels by code: dormancy computes a UInt8 code per account (0, 1, 2) and labels only the
+rows it publishes."""
+EVENTS = {1: "NEW_INACTIVE", 2: "NEW_DORMANT", 3: "REACTIVATED"}
+"""Event labels by code (null: no event)."""
+
+
+def _state_code(days: pl.Expr, rules: Dormancy) -> pl.Expr:
     return (
         pl.when(days >= rules.dormant_days)
-        .then(pl.lit("DORMANT"))
+        .then(pl.lit(2, pl.UInt8))
         .when(days >= rules.inactive_days)
-        .then(pl.lit("INACTIVE"))
-        .otherwise(pl.lit("ACTIVE"))
+        .then(pl.lit(1, pl.UInt8))
+        .otherwise(pl.lit(0, pl.UInt8))
+    )
+
+
+def with_state_labels(states: pl.LazyFrame) -> pl.LazyFrame:
+    """``state`` and ``event`` as text from the codes ``_state`` and ``_event``."""
+    return states.with_columns(
+        state=pl.col("_state").replace_strict(dict(enumerate(STATES)), return_dtype=pl.String),
+        event=pl.col("_event").replace_strict(EVENTS, default=None, return_dtype=pl.String),
     )
 
 
@@ -146,7 +161,7 @@ def account_dormancy(
     watch_days: int,
 ) -> pl.LazyFrame:
     """Every open deposit account on ``as_of`` with acct_no, last_activity, days_inactive, state,
-    event, is_watch.
+    event, is_watch (and the codes of account_dormancy_from_last).
 
     ``accounts``: ACCOUNT snapshots of as_of and, when loaded, as_of − 1 (business_date, acct_no,
     cust_id, product_type, open_date, close_date, status). ``first_seen``: first_snapshot_values.
@@ -159,7 +174,7 @@ def account_dormancy(
     states = account_dormancy_from_last(
         today, yesterday.select(acct_key(), "open_date"), last, as_of, rules, watch_days
     )
-    return states.with_columns(acct_no_of_key())
+    return with_state_labels(states).with_columns(acct_no_of_key())
 
 
 def account_dormancy_from_last(
@@ -181,8 +196,9 @@ def account_dormancy_from_last(
     Two lookups by key; when the three are sorted by it (transforms.keys.sorted_on) and collected
     in memory they are merge joins. The state of as_of − 1 is computed on the same row from that
     day's open_date and _last_txn_prev. Columns: as_of, ACCT_KEY, cust_id, last_activity,
-    days_inactive, state, event, is_watch (the account number is decoded only for the rows
-    published, publishable_dormancy)."""
+    days_inactive, ``_state`` (code of STATES), ``_event`` (code of EVENTS or null), is_watch: the
+    labels and the account number are made only for the rows published (publishable_dormancy,
+    with_state_labels)."""
     prev = as_of - dt.timedelta(days=1)
     last = last_txn.select(ACCT_KEY, "_last_txn_d", "_last_txn_prev")
     y = yesterday.select(ACCT_KEY, pl.col("open_date").alias("_open_prev"))
@@ -191,15 +207,15 @@ def account_dormancy_from_last(
         latest = pl.max_horizontal(opened, "first_last_cust_txn_date", txn)
         return (pl.lit(day) - latest).dt.total_days().clip(0)
 
-    s, p = pl.col("state"), pl.col("_prev_state")
+    s, p = pl.col("_state"), pl.col("_prev_state")  # codes: 0 ACTIVE, 1 INACTIVE, 2 DORMANT
     event = (
-        pl.when((p == "ACTIVE") & (s == "INACTIVE"))
-        .then(pl.lit("NEW_INACTIVE"))
-        .when(p.is_in(["ACTIVE", "INACTIVE"]) & (s == "DORMANT"))
-        .then(pl.lit("NEW_DORMANT"))
-        .when(p.is_in(["INACTIVE", "DORMANT"]) & (s == "ACTIVE"))
-        .then(pl.lit("REACTIVATED"))
-        .otherwise(pl.lit(None, dtype=pl.String))
+        pl.when((p == 0) & (s == 1))
+        .then(pl.lit(1, pl.UInt8))  # NEW_INACTIVE
+        .when((p <= 1) & (s == 2))
+        .then(pl.lit(2, pl.UInt8))  # NEW_DORMANT
+        .when((p >= 1) & (s == 0))
+        .then(pl.lit(3, pl.UInt8))  # REACTIVATED
+        .otherwise(pl.lit(None, pl.UInt8))
     )
     return (
         today.select("business_date", ACCT_KEY, "cust_id", "open_date", "first_last_cust_txn_date")
@@ -211,15 +227,19 @@ def account_dormancy_from_last(
             _prev_days=days_since(prev, "_open_prev", "_last_txn_prev"),
         )
         .with_columns(
-            state=_state(pl.col("days_inactive"), rules),
-            _prev_state=pl.when(pl.col("_open_prev").is_not_null()).then(_state(pl.col("_prev_days"), rules)),
+            _state=_state_code(pl.col("days_inactive"), rules),
+            _prev_state=pl.when(pl.col("_open_prev").is_not_null()).then(
+                _state_code(pl.col("_prev_days"), rules)
+            ),
         )
         .with_columns(
             as_of=pl.col("business_date"),
-            event=event,
-            is_watch=(s != "DORMANT") & (pl.col("days_inactive") >= watch_days),
+            _event=event,
+            is_watch=(s != 2) & (pl.col("days_inactive") >= watch_days),
         )
-        .select("as_of", ACCT_KEY, "cust_id", "last_activity", "days_inactive", "state", "event", "is_watch")
+        .select(
+            "as_of", ACCT_KEY, "cust_id", "last_activity", "days_inactive", "_state", "_event", "is_watch"
+        )
     )
 
 
@@ -254,8 +274,11 @@ def publishable_dormancy(
         .otherwise(pl.lit(""))
     )
     return (
-        states.filter(pl.col("state").is_in(["INACTIVE", "DORMANT"]) | pl.col("event").is_not_null())
-        .with_columns(acct_no_of_key())  # only for the rows published
+        states.filter(
+            (pl.col("_state") >= 1) | pl.col("_event").is_not_null()
+        )  # INACTIVE, DORMANT or an event
+        .pipe(with_state_labels)  # labels and account number only for the rows published
+        .with_columns(acct_no_of_key())
         .join(customers.select("cust_id", "mgr_id"), on="cust_id", how="left")
         .with_columns(
             reason_zh=pl.concat_str(
@@ -279,7 +302,7 @@ def dormant_customers(states: pl.LazyFrame, customers: pl.LazyFrame) -> pl.LazyF
 
     Only the customers with a DORMANT account are counted (a few thousand of a million): the
     rest are ruled out by their first non-dormant account without grouping every customer."""
-    dormant = pl.col("state") == "DORMANT"
+    dormant = pl.col("_state") == 2
     some = states.filter(dormant).select("as_of", "cust_id").unique()
     theirs = states.join(some, on=["as_of", "cust_id"], how="semi")
     return (
