@@ -43,39 +43,39 @@ def with_cny(txns: pl.LazyFrame, fx: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def _rule_table(lv: LargeValue) -> pl.LazyFrame:
-    rows = [
-        {
-            "rule": r.code,
-            "rule_cust_type": r.cust_type,
-            "txn_code": code,
-            "rule_cross_border": r.cross_border,
-            "cny_threshold": r.cny_threshold,
-            "usd_threshold": r.usd_threshold,
-        }
-        for r in lv.rules
-        for code in r.txn_codes
-    ]
-    schema: dict[str, pl.DataType] = {
-        "rule": pl.String(),
-        "rule_cust_type": pl.String(),
-        "txn_code": pl.String(),
-        "rule_cross_border": pl.String(),
+def _direction(lv: LargeValue, code: str) -> str | None:
+    """IN / OUT of a transaction code (None for codes with no direction)."""
+    return "IN" if code in lv.in_codes else "OUT" if code in lv.out_codes else None
+
+
+def _rule_tables(lv: LargeValue) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """The rules as two small tables joined on ``_slot`` (UInt8, one per rule and direction): which
+    codes count for which rule and direction, and each slot's rule, direction and thresholds.
+    Transactions are summed per slot, and the strings joined only to the sums."""
+    codes, slots = [], []
+    for i, r in enumerate(lv.rules):
+        for k, direction in enumerate(("IN", "OUT")):
+            slots.append({"_slot": 2 * i + k, "rule": r.code, "direction": direction,
+                          "cny_threshold": r.cny_threshold, "usd_threshold": r.usd_threshold})  # fmt: skip
+        for code in r.txn_codes:
+            direction = _direction(lv, code)
+            if direction is not None:
+                codes.append({"txn_code": code, "rule_cust_type": r.cust_type,
+                              "rule_cross_border": r.cross_border, "_slot": 2 * i + (direction == "OUT")})  # fmt: skip
+    code_schema = {
+        "txn_code": pl.String,
+        "rule_cust_type": pl.String,
+        "rule_cross_border": pl.String,
+        "_slot": pl.UInt8,
+    }
+    slot_schema = {
+        "_slot": pl.UInt8,
+        "rule": pl.String,
+        "direction": pl.String,
         "cny_threshold": MONEY,
         "usd_threshold": MONEY,
     }
-    return pl.LazyFrame(rows, schema=schema)
-
-
-def direction_of(lv: LargeValue) -> pl.Expr:
-    """IN / OUT from the transaction code (null for codes with no direction)."""
-    return (
-        pl.when(pl.col("txn_code").is_in(lv.in_codes))
-        .then(pl.lit("IN"))
-        .when(pl.col("txn_code").is_in(lv.out_codes))
-        .then(pl.lit("OUT"))
-        .otherwise(pl.lit(None, dtype=pl.String))
-    )
+    return pl.LazyFrame(codes, schema=code_schema), pl.LazyFrame(slots, schema=slot_schema)  # fmt: skip
 
 
 def reason_label(rule: pl.Expr, direction: pl.Expr) -> pl.Expr:
@@ -102,10 +102,11 @@ def large_value_alerts(
     usd = fx.filter(pl.col("currency") == "USD").select(
         pl.col("business_date").alias("txn_date"), pl.col("cny_per_unit").alias("usd_cny_per_unit")
     )
+    code_table, slot_table = _rule_tables(lv)
     codes = sorted({code for r in lv.rules for code in r.txn_codes})
     candidates = (
         txns.filter(~pl.col("is_own_transfer") & pl.col("txn_code").is_in(codes))
-        .join(_rule_table(lv), on="txn_code", how="inner")
+        .join(code_table, on="txn_code", how="inner")
         .filter(
             ((pl.col("rule_cust_type") == "ALL") | (pl.col("rule_cust_type") == pl.col("cust_type")))
             & (
@@ -113,30 +114,34 @@ def large_value_alerts(
                 | (pl.col("rule_cross_border") == pl.col("cross_border"))
             )
         )
-        .with_columns(
-            direction=direction_of(lv),
-            ccy_class=pl.when(pl.col("currency") == "CNY").then(pl.lit("CNY")).otherwise(pl.lit("FX")),
-        )
-        .filter(pl.col("direction").is_not_null())
+        .select(
+            "txn_id",
+            "txn_date",
+            "txn_time",
+            "cust_id",
+            "_slot",
+            "amount_cny",
+            _is_cny=pl.col("currency") == "CNY",
+        )  # fmt: skip
         .cache()  # summed, then read again for the ids of the groups that reach a threshold
     )
-    sums = candidates.group_by(ALERT_KEY).agg(
-        amount_exact=pl.col("amount_cny").sum(),
-        txn_count=pl.len().cast(pl.Int64),
-        cny_threshold=pl.col("cny_threshold").first(),
-        usd_threshold=pl.col("usd_threshold").first(),
+    slot_keys = ["txn_date", "cust_id", "_slot", "_is_cny"]
+    sums = candidates.group_by(slot_keys).agg(
+        amount_exact=pl.col("amount_cny").sum(), txn_count=pl.len().cast(pl.Int64)
     )
     reached = (
-        sums.join(usd, on="txn_date", how="left")
+        sums.join(slot_table, on="_slot", how="inner")
+        .join(usd, on="txn_date", how="left")
         .with_columns(
-            threshold_exact=pl.when(pl.col("ccy_class") == "CNY")
+            ccy_class=pl.when(pl.col("_is_cny")).then(pl.lit("CNY")).otherwise(pl.lit("FX")),
+            threshold_exact=pl.when(pl.col("_is_cny"))
             .then(pl.col("cny_threshold").cast(CNY_EXACT))
-            .otherwise(to_cny(pl.col("usd_threshold"), pl.col("usd_cny_per_unit")))
+            .otherwise(to_cny(pl.col("usd_threshold"), pl.col("usd_cny_per_unit"))),
         )
         .filter(pl.col("amount_exact") >= pl.col("threshold_exact"))
         .cache()
     )
-    return with_customer_and_ids(reached, candidates, customers).pipe(finish_alerts)
+    return with_customer_and_ids(reached, candidates, customers, slot_keys).pipe(finish_alerts)
 
 
 def with_customer_and_ids(
@@ -148,7 +153,8 @@ def with_customer_and_ids(
     cust = customers.select(pl.col("business_date").alias("txn_date"), "cust_id", "mgr_id", "branch_id")
     keyed = reached.join(cust, on=["txn_date", "cust_id"], how="inner").cache()
     ids = (
-        txns.join(keyed.select(by).unique(), on=by, how="semi")
+        txns.join(keyed.select("cust_id").unique(), on="cust_id", how="semi")  # a few hundred customers
+        .join(keyed.select(by).unique(), on=by, how="semi")
         .group_by(by)
         .agg(txn_ids=pl.col("txn_id").sort_by("txn_time", "txn_id").str.join(","))
     )

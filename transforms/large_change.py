@@ -67,7 +67,10 @@ def large_change_alerts(
     holds no open deposit or investment). ``customers``: that date's CUSTOMER rows with
     business_date, cust_id, branch_id and resolved mgr_id. ``txns``: the effective transactions
     the flows come from (with txn_id and txn_time), for the ids of the alerts' transactions."""
-    base = flows.join(prev_aum.select("cust_id", "prev_aum_cny"), on="cust_id", how="inner").cache()
+    # a threshold is never below the minimum amount: only flows reaching it need the AUM lookup
+    at_least = dec(lc.min_amount_cny, 10)
+    big = (pl.col("net_out_exact") >= at_least) | (-pl.col("net_out_exact") >= at_least)
+    base = flows.filter(big).join(prev_aum.select("cust_id", "prev_aum_cny"), on="cust_id", how="inner").cache()
     parts = []
     for rule, direction, pct, amount in (
         ("RM_OUTFLOW", "OUT", lc.out_pct, pl.col("net_out_exact")),
