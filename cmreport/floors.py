@@ -49,14 +49,14 @@ def day_signal_specs(catalog: Catalog, d: dt.date, carried: bool) -> list[Spec]:
     and open dates, the FX of d − 1 and d, d − 1's AUM, every CANCELLED, and either d − 1's published activity
     state (carried) or the customer columns of the whole TXN history (txn_id only in the units that
     hold a cancelled transaction, as the full-history path reads it)."""
-    from steps.signals import CUSTOMER_COLS, DAY_TXN_COLS, MANAGER_COLS
+    from steps.signals import DAY_CUSTOMER_COLS, DAY_TXN_COLS, MANAGER_COLS
     from transforms.dormancy import DEPOSIT_COLUMNS
 
     day, prev = d.isoformat(), (d - dt.timedelta(days=1)).isoformat()
     units = [u for u in catalog.units("staging") if u <= day]
     out = [
         spec(catalog, "staging", "TXN_CNY", [day], DAY_TXN_COLS),
-        spec(catalog, "staging", "CUSTOMER", [day], CUSTOMER_COLS),
+        spec(catalog, "staging", "CUSTOMER", [day], DAY_CUSTOMER_COLS),
         spec(catalog, "staging", "MANAGER", [day], MANAGER_COLS),
         spec(catalog, "staging", "DEPOSIT", [day], DEPOSIT_COLUMNS),
         spec(catalog, "staging", "DEPOSIT", [prev], ["acct_key", "open_date"]),

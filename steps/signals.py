@@ -26,7 +26,7 @@ from steps.deposits import deposit_keys, deposit_today
 from steps.positions import day_aum_table, positions
 from steps.txns import txns_cny
 from transforms.alerts import ALERT_KEY, large_value_alerts, with_cny
-from transforms.assignment import assign_managers
+from transforms.assignment import assign_managers, serving_manager
 from transforms.attrition import attrition_rows, evaluate_attrition, manager_attrition, other_bank_outflows
 from transforms.dormancy import (
     account_dormancy_from_last,
@@ -44,6 +44,8 @@ from transforms.large_change import (
 
 CUSTOMER_COLS = ["business_date", "cust_id", "cust_type", "branch_id", "mgr_id", "status"]
 MANAGER_COLS = ["business_date", "mgr_id", "status"]
+DAY_CUSTOMER_COLS = ["business_date", "cust_id", "branch_id", "mgr_id"]
+"""What the day's signals read of CUSTOMER (the manager resolved against MANAGER_COLS)."""
 DAY_TXN_COLS = [
     "txn_id", "acct_no", "txn_date", "txn_time", "dc", "txn_code", "initiator", "cross_border",
     "cust_id", "cust_type", "product_type", "currency", "amount_cny", "is_own_transfer",
@@ -89,6 +91,13 @@ def _customers(catalog: Catalog, days: list[str]) -> pl.LazyFrame:
     return assign_managers(cust, mgr)
 
 
+def _day_customers(catalog: Catalog, day: str) -> pl.LazyFrame:
+    """The day's CUSTOMER rows (business_date, cust_id, branch_id) with the serving mgr_id."""
+    mgr = catalog.scan("staging", "MANAGER", [day]).select(MANAGER_COLS).collect()
+    cust = catalog.scan("staging", "CUSTOMER", [day]).select(DAY_CUSTOMER_COLS)
+    return cust.with_columns(serving_manager(mgr))
+
+
 def compute_daily_signals(
     catalog: Catalog, d: dt.date, rules: RuleSet, incremental: bool = True
 ) -> DailySignals:
@@ -132,7 +141,7 @@ def compute_daily_signals(
         reason = NO_PREV_DAY
     # every input read at once: the scans overlap on the two cores
     customers, today_acc, yesterday_acc, day_txns_df, prev_aum = pl.collect_all(
-        [_customers(catalog, [day]), today_lf, yesterday_lf, day_txns, prev_aum_lf]
+        [_day_customers(catalog, day), today_lf, yesterday_lf, day_txns, prev_aum_lf]
     )
     today_acc, yesterday_acc = sorted_on(today_acc), sorted_on(yesterday_acc)
     flows = customer_day_flows(day_txns_df.lazy(), rules.large_change).collect()

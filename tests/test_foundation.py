@@ -10,7 +10,7 @@ from polars.testing import assert_frame_equal
 from cmreport.catalog import Catalog
 from cmreport.rules import load_rules, parse_rules
 from cmreport.settings import load_settings
-from transforms.assignment import assign_managers
+from transforms.assignment import assign_managers, serving_manager
 from transforms.money import round_half_away, to_cny
 
 
@@ -117,6 +117,9 @@ def test_unknown_empty_and_left_managers_mean_unassigned():
         }
     )
     assert_frame_equal(out.sort("cust_id"), expected)
+    # the lookup the daily signals use resolves the same managers
+    light = customers.select("cust_id", serving_manager(managers.collect())).collect()
+    assert_frame_equal(light.sort("cust_id"), expected.drop("unassigned_reason"))
 
 
 @pytest.mark.parametrize(

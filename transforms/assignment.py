@@ -29,3 +29,12 @@ def assign_managers(customers: pl.LazyFrame, managers: pl.LazyFrame) -> pl.LazyF
         )
         .drop("_mgr_status")
     )
+
+
+def serving_manager(managers: pl.DataFrame) -> pl.Expr:
+    """``mgr_id`` as assign_managers resolves it, as an expression over CUSTOMER rows of the single
+    business date of ``managers`` (that date's MANAGER rows): the delivered mgr_id when it names a
+    manager of the roster who has not LEFT, null otherwise. A lookup in the roster's few thousand
+    ids instead of a join of every customer, for readers that need no unassigned_reason."""
+    serving = managers.filter(pl.col("status") != "LEFT")["mgr_id"].unique()
+    return pl.when(pl.col("mgr_id").is_in(serving.implode())).then(pl.col("mgr_id")).alias("mgr_id")

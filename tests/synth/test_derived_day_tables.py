@@ -19,11 +19,11 @@ from cmreport.settings import load_settings
 from ingest.gate import ingest_folder
 from steps.signals import compute_daily_signals
 from tests.synth.conftest import START
-from transforms.keys import acct_no_of_key
 from transforms.alerts import with_cny
 from transforms.balances import balances_cny, customer_aum
 from transforms.dormancy import deposit_accounts, first_snapshot_values
 from transforms.effective import DAY_TXN_COLUMNS, effective_txns, flag_own_transfers, with_accounts
+from transforms.keys import acct_no_of_key
 
 DAYS: list[dt.date] = []
 
