@@ -1,0 +1,1 @@
+import cmreport  # noqa: F401  (first: configures polars' allocator before polars loads)
