@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,38 +145,44 @@ def compute_daily_signals(
         [_day_customers(catalog, day), today_lf, yesterday_lf, day_txns, prev_aum_lf]
     )
     today_acc, yesterday_acc = sorted_on(today_acc), sorted_on(yesterday_acc)
-    flows = customer_day_flows(day_txns_df.lazy(), rules.large_change).collect()
-    lv = large_value_alerts(day_txns_df.lazy(), fx.lazy(), customers.lazy(), rules.large_value)
-    lc = large_change_alerts(
-        flows.lazy(), prev_aum.lazy(), customers.lazy(), rules.large_change, day_txns_df.lazy()
-    )
-    ne = large_change_not_evaluated(flows.lazy(), prev_aum.lazy(), reason)
-    lv_df, lc_df, not_evaluated = pl.collect_all([lv, lc, ne])
-    alerts = pl.concat([lv_df, lc_df]).sort(ALERT_KEY)
-    day_customers = customers.lazy().select("cust_id", "mgr_id", "branch_id")
 
-    # dormancy: last customer activity carried from d − 1's state (or the whole history)
-    activity = last_activity(catalog, d, history, cancelled_all, day_txns_df, incremental)
-    states = account_dormancy_from_last(
-        today_acc.lazy(), yesterday_acc.lazy(), activity.last.lazy(), d, rules.dormancy,
-        rules.reports.dormancy_watch_days,
-    ).collect(engine="in-memory")  # all three sorted by key: merge joins (the streaming engine hashes)  # fmt: skip
-    dormancy, dormant = pl.collect_all(
-        [
-            publishable_dormancy(states.lazy(), day_customers, rules.dormancy, rules.reports),
-            dormant_customers(states.lazy(), day_customers),
-        ]
-    )
-    changed = sorted(
-        today_acc.filter(pl.col("is_last_cust_txn_changed")).select(acct_no_of_key())["acct_no"].to_list()
-    )
+    def day_alerts() -> tuple[pl.DataFrame, pl.DataFrame]:
+        flows = customer_day_flows(day_txns_df.lazy(), rules.large_change).collect()
+        lv = large_value_alerts(day_txns_df.lazy(), fx.lazy(), customers.lazy(), rules.large_value)
+        lc = large_change_alerts(
+            flows.lazy(), prev_aum.lazy(), customers.lazy(), rules.large_change, day_txns_df.lazy()
+        )
+        ne = large_change_not_evaluated(flows.lazy(), prev_aum.lazy(), reason)
+        lv_df, lc_df, not_evaluated = pl.collect_all([lv, lc, ne])
+        alerts = pl.concat([lv_df, lc_df]).sort(ALERT_KEY)
+        return published.Alerts.validate(alerts, lazy=True), published.NotEvaluated.validate(not_evaluated, lazy=True)
 
-    tables: dict[str, pl.DataFrame] = {
-        "alerts": published.Alerts.validate(alerts, lazy=True),
-        "dormancy": published.Dormancy.validate(dormancy, lazy=True),
-        "dormant_customers": published.DormantCustomers.validate(dormant, lazy=True),
-        "not_evaluated": published.NotEvaluated.validate(not_evaluated, lazy=True),
-    }
+    # alerts (§1–2) and dormancy (§3) share only the inputs: the alerts run in a second thread
+    # while dormancy runs here, so one's single-threaded stretches fill with the other's work
+    with ThreadPoolExecutor(1) as pool:
+        alerts_job = pool.submit(day_alerts)
+        day_customers = customers.lazy().select("cust_id", "mgr_id", "branch_id")
+        # dormancy: last customer activity carried from d − 1's state (or the whole history)
+        activity = last_activity(catalog, d, history, cancelled_all, day_txns_df, incremental)
+        states = account_dormancy_from_last(
+            today_acc.lazy(), yesterday_acc.lazy(), activity.last.lazy(), d, rules.dormancy,
+            rules.reports.dormancy_watch_days,
+        ).collect(engine="in-memory")  # all three sorted by key: merge joins (the streaming engine hashes)  # fmt: skip
+        dormancy, dormant = pl.collect_all(
+            [
+                publishable_dormancy(states.lazy(), day_customers, rules.dormancy, rules.reports),
+                dormant_customers(states.lazy(), day_customers),
+            ]
+        )
+        changed = sorted(
+            today_acc.filter(pl.col("is_last_cust_txn_changed")).select(acct_no_of_key())["acct_no"].to_list()
+        )
+        tables: dict[str, pl.DataFrame] = {
+            "dormancy": published.Dormancy.validate(dormancy, lazy=True),
+            "dormant_customers": published.DormantCustomers.validate(dormant, lazy=True),
+        }
+        alerts, not_evaluated = alerts_job.result()
+    tables = {"alerts": alerts, **tables, "not_evaluated": not_evaluated}
     withdrawn: list[str] = []
     if catalog.has("daily", day, "alerts"):
         before = set(catalog.read("daily", day, "alerts")["alert_id"].to_list())

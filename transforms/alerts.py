@@ -58,17 +58,17 @@ def _rule_tables(lv: LargeValue) -> tuple[pl.LazyFrame, pl.LazyFrame]:
             slots.append({"_slot": 2 * i + k, "rule": r.code, "direction": direction,
                           "cny_threshold": r.cny_threshold, "usd_threshold": r.usd_threshold})  # fmt: skip
         for code in r.txn_codes:
-            direction = _direction(lv, code)
-            if direction is not None:
+            way = _direction(lv, code)
+            if way is not None:
                 codes.append({"txn_code": code, "rule_cust_type": r.cust_type,
-                              "rule_cross_border": r.cross_border, "_slot": 2 * i + (direction == "OUT")})  # fmt: skip
-    code_schema = {
+                              "rule_cross_border": r.cross_border, "_slot": 2 * i + (way == "OUT")})  # fmt: skip
+    code_schema: dict[str, pl.DataType | type[pl.DataType]] = {
         "txn_code": pl.String,
         "rule_cust_type": pl.String,
         "rule_cross_border": pl.String,
         "_slot": pl.UInt8,
     }
-    slot_schema = {
+    slot_schema: dict[str, pl.DataType | type[pl.DataType]] = {
         "_slot": pl.UInt8,
         "rule": pl.String,
         "direction": pl.String,
