@@ -70,7 +70,9 @@ def large_change_alerts(
     # a threshold is never below the minimum amount: only flows reaching it need the AUM lookup
     at_least = dec(lc.min_amount_cny, 10)
     big = (pl.col("net_out_exact") >= at_least) | (-pl.col("net_out_exact") >= at_least)
-    base = flows.filter(big).join(prev_aum.select("cust_id", "prev_aum_cny"), on="cust_id", how="inner").cache()
+    base = (
+        flows.filter(big).join(prev_aum.select("cust_id", "prev_aum_cny"), on="cust_id", how="inner").cache()
+    )
     parts = []
     for rule, direction, pct, amount in (
         ("RM_OUTFLOW", "OUT", lc.out_pct, pl.col("net_out_exact")),
