@@ -171,7 +171,7 @@ def cancelled_frame(
 
 def deposit_frame(account: pl.DataFrame, first: pl.DataFrame) -> pl.DataFrame:
     """The DEPOSIT table of the date (typed staging ACCOUNT and the date's ACCOUNT_FIRST), by acct_key."""
-    return _validated("DEPOSIT", deposit_accounts(account.lazy(), first.lazy()).collect())
+    return _validated("DEPOSIT", deposit_accounts(account.lazy(), first.lazy()).collect(engine="in-memory"))
 
 
 def derived_tables(

@@ -140,15 +140,17 @@ def deposit_accounts(account: pl.LazyFrame, first_seen: pl.LazyFrame) -> pl.Lazy
 
     ``account``: ACCOUNT rows of that one date; ``first_seen``: (acct_no, first_last_cust_txn_date,
     is_last_cust_txn_changed) for at least its accounts (first_snapshot_values, or the date's
-    ACCOUNT_FIRST)."""
-    first = first_seen.select("acct_no", "first_last_cust_txn_date", "is_last_cust_txn_changed")
+    ACCOUNT_FIRST). Both sides are keyed and sorted before the lookup, so collected in memory it is
+    a merge join."""
+    first = first_seen.select(acct_key(), "first_last_cust_txn_date", "is_last_cust_txn_changed").sort(
+        ACCT_KEY
+    )
     return (
         account.filter(is_open_deposit())
-        .select("business_date", "acct_no", "cust_id", "open_date")
-        .join(first, on="acct_no", how="left")
-        .with_columns(acct_key())
-        .select(DEPOSIT_COLUMNS)
+        .select("business_date", acct_key(), "cust_id", "open_date")
         .sort(ACCT_KEY)
+        .join(first, on=ACCT_KEY, how="left", maintain_order="left")
+        .select(DEPOSIT_COLUMNS)
     )
 
 
