@@ -167,8 +167,17 @@ def last_activity(
     found = _previous_state(catalog, prev, basis_prev) if incremental and prev in history else None
     now_cancelled = _customer_cancelled(cancelled, d)
     if found is None:
+        # d − 1's state from the history before d (one maximum per account: every transaction of a
+        # unit is of that unit's date), then d folded in exactly as on an incremental night
         mode, n_recomputed = "full", None
-        last = sorted_on(last_customer_txn(_from_history(catalog, units, cancelled), d).collect())
+        state = (
+            _from_history(catalog, units[:-1], cancelled)
+            .select(acct_key(), "txn_date")
+            .group_by(ACCT_KEY)
+            .agg(last_txn=pl.col("txn_date").max())
+            .collect()
+        )
+        last = fold_in_day(state, last_customer_txn(customer_activity(day_txns.lazy()), d).collect())
     else:
         mode = "incremental"
         state, old_cancelled = found

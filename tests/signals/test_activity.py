@@ -21,6 +21,9 @@ from steps.activity import BASIS_KEY, STATE, STATE_CANCELLED
 from steps.cancelled import cancelled_targets
 from steps.signals import compute_daily_signals
 from tests.signals import frames as f
+from transforms.dormancy import customer_activity, last_customer_txn
+from transforms.effective import effective_txns
+from transforms.keys import ACCT_KEY
 
 START = dt.date(2026, 9, 1)
 N_DAYS = 24
@@ -93,10 +96,19 @@ def _run(cat: Catalog, d: dt.date, incremental: bool) -> dict[str, pl.DataFrame]
     return {**s.tables, **s.state, "_mode": pl.DataFrame({"mode": [s.state_meta["activity_mode"]]})}
 
 
+def _reference_state(cat: Catalog, d: dt.date) -> pl.DataFrame:
+    """Each account's last effective customer transaction up to d, straight from every loaded TXN
+    (every loaded REVERSAL cancels its target): what both paths' published state must hold."""
+    txns = cat.scan("staging", "TXN", cat.units("staging"))
+    last = last_customer_txn(customer_activity(effective_txns(txns)), d).collect()
+    return last.filter(pl.col("_last_txn_d").is_not_null()).select(ACCT_KEY, last_txn="_last_txn_d").sort(ACCT_KEY)
+
+
 def _assert_same(cat: Catalog, d: dt.date) -> str:
     inc, full = _run(cat, d, True), _run(cat, d, False)
     for name in [*COMPARED, STATE, STATE_CANCELLED]:
         assert inc[name].equals(full[name]), f"{d} {name} differs:\n{inc[name]}\n{full[name]}"
+    assert inc[STATE].equals(_reference_state(cat, d)), f"{d}: the state is not the history's"
     return inc["_mode"]["mode"][0]
 
 
