@@ -123,6 +123,20 @@ def _previous_state(
     return sorted_on(state.select(STATE_COLUMNS)), cancelled
 
 
+def _state_from_history(catalog: Catalog, units: list[str], cancelled: pl.DataFrame, upto: dt.date,
+                        accounts: pl.Series | None = None) -> pl.DataFrame:  # fmt: skip
+    """STATE_COLUMNS as of ``upto`` from the history ``units`` (of ``accounts`` only, when given):
+    one maximum per account."""
+    return (
+        _from_history(catalog, units, cancelled, accounts)
+        .filter(pl.col("txn_date") <= upto)
+        .select(acct_key(), "txn_date")
+        .group_by(ACCT_KEY)
+        .agg(last_txn=pl.col("txn_date").max())
+        .collect()
+    )
+
+
 def fold_in_day(state: pl.DataFrame, today: pl.DataFrame) -> pl.DataFrame:
     """LAST_COLUMNS from the state of d − 1 (STATE_COLUMNS, sorted by key) and d's own
     last_customer_txn: accounts of the state keep their last_txn, raised by d's activity; accounts
@@ -170,14 +184,7 @@ def last_activity(
         # d − 1's state from the history before d (one maximum per account: every transaction of a
         # unit is of that unit's date), then d folded in exactly as on an incremental night
         mode, n_recomputed = "full", None
-        state = (
-            _from_history(catalog, units[:-1], cancelled)
-            .select(acct_key(), "txn_date")
-            .group_by(ACCT_KEY)
-            .agg(last_txn=pl.col("txn_date").max())
-            .collect()
-        )
-        last = fold_in_day(state, last_customer_txn(customer_activity(day_txns.lazy()), d).collect())
+        state = _state_from_history(catalog, units[:-1], cancelled, prev)
     else:
         mode = "incremental"
         state, old_cancelled = found
@@ -188,17 +195,10 @@ def last_activity(
         )["acct_no"].unique()  # fmt: skip
         n_recomputed = changed.len()
         if n_recomputed:
-            again = (
-                _from_history(catalog, units[:-1], cancelled, changed)
-                .filter(pl.col("txn_date") <= prev)
-                .select(acct_key(), "txn_date")
-                .group_by(ACCT_KEY)
-                .agg(last_txn=pl.col("txn_date").max())
-                .collect()
-            )
+            again = _state_from_history(catalog, units[:-1], cancelled, prev, changed)
             keys = changed.to_frame().select(acct_key())
             state = sorted_on(pl.concat([state.join(keys, on=ACCT_KEY, how="anti"), again]))
-        last = fold_in_day(state, last_customer_txn(customer_activity(day_txns.lazy()), d).collect())
+    last = fold_in_day(state, last_customer_txn(customer_activity(day_txns.lazy()), d).collect())
     out_state = last.filter(pl.col("_last_txn_d").is_not_null()).select(
         ACCT_KEY, pl.col("_last_txn_d").alias("last_txn")
     )

@@ -18,8 +18,8 @@ import polars as pl
 
 from cmreport.catalog import Catalog
 from steps.first_seen import first_seen, last_trusted
-from transforms.dormancy import DEPOSIT_COLUMNS, deposit_accounts, is_open_deposit
-from transforms.keys import ACCT_KEY, acct_key
+from transforms.dormancy import DEPOSIT_COLUMNS, deposit_accounts, is_open_deposit, open_deposit_keys
+from transforms.keys import ACCT_KEY
 
 DEPOSIT = "DEPOSIT"
 ACCOUNT_COLS = ["business_date", "acct_no", "cust_id", "product_type", "open_date", "close_date", "status"]
@@ -43,5 +43,4 @@ def deposit_keys(catalog: Catalog, d: dt.date) -> pl.LazyFrame:
     day = d.isoformat()
     if catalog.has("staging", day, DEPOSIT):
         return catalog.scan("staging", DEPOSIT, [day]).select(ACCT_KEY, "open_date")
-    account = catalog.scan("staging", "ACCOUNT", [day]).select(ACCOUNT_COLS)
-    return account.filter(is_open_deposit()).select(acct_key(), "open_date").sort(ACCT_KEY)
+    return open_deposit_keys(catalog.scan("staging", "ACCOUNT", [day]).select(ACCOUNT_COLS))

@@ -134,6 +134,12 @@ def is_open_deposit() -> pl.Expr:
     return pl.col("product_type").is_in(DEPOSIT_PRODUCTS) & is_open_on()
 
 
+def open_deposit_keys(account: pl.LazyFrame) -> pl.LazyFrame:
+    """(ACCT_KEY, open_date) of the open deposit accounts among ACCOUNT rows of one date, by key:
+    what the events of the next day compare with."""
+    return account.filter(is_open_deposit()).select(acct_key(), "open_date").sort(ACCT_KEY)
+
+
 def deposit_accounts(account: pl.LazyFrame, first_seen: pl.LazyFrame) -> pl.LazyFrame:
     """The open deposit accounts of one business date, by integer account key (ascending): owner,
     open_date and the first-snapshot values (DEPOSIT_COLUMNS).
@@ -171,11 +177,9 @@ def account_dormancy(
     day of history) and for accounts not open on d−1 there is no event."""
     prev = as_of - dt.timedelta(days=1)
     today = deposit_accounts(accounts.filter(pl.col("business_date") == as_of), first_seen)
-    yesterday = accounts.filter((pl.col("business_date") == prev) & is_open_deposit())
+    yesterday = open_deposit_keys(accounts.filter(pl.col("business_date") == prev))
     last = last_customer_txn(activity, as_of)
-    states = account_dormancy_from_last(
-        today, yesterday.select(acct_key(), "open_date"), last, as_of, rules, watch_days
-    )
+    states = account_dormancy_from_last(today, yesterday, last, as_of, rules, watch_days)
     return with_state_labels(states).with_columns(acct_no_of_key())
 
 
