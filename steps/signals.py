@@ -26,12 +26,13 @@ from steps.cancelled import cancelled_ids, cancelled_targets
 from steps.deposits import deposit_keys, deposit_today
 from steps.positions import day_aum_table, positions
 from steps.txns import txns_cny
-from transforms.alerts import ALERT_KEY, large_value_alerts, with_cny
+from transforms.alerts import ALERT_KEY, is_large_value_candidate, large_value_alerts, with_cny
 from transforms.assignment import assign_managers, serving_manager
 from transforms.attrition import attrition_rows, evaluate_attrition, manager_attrition, other_bank_outflows
 from transforms.dormancy import (
     account_dormancy_from_last,
     dormant_customers,
+    is_customer_initiated,
     publishable_dormancy,
 )
 from transforms.effective import effective_txns, with_accounts
@@ -39,6 +40,7 @@ from transforms.keys import ACCT_KEY, acct_no_of_key, sorted_on
 from transforms.large_change import (
     RULE_GROUP,
     customer_day_flows,
+    is_qualifying,
     large_change_alerts,
     large_change_not_evaluated,
 )
@@ -52,6 +54,19 @@ DAY_TXN_COLS = [
     "cust_id", "cust_type", "product_type", "currency", "amount_cny", "is_own_transfer",
 ]  # fmt: skip
 """What the day's signals read of staging TXN_CNY."""
+
+
+def day_signal_rows(rules: RuleSet) -> pl.Expr:
+    """The transactions any daily signal reads: dormancy's customer activity, large-change's
+    qualifying and large-value's candidate transactions. The rest of a day (most of it: the bank's
+    interest and fee postings) decides nothing, so it is filtered out as TXN_CNY is read."""
+    return (
+        is_customer_initiated()
+        | is_qualifying(rules.large_change)
+        | is_large_value_candidate(rules.large_value)
+    )
+
+
 NO_PREV_DAY = "NO_PREV_DAY"  # d − 1 is not in the landing history
 NO_PREV_BALANCE = "NO_PREV_BALANCE"  # no account the customer held on d − 1 has a BALANCE row for d − 1
 
@@ -128,12 +143,16 @@ def compute_daily_signals(
     # the day's effective transactions with owner, own-transfer flag and CNY amount (staging
     # TXN_CNY): only a cancelled transaction loaded in d's folder can be one of them
     cancelled_here = cancelled_all.filter(pl.col("target_date") == d).select("txn_id").unique()
-    day_txns = txns_cny(catalog, [day], DAY_TXN_COLS)
+    day_txns = txns_cny(catalog, [day], DAY_TXN_COLS).filter(day_signal_rows(rules))
     if cancelled_here.height:
         day_txns = day_txns.join(cancelled_here.lazy(), on="txn_id", how="anti")
     # dormancy's accounts: d's open deposit accounts and d − 1's (staging DEPOSIT, by account key)
     today_lf = deposit_today(catalog, history)
-    yesterday_lf = deposit_keys(catalog, prev) if has_prev else pl.LazyFrame(schema={ACCT_KEY: pl.UInt64, "open_date": pl.Date})
+    yesterday_lf = (
+        deposit_keys(catalog, prev)
+        if has_prev
+        else pl.LazyFrame(schema={ACCT_KEY: pl.UInt64, "open_date": pl.Date})
+    )
     if has_prev:
         prev_aum_lf = day_aum_table(catalog, prev).select("cust_id", pl.col("aum_cny").alias("prev_aum_cny"))
         reason = NO_PREV_BALANCE
@@ -155,7 +174,9 @@ def compute_daily_signals(
         ne = large_change_not_evaluated(flows.lazy(), prev_aum.lazy(), reason)
         lv_df, lc_df, not_evaluated = pl.collect_all([lv, lc, ne])
         alerts = pl.concat([lv_df, lc_df]).sort(ALERT_KEY)
-        return published.Alerts.validate(alerts, lazy=True), published.NotEvaluated.validate(not_evaluated, lazy=True)
+        return published.Alerts.validate(alerts, lazy=True), published.NotEvaluated.validate(
+            not_evaluated, lazy=True
+        )
 
     # alerts (§1–2) and dormancy (§3) share only the inputs: the alerts run in a second thread
     # while dormancy runs here, so one's single-threaded stretches fill with the other's work

@@ -8,9 +8,9 @@ threshold × that date's USD rate (never a division). Own-account transfers neve
 
 import polars as pl
 
-from cmreport.rules import LargeValue
+from cmreport.rules import LargeValue, LargeValueRule
 from schemas.types import CNY_EXACT, MONEY
-from transforms.money import round_half_away, to_cny
+from transforms.money import dec, round_half_away, to_cny
 from transforms.signal_text import fmt_cny, stable_id
 
 ALERT_COLUMNS = [
@@ -85,6 +85,34 @@ def reason_label(rule: pl.Expr, direction: pl.Expr) -> pl.Expr:
     return key.replace_strict(mapping, default=key, return_dtype=pl.String)
 
 
+_CANDIDATE_COLS = ["txn_id", "txn_date", "txn_time", "cust_id", "amount_cny", "_is_cny"]
+
+
+def _counts_for(lv: LargeValue, rule: LargeValueRule) -> pl.Expr:
+    """A candidate transaction counts for ``rule``: one of its codes with a direction, the rule's
+    customer type (or ALL) and cross-border flag (or ANY)."""
+    codes = [c for c in rule.txn_codes if _direction(lv, c) is not None]
+    ok = pl.col("txn_code").is_in(codes)
+    if rule.cust_type != "ALL":
+        ok = ok & (pl.col("cust_type") == rule.cust_type)
+    if rule.cross_border != "ANY":
+        ok = ok & (pl.col("cross_border") == rule.cross_border)
+    return ok
+
+
+def _slot(lv: LargeValue, i: int, rule: LargeValueRule) -> pl.Expr:
+    """The slot of rule ``i`` (_rule_tables) for the transaction's direction."""
+    out = [c for c in rule.txn_codes if _direction(lv, c) == "OUT"]
+    return (pl.lit(2 * i, pl.UInt8) + pl.col("txn_code").is_in(out).cast(pl.UInt8)).alias("_slot")
+
+
+def is_large_value_candidate(lv: LargeValue) -> pl.Expr:
+    """The transactions a large-value rule may count: a rule's code, not an own-account transfer
+    (which rule, if any, also depends on the customer type and the cross-border flag)."""
+    codes = sorted({code for r in lv.rules for code in r.txn_codes})
+    return ~pl.col("is_own_transfer") & pl.col("txn_code").is_in(codes)
+
+
 def large_value_alerts(
     txns: pl.LazyFrame, fx: pl.LazyFrame, customers: pl.LazyFrame, lv: LargeValue
 ) -> pl.LazyFrame:
@@ -102,35 +130,29 @@ def large_value_alerts(
     usd = fx.filter(pl.col("currency") == "USD").select(
         pl.col("business_date").alias("txn_date"), pl.col("cny_per_unit").alias("usd_cny_per_unit")
     )
-    code_table, slot_table = _rule_tables(lv)
-    codes = sorted({code for r in lv.rules for code in r.txn_codes})
-    candidates = (
-        txns.filter(~pl.col("is_own_transfer") & pl.col("txn_code").is_in(codes))
-        .join(code_table, on="txn_code", how="inner")
-        .filter(
-            ((pl.col("rule_cust_type") == "ALL") | (pl.col("rule_cust_type") == pl.col("cust_type")))
-            & (
-                (pl.col("rule_cross_border") == "ANY")
-                | (pl.col("rule_cross_border") == pl.col("cross_border"))
-            )
-        )
-        .select(
-            "txn_id",
-            "txn_date",
-            "txn_time",
-            "cust_id",
-            "_slot",
-            "amount_cny",
-            _is_cny=pl.col("currency") == "CNY",
-        )  # fmt: skip
-        .cache()  # summed, then read again for the ids of the groups that reach a threshold
-    )
+    _, slot_table = _rule_tables(lv)
+    base = txns.filter(is_large_value_candidate(lv)).select(
+        "txn_id", "txn_date", "txn_time", "cust_id", "cust_type", "cross_border", "txn_code", "amount_cny",
+        _is_cny=pl.col("currency") == "CNY",
+    )  # fmt: skip
+    # one part per rule (a transaction may count for several): filters, not a join on the code
+    parts = [
+        base.filter(_counts_for(lv, r)).select(*_CANDIDATE_COLS, _slot=_slot(lv, i, r))
+        for i, r in enumerate(lv.rules)
+    ]
+    candidates = pl.concat(
+        parts or [base.filter(pl.lit(False)).select(*_CANDIDATE_COLS, _slot=pl.lit(0, pl.UInt8))],
+        how="vertical",
+    ).cache()  # summed, then read again for the ids of the groups that reach a threshold
     slot_keys = ["txn_date", "cust_id", "_slot", "_is_cny"]
     sums = candidates.group_by(slot_keys).agg(
         amount_exact=pl.col("amount_cny").sum(), txn_count=pl.len().cast(pl.Int64)
     )
+    # a CNY group below every rule's CNY threshold reaches none: only the rest meets the rule table
+    lowest_cny = min((r.cny_threshold for r in lv.rules), default=0)
     reached = (
-        sums.join(slot_table, on="_slot", how="inner")
+        sums.filter(~pl.col("_is_cny") | (pl.col("amount_exact") >= dec(lowest_cny, 10)))
+        .join(slot_table, on="_slot", how="inner")
         .join(usd, on="txn_date", how="left")
         .with_columns(
             ccy_class=pl.when(pl.col("_is_cny")).then(pl.lit("CNY")).otherwise(pl.lit("FX")),
@@ -150,10 +172,12 @@ def with_customer_and_ids(
     """Alert groups (rows that reached a threshold, grouped by ``by``) with the customer's mgr_id
     and branch_id (inner: a customer missing from ``customers`` gets no alert) and ``txn_ids``,
     the comma-joined ids of the rows of ``txns`` in each group, in booking time order."""
+    who = reached.select("cust_id").unique().cache()  # a few hundred customers
     cust = customers.select(pl.col("business_date").alias("txn_date"), "cust_id", "mgr_id", "branch_id")
+    cust = cust.join(who, on="cust_id", how="semi")  # theirs first: no hash table of every customer
     keyed = reached.join(cust, on=["txn_date", "cust_id"], how="inner").cache()
     ids = (
-        txns.join(keyed.select("cust_id").unique(), on="cust_id", how="semi")  # a few hundred customers
+        txns.join(who, on="cust_id", how="semi")
         .join(keyed.select(by).unique(), on=by, how="semi")
         .group_by(by)
         .agg(txn_ids=pl.col("txn_id").sort_by("txn_time", "txn_id").str.join(","))

@@ -76,10 +76,15 @@ def carry_first_snapshots(seen: pl.LazyFrame | None, account_rows: pl.LazyFrame)
     )
 
 
+def is_customer_initiated() -> pl.Expr:
+    """The transactions that count as activity: customer-initiated (bank postings never count)."""
+    return pl.col("initiator") == "CUST"
+
+
 def customer_activity(txns: pl.LazyFrame) -> pl.LazyFrame:
     """(acct_no, txn_date) of effective customer-initiated transactions (bank postings never count);
     one row per transaction (not deduplicated: account_dormancy only takes maxima)."""
-    return txns.filter(pl.col("initiator") == "CUST").select("acct_no", "txn_date")
+    return txns.filter(is_customer_initiated()).select("acct_no", "txn_date")
 
 
 STATES = ("ACTIVE", "INACTIVE", "DORMANT")
@@ -279,13 +284,13 @@ def publishable_dormancy(
         )
         .otherwise(pl.lit(""))
     )
+    shown = states.filter(
+        (pl.col("_state") >= 1) | pl.col("_event").is_not_null()
+    ).cache()  # INACTIVE, DORMANT or an event
     return (
-        states.filter(
-            (pl.col("_state") >= 1) | pl.col("_event").is_not_null()
-        )  # INACTIVE, DORMANT or an event
-        .pipe(with_state_labels)  # labels and account number only for the rows published
+        shown.pipe(with_state_labels)  # labels and account number only for the rows published
         .with_columns(acct_no_of_key())
-        .join(customers.select("cust_id", "mgr_id"), on="cust_id", how="left")
+        .join(managers_of(shown, customers), on="cust_id", how="left")
         .with_columns(
             reason_zh=pl.concat_str(
                 pl.lit("最后活动日 "),
@@ -303,19 +308,31 @@ def publishable_dormancy(
     )
 
 
+def managers_of(rows: pl.LazyFrame, customers: pl.LazyFrame) -> pl.LazyFrame:
+    """(cust_id, mgr_id) of ``customers`` for the customers of ``rows`` only: a left join of a
+    few thousand rows to every customer would first build a hash table of a million."""
+    return customers.select("cust_id", "mgr_id").join(
+        rows.select("cust_id").unique(), on="cust_id", how="semi"
+    )
+
+
 def dormant_customers(states: pl.LazyFrame, customers: pl.LazyFrame) -> pl.LazyFrame:
     """DormantCustomers rows: customers holding open deposit accounts that are all DORMANT.
 
     Only the customers with a DORMANT account are counted (a few thousand of a million): the
     rest are ruled out by their first non-dormant account without grouping every customer."""
     dormant = pl.col("_state") == 2
-    some = states.filter(dormant).select("as_of", "cust_id").unique()
-    theirs = states.join(some, on=["as_of", "cust_id"], how="semi")
-    return (
+    some = states.filter(dormant).select("cust_id").unique()
+    # their accounts, on any date of ``states`` (a group with no DORMANT account is not all DORMANT)
+    theirs = states.join(some, on="cust_id", how="semi")
+    found = (
         theirs.group_by("as_of", "cust_id")
         .agg(n_deposit_accounts=pl.len().cast(pl.Int64), _all_dormant=dormant.all())
         .filter(pl.col("_all_dormant"))
-        .join(customers.select("cust_id", "mgr_id"), on="cust_id", how="left")
+        .cache()
+    )
+    return (
+        found.join(managers_of(found, customers), on="cust_id", how="left")
         .select("as_of", "cust_id", "mgr_id", "n_deposit_accounts")
         .sort("cust_id")
     )

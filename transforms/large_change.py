@@ -22,15 +22,20 @@ RULE_GROUP = "LARGE_CHANGE"
 _SCALE = 16  # aum (scale 10) × a percentage fraction (scale ≤ 6): exact
 
 
-def qualifying_txns(txns: pl.LazyFrame, lc: LargeChange) -> pl.LazyFrame:
+def is_qualifying(lc: LargeChange) -> pl.Expr:
     """The transactions that count for large-change: customer-initiated, a configured code, on a
     deposit account, not an own-account transfer."""
-    return txns.filter(
+    return (
         (pl.col("initiator") == lc.initiator)
         & pl.col("txn_code").is_in(lc.txn_codes)
         & pl.col("product_type").is_in(DEPOSIT_PRODUCTS)
         & ~pl.col("is_own_transfer")
     )
+
+
+def qualifying_txns(txns: pl.LazyFrame, lc: LargeChange) -> pl.LazyFrame:
+    """The rows of ``txns`` that count for large-change (is_qualifying)."""
+    return txns.filter(is_qualifying(lc))
 
 
 def customer_day_flows(txns: pl.LazyFrame, lc: LargeChange) -> pl.LazyFrame:
