@@ -187,12 +187,14 @@ def compute_daily_signals(
         activity = last_activity(catalog, d, history, cancelled_all, day_txns_df, incremental)
         states = account_dormancy_from_last(
             today_acc.lazy(), yesterday_acc.lazy(), activity.last.lazy(), d, rules.dormancy,
-            rules.reports.dormancy_watch_days,
+            rules.reports.dormancy_watch_days, unsettled_only=True,
         ).collect(engine="in-memory")  # all three sorted by key: merge joins (the streaming engine hashes)  # fmt: skip
+        # the settled accounts (ACTIVE both days) publish nothing: only their count per customer matters
+        held = today_acc.lazy().select(pl.col("business_date").alias("as_of"), "cust_id")
         dormancy, dormant = pl.collect_all(
             [
                 publishable_dormancy(states.lazy(), day_customers, rules.dormancy, rules.reports),
-                dormant_customers(states.lazy(), day_customers),
+                dormant_customers(states.lazy(), day_customers, held),
             ]
         )
         changed = sorted(

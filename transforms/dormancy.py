@@ -188,6 +188,16 @@ def account_dormancy(
     return with_state_labels(states).with_columns(acct_no_of_key())
 
 
+def settled(as_of: dt.date, rules: Dormancy, watch_days: int) -> pl.Expr:
+    """An account with customer activity up to as_of − 1 (``_last_txn_prev``) recent enough that
+    it is ACTIVE on as_of and on as_of − 1, so has no event, and is not watched, whatever its open
+    and first-snapshot dates (they can only make its last activity later): fewer than
+    min(inactive, watch) days before as_of. Most accounts of a bank are; their dormancy needs no
+    arithmetic."""
+    recent = min(rules.inactive_days, watch_days)
+    return pl.col("_last_txn_prev") >= pl.lit(as_of - dt.timedelta(days=recent - 1))
+
+
 def account_dormancy_from_last(
     today: pl.LazyFrame,
     yesterday: pl.LazyFrame,
@@ -195,9 +205,11 @@ def account_dormancy_from_last(
     as_of: dt.date,
     rules: Dormancy,
     watch_days: int,
+    unsettled_only: bool = False,
 ) -> pl.LazyFrame:
-    """Dormancy of every open deposit account of as_of, from what each account needs already
-    reduced to one row per integer account key (ACCT_KEY):
+    """Dormancy of every open deposit account of as_of (only of those not ``settled`` with
+    ``unsettled_only``: the others are ACTIVE on both days, with no event and no watch), from what
+    each account needs already reduced to one row per integer account key (ACCT_KEY):
 
     - ``today``: deposit_accounts of as_of (staging DEPOSIT);
     - ``yesterday``: (ACCT_KEY, open_date) of the open deposit accounts of as_of − 1 (empty when
@@ -228,10 +240,13 @@ def account_dormancy_from_last(
         .then(pl.lit(3, pl.UInt8))  # REACTIVATED
         .otherwise(pl.lit(None, pl.UInt8))
     )
+    accounts = today.select(
+        "business_date", ACCT_KEY, "cust_id", "open_date", "first_last_cust_txn_date"
+    ).join(last, on=ACCT_KEY, how="left")
+    if unsettled_only:
+        accounts = accounts.filter(~settled(as_of, rules, watch_days).fill_null(False))
     return (
-        today.select("business_date", ACCT_KEY, "cust_id", "open_date", "first_last_cust_txn_date")
-        .join(last, on=ACCT_KEY, how="left")
-        .join(y, on=ACCT_KEY, how="left")
+        accounts.join(y, on=ACCT_KEY, how="left")
         .with_columns(
             last_activity=pl.max_horizontal("open_date", "first_last_cust_txn_date", "_last_txn_d"),
             days_inactive=days_since(as_of, "open_date", "_last_txn_d").cast(pl.Int64),
@@ -316,23 +331,27 @@ def managers_of(rows: pl.LazyFrame, customers: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def dormant_customers(states: pl.LazyFrame, customers: pl.LazyFrame) -> pl.LazyFrame:
+def dormant_customers(
+    states: pl.LazyFrame, customers: pl.LazyFrame, accounts: pl.LazyFrame | None = None
+) -> pl.LazyFrame:
     """DormantCustomers rows: customers holding open deposit accounts that are all DORMANT.
 
-    Only the customers with a DORMANT account are counted (a few thousand of a million): the
-    rest are ruled out by their first non-dormant account without grouping every customer."""
-    dormant = pl.col("_state") == 2
-    some = states.filter(dormant).select("cust_id").unique()
-    # their accounts, on any date of ``states`` (a group with no DORMANT account is not all DORMANT)
-    theirs = states.join(some, on="cust_id", how="semi")
-    found = (
-        theirs.group_by("as_of", "cust_id")
-        .agg(n_deposit_accounts=pl.len().cast(pl.Int64), _all_dormant=dormant.all())
-        .filter(pl.col("_all_dormant"))
-        .cache()
+    ``states``: account_dormancy_from_last rows; ``accounts``: (as_of, cust_id) of every open
+    deposit account, when ``states`` holds only some of them (unsettled_only: the rest are ACTIVE),
+    else ``states`` itself. Only the customers with a DORMANT account are counted (a few thousand
+    of a million): all of theirs are DORMANT when their DORMANT accounts are all their accounts."""
+    found = states.filter(pl.col("_state") == 2).group_by("as_of", "cust_id").agg(_n_dormant=pl.len()).cache()
+    held = (states if accounts is None else accounts).select("as_of", "cust_id")
+    counted = (
+        held.join(found.select("cust_id").unique(), on="cust_id", how="semi")  # their accounts, any date
+        .group_by("as_of", "cust_id")
+        .agg(n_deposit_accounts=pl.len().cast(pl.Int64))
+    )
+    all_dormant = found.join(counted, on=["as_of", "cust_id"], how="inner").filter(
+        pl.col("_n_dormant") == pl.col("n_deposit_accounts")
     )
     return (
-        found.join(managers_of(found, customers), on="cust_id", how="left")
+        all_dormant.join(managers_of(found, customers), on="cust_id", how="left")
         .select("as_of", "cust_id", "mgr_id", "n_deposit_accounts")
         .sort("cust_id")
     )

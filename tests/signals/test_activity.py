@@ -16,12 +16,21 @@ import polars as pl
 import pytest
 
 from cmreport.catalog import Catalog
+from cmreport.rules import RuleSet
 from ingest.derived import derived_tables
 from steps.activity import BASIS_KEY, STATE, STATE_CANCELLED
 from steps.cancelled import cancelled_targets
 from steps.signals import compute_daily_signals
 from tests.signals import frames as f
-from transforms.dormancy import customer_activity, last_customer_txn
+from transforms.assignment import assign_managers
+from transforms.dormancy import (
+    account_dormancy,
+    customer_activity,
+    dormant_customers,
+    first_snapshot_values,
+    last_customer_txn,
+    publishable_dormancy,
+)
 from transforms.effective import effective_txns
 from transforms.keys import ACCT_KEY
 
@@ -101,7 +110,11 @@ def _reference_state(cat: Catalog, d: dt.date) -> pl.DataFrame:
     (every loaded REVERSAL cancels its target): what both paths' published state must hold."""
     txns = cat.scan("staging", "TXN", cat.units("staging"))
     last = last_customer_txn(customer_activity(effective_txns(txns)), d).collect()
-    return last.filter(pl.col("_last_txn_d").is_not_null()).select(ACCT_KEY, last_txn="_last_txn_d").sort(ACCT_KEY)
+    return (
+        last.filter(pl.col("_last_txn_d").is_not_null())
+        .select(ACCT_KEY, last_txn="_last_txn_d")
+        .sort(ACCT_KEY)
+    )
 
 
 def _assert_same(cat: Catalog, d: dt.date) -> str:
@@ -194,3 +207,48 @@ def test_cancelled_targets_are_resolved_at_ingest_and_again_after_a_redelivery(t
     _folder(cat, d1, [f.txn("T1", _acct(2), "CASH_DEP", "5.00", d=d1)], seq=2)
     again = cancelled_targets(cat, cat.units("staging")).filter(pl.col("reversal_id") == "R3")
     assert again.select("txn_id", "target_date", "acct_no").rows() == [("T1", d1, _acct(2))]
+
+
+def _short_windows(d: dt.date) -> RuleSet:
+    """Windows short enough that a 24-day history crosses every edge, the settled cut included."""
+    r = f.rules(d)
+    return r.model_copy(update={
+        "dormancy": r.dormancy.model_copy(update={"inactive_days": 6, "dormant_days": 15, "lookahead_days": 4}),
+        "reports": r.reports.model_copy(update={"dormancy_watch_days": 11}),
+    })  # fmt: skip
+
+
+def _reference_tables(cat: Catalog, d: dt.date, rules: RuleSet) -> dict[str, pl.DataFrame]:
+    """dormancy and dormant_customers of d from every account straight from the staging history:
+    account_dormancy of all of them, no state carried and no account left out as settled."""
+    units = [u for u in cat.units("staging") if u <= d.isoformat()]
+    acc = cat.scan("staging", "ACCOUNT", units)
+    activity = customer_activity(effective_txns(cat.scan("staging", "TXN", cat.units("staging"))))
+    days = [d, d - dt.timedelta(days=1)]
+    states = account_dormancy(acc.filter(pl.col("business_date").is_in(days)), first_snapshot_values(acc),
+                              activity, d, rules.dormancy, rules.reports.dormancy_watch_days)  # fmt: skip
+    day = d.isoformat()
+    customers = assign_managers(cat.scan("staging", "CUSTOMER", [day]), cat.scan("staging", "MANAGER", [day]))
+    return {
+        "dormancy": publishable_dormancy(states, customers, rules.dormancy, rules.reports).collect(),
+        "dormant_customers": dormant_customers(states, customers).collect(),
+    }
+
+
+@pytest.mark.parametrize("seed", [1, 4])
+def test_nightly_dormancy_equals_every_account_judged_from_the_history(tmp_path, seed):
+    h = History(seed)
+    cat = Catalog(tmp_path / "wh")
+    seen: dict[str, set] = {"state": set(), "event": set()}
+    for k in range(N_DAYS):
+        d = START + dt.timedelta(days=k)
+        h.publish(cat, d)
+        rules = _short_windows(d)
+        s = compute_daily_signals(cat, d, rules)
+        cat.publish("daily", d.isoformat(), *s.publishable({}))
+        want = _reference_tables(cat, d, rules)
+        for name in COMPARED:
+            assert s.tables[name].equals(want[name]), f"{d} {name}:\n{s.tables[name]}\n{want[name]}"
+        for col in seen:
+            seen[col] |= set(s.tables["dormancy"][col].drop_nulls())
+    assert seen == {"state": {"ACTIVE", "INACTIVE", "DORMANT"}, "event": {"NEW_INACTIVE", "NEW_DORMANT", "REACTIVATED"}}
