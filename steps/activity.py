@@ -32,7 +32,7 @@ import polars as pl
 
 from cmreport.catalog import Catalog
 from ingest.derived import UNIT_ID
-from transforms.dormancy import customer_activity, last_customer_txn
+from transforms.dormancy import customer_activity, last_customer_txn, latest
 from transforms.effective import REVERSAL
 from transforms.keys import ACCT_KEY, acct_key, sorted_on
 
@@ -148,8 +148,8 @@ def fold_in_day(state: pl.DataFrame, today: pl.DataFrame) -> pl.DataFrame:
         .join(today.lazy(), on=ACCT_KEY, how="left", maintain_order="left")
         .select(
             ACCT_KEY,
-            _last_txn_d=pl.max_horizontal("_state", "_last_txn_d"),
-            _last_txn_prev=pl.max_horizontal("_state", "_last_txn_prev"),
+            _last_txn_d=latest("_state", "_last_txn_d"),
+            _last_txn_prev=latest("_state", "_last_txn_prev"),
         )
     )
     new = (

@@ -4,6 +4,8 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from schemas import published
@@ -14,6 +16,7 @@ from transforms.dormancy import (
     customer_activity,
     dormant_customers,
     first_snapshot_values,
+    latest,
     publishable_dormancy,
 )
 from transforms.effective import effective_txns
@@ -144,3 +147,17 @@ def test_later_reversal_changes_past_activity():
     assert run(rows, txn, prev_rows=rows)["state"][0] == "ACTIVE"
     txn.append(f.txn("R1", "6200000000000001", "REVERSAL", "5.00", d=D, initiator="BANK", reversal_of="T1"))
     assert run(rows, txn, prev_rows=rows).select("state", "event").row(0) == ("DORMANT", None)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(st.tuples(*[st.none() | st.dates(dt.date(2020, 1, 1), dt.date(2020, 1, 5))] * 3), max_size=30)
+)
+def test_latest_is_the_latest_non_null_date(rows):
+    df = pl.DataFrame(rows, schema={"a": pl.Date, "b": pl.Date, "c": pl.Date}, orient="row")
+    for cols in (("a", "b", "c"), ("c", "a", "b"), ("b", "c")):
+        want = [
+            max((r["abc".index(c)] for c in cols if r["abc".index(c)] is not None), default=None)
+            for r in rows
+        ]
+        assert df.select(latest(*cols).alias("m"))["m"].to_list() == want, cols
