@@ -34,6 +34,9 @@ RUNLOG = "runlog.jsonl"
 class Catalog:
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
+        self._meta_text: dict[tuple[str, str], str] = {}
+        """_meta.json text by (area, version directory): a version is never rewritten (publish
+        makes a new one), so its meta is read from disk once per process."""
 
     # -- locating -------------------------------------------------------------------------
     def unit_path(self, area: str, unit: str) -> Path:
@@ -79,8 +82,21 @@ class Catalog:
         return pl.read_parquet(self.table_path(area, unit, table))
 
     def meta(self, area: str, unit: str) -> dict[str, Any] | None:
-        p = self.unit_path(area, unit) / "_meta.json"
-        return json.loads(p.read_text(encoding="utf-8")) if p.exists() else None
+        """The unit's current metadata (a fresh dict on every call), None when not published."""
+        link = self.unit_path(area, unit)
+        try:
+            key = (area, os.readlink(link))
+        except OSError:  # not published, or not a symlink (then read as it is)
+            p = link / "_meta.json"
+            return json.loads(p.read_text(encoding="utf-8")) if p.exists() else None
+        text = self._meta_text.get(key)
+        if text is None:
+            try:
+                text = (link / "_meta.json").read_text(encoding="utf-8")
+            except FileNotFoundError:
+                return None
+            self._meta_text[key] = text
+        return json.loads(text)
 
     # -- publishing -----------------------------------------------------------------------
     def publish(self, area: str, unit: str, tables: dict[str, pl.DataFrame], meta: dict[str, Any]) -> Path:

@@ -82,6 +82,9 @@ def test_to_cny_is_exact():
 def test_catalog_publishes_whole_units_atomically(tmp_path):
     cat = Catalog(tmp_path)
     cat.publish("daily", "2026-10-01", {"alerts": pl.DataFrame({"x": [1]})}, {"run_id": "a"})
+    assert cat.meta("daily", "2026-10-01") == {"run_id": "a"}  # read once, then from memory
+    cat.meta("daily", "2026-10-01")["run_id"] = "changed by a caller"
+    assert cat.meta("daily", "2026-10-01") == {"run_id": "a"}
     cat.publish("daily", "2026-10-01", {"alerts": pl.DataFrame({"x": [2]})}, {"run_id": "b"})
     assert cat.units("daily") == ["2026-10-01"]
     assert cat.read("daily", "2026-10-01", "alerts")["x"].to_list() == [2]
@@ -98,6 +101,8 @@ def test_catalog_publishes_whole_units_atomically(tmp_path):
     with pytest.raises(Boom):
         cat.publish("daily", "2026-10-01", {"alerts": Exploding({"x": [3]})}, {"run_id": "c"})
     assert cat.read("daily", "2026-10-01", "alerts")["x"].to_list() == [2]
+    assert cat.meta("daily", "2026-10-01") == {"run_id": "b"} and cat.meta("daily", "2026-10-02") is None
+    assert Catalog(tmp_path).meta("daily", "2026-10-01") == {"run_id": "b"}  # another reader, same version
     with pytest.raises(FileNotFoundError, match="2026-10-02"):
         cat.scan_dates("alerts", dt.date(2026, 10, 1), dt.date(2026, 10, 2), area="daily").collect()
 
