@@ -33,6 +33,8 @@ from transforms.dormancy import (
     account_dormancy_from_last,
     dormant_customers,
     is_customer_initiated,
+    is_published,
+    managers_of,
     publishable_dormancy,
 )
 from transforms.effective import effective_txns, with_accounts
@@ -191,10 +193,12 @@ def compute_daily_signals(
         ).collect(engine="in-memory")  # all three sorted by key: merge joins (the streaming engine hashes)  # fmt: skip
         # the settled accounts (ACTIVE both days) publish nothing: only their count per customer matters
         held = today_acc.lazy().select(pl.col("business_date").alias("as_of"), "cust_id")
+        # one lookup of the day's customers serves both tables (dormant customers are among those listed)
+        managers = managers_of(states.lazy().filter(is_published()), day_customers).collect().lazy()
         dormancy, dormant = pl.collect_all(
             [
-                publishable_dormancy(states.lazy(), day_customers, rules.dormancy, rules.reports),
-                dormant_customers(states.lazy(), day_customers, held),
+                publishable_dormancy(states.lazy(), managers, rules.dormancy, rules.reports),
+                dormant_customers(states.lazy(), managers, held),
             ]
         )
         changed = sorted(

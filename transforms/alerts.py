@@ -88,11 +88,18 @@ def reason_label(rule: pl.Expr, direction: pl.Expr) -> pl.Expr:
 _CANDIDATE_COLS = ["txn_id", "txn_date", "txn_time", "cust_id", "amount_cny", "_is_cny"]
 
 
+def _code_numbers(lv: LargeValue) -> dict[str, int]:
+    """A small number for each code with a direction, so the per-rule filters compare integers."""
+    return {
+        c: i for i, c in enumerate(sorted({c for r in lv.rules for c in r.txn_codes if _direction(lv, c)}))
+    }
+
+
 def _counts_for(lv: LargeValue, rule: LargeValueRule) -> pl.Expr:
-    """A candidate transaction counts for ``rule``: one of its codes with a direction, the rule's
-    customer type (or ALL) and cross-border flag (or ANY)."""
-    codes = [c for c in rule.txn_codes if _direction(lv, c) is not None]
-    ok = pl.col("txn_code").is_in(codes)
+    """A candidate transaction (with ``_code``, _code_numbers) counts for ``rule``: one of its
+    codes with a direction, the rule's customer type (or ALL) and cross-border flag (or ANY)."""
+    numbers = _code_numbers(lv)
+    ok = pl.col("_code").is_in([numbers[c] for c in rule.txn_codes if c in numbers])
     if rule.cust_type != "ALL":
         ok = ok & (pl.col("cust_type") == rule.cust_type)
     if rule.cross_border != "ANY":
@@ -100,10 +107,9 @@ def _counts_for(lv: LargeValue, rule: LargeValueRule) -> pl.Expr:
     return ok
 
 
-def _slot(lv: LargeValue, i: int, rule: LargeValueRule) -> pl.Expr:
-    """The slot of rule ``i`` (_rule_tables) for the transaction's direction."""
-    out = [c for c in rule.txn_codes if _direction(lv, c) == "OUT"]
-    return (pl.lit(2 * i, pl.UInt8) + pl.col("txn_code").is_in(out).cast(pl.UInt8)).alias("_slot")
+def _slot(i: int) -> pl.Expr:
+    """The slot of rule ``i`` (_rule_tables) for the transaction's direction (``_out``)."""
+    return (pl.lit(2 * i, pl.UInt8) + pl.col("_out").cast(pl.UInt8)).alias("_slot")
 
 
 def is_large_value_candidate(lv: LargeValue) -> pl.Expr:
@@ -131,13 +137,29 @@ def large_value_alerts(
         pl.col("business_date").alias("txn_date"), pl.col("cny_per_unit").alias("usd_cny_per_unit")
     )
     _, slot_table = _rule_tables(lv)
-    base = txns.filter(is_large_value_candidate(lv)).select(
-        "txn_id", "txn_date", "txn_time", "cust_id", "cust_type", "cross_border", "txn_code", "amount_cny",
-        _is_cny=pl.col("currency") == "CNY",
-    )  # fmt: skip
+    numbers = _code_numbers(lv)
+    code = pl.col("txn_code").replace_strict(numbers, default=None, return_dtype=pl.UInt8)
+    base = (
+        txns.filter(is_large_value_candidate(lv))
+        .select(
+            "txn_id",
+            "txn_date",
+            "txn_time",
+            "cust_id",
+            "cust_type",
+            "cross_border",
+            "amount_cny",
+            _is_cny=pl.col("currency") == "CNY",
+            _code=code,
+        )  # fmt: skip
+        .with_columns(
+            _out=pl.col("_code").is_in([n for c, n in numbers.items() if _direction(lv, c) == "OUT"])
+        )
+        .cache()
+    )
     # one part per rule (a transaction may count for several): filters, not a join on the code
     parts = [
-        base.filter(_counts_for(lv, r)).select(*_CANDIDATE_COLS, _slot=_slot(lv, i, r))
+        base.filter(_counts_for(lv, r)).select(*_CANDIDATE_COLS, _slot=_slot(i))
         for i, r in enumerate(lv.rules)
     ]
     candidates = pl.concat(

@@ -279,6 +279,12 @@ def account_dormancy_from_last(
     )
 
 
+def is_published() -> pl.Expr:
+    """The account states the dormancy table lists: INACTIVE, DORMANT, or with an event (every
+    DORMANT account, so every dormant customer, is among them)."""
+    return (pl.col("_state") >= 1) | pl.col("_event").is_not_null()
+
+
 def publishable_dormancy(
     states: pl.LazyFrame, customers: pl.LazyFrame, rules: Dormancy, reports: Reports
 ) -> pl.LazyFrame:
@@ -309,9 +315,7 @@ def publishable_dormancy(
         )
         .otherwise(pl.lit(""))
     )
-    shown = states.filter(
-        (pl.col("_state") >= 1) | pl.col("_event").is_not_null()
-    ).cache()  # INACTIVE, DORMANT or an event
+    shown = states.filter(is_published()).cache()
     return (
         shown.pipe(with_state_labels)  # labels and account number only for the rows published
         .with_columns(acct_no_of_key())
