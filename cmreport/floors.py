@@ -62,7 +62,7 @@ def day_signal_specs(catalog: Catalog, d: dt.date, carried: bool) -> list[Spec]:
         spec(catalog, "staging", "DEPOSIT", [day], DEPOSIT_COLUMNS),
         spec(catalog, "staging", "DEPOSIT", [prev], ["acct_key", "open_date"]),
         spec(catalog, "staging", "FX", [prev, day], ["business_date", "currency", "cny_per_unit"]),
-        spec(catalog, "staging", "AUM", [prev], ["business_date", "cust_id", "aum_cny"]),
+        spec(catalog, "staging", "AUM", [prev], ["cust_id", "aum_cny"]),
         spec(catalog, "staging", "CANCELLED", catalog.units("staging"), ["business_date", "reversal_id", "txn_id", "target_date", "target_unit_id", "acct_no", "txn_date", "initiator"]),
     ]  # fmt: skip
     if carried:
