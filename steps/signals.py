@@ -26,7 +26,15 @@ from steps.cancelled import cancelled_ids, cancelled_targets
 from steps.deposits import deposit_keys, deposit_today
 from steps.positions import day_aum_table, positions
 from steps.txns import txns_cny
-from transforms.alerts import ALERT_KEY, is_large_value_candidate, large_value_alerts, with_cny
+from transforms.alerts import (
+    ALERT_KEY,
+    LV_GROUP_KEYS,
+    alerts_of,
+    customers_of,
+    is_large_value_candidate,
+    large_value_groups,
+    with_cny,
+)
 from transforms.assignment import assign_managers, serving_manager
 from transforms.attrition import attrition_rows, evaluate_attrition, manager_attrition, other_bank_outflows
 from transforms.dormancy import (
@@ -40,11 +48,13 @@ from transforms.dormancy import (
 from transforms.effective import effective_txns, with_accounts
 from transforms.keys import ACCT_KEY, acct_no_of_key, sorted_on
 from transforms.large_change import (
+    LC_GROUP_KEYS,
     RULE_GROUP,
     customer_day_flows,
     is_qualifying,
-    large_change_alerts,
+    large_change_groups,
     large_change_not_evaluated,
+    qualifying_txns,
 )
 
 CUSTOMER_COLS = ["business_date", "cust_id", "cust_type", "branch_id", "mgr_id", "status"]
@@ -168,11 +178,14 @@ def compute_daily_signals(
     today_acc, yesterday_acc = sorted_on(today_acc), sorted_on(yesterday_acc)
 
     def day_alerts() -> tuple[pl.DataFrame, pl.DataFrame]:
-        flows = customer_day_flows(day_txns_df.lazy(), rules.large_change).collect()
-        lv = large_value_alerts(day_txns_df.lazy(), fx.lazy(), customers.lazy(), rules.large_value)
-        lc = large_change_alerts(
-            flows.lazy(), prev_aum.lazy(), customers.lazy(), rules.large_change, day_txns_df.lazy()
-        )
+        txns = day_txns_df.lazy()
+        flows = customer_day_flows(txns, rules.large_change).collect()
+        lv_groups, lv_txns = large_value_groups(txns, fx.lazy(), rules.large_value)
+        lc_groups = large_change_groups(flows.lazy(), prev_aum.lazy(), rules.large_change)
+        # the customers of both rules' alerts, looked up once among the day's million
+        theirs = customers_of([lv_groups, lc_groups], customers.lazy()).cache()
+        lv = alerts_of(lv_groups, lv_txns, theirs, LV_GROUP_KEYS)
+        lc = alerts_of(lc_groups, qualifying_txns(txns, rules.large_change), theirs, LC_GROUP_KEYS)
         ne = large_change_not_evaluated(flows.lazy(), prev_aum.lazy(), reason)
         lv_df, lc_df, not_evaluated = pl.collect_all([lv, lc, ne])
         alerts = pl.concat([lv_df, lc_df]).sort(ALERT_KEY)

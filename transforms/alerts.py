@@ -119,16 +119,31 @@ def is_large_value_candidate(lv: LargeValue) -> pl.Expr:
     return ~pl.col("is_own_transfer") & pl.col("txn_code").is_in(codes)
 
 
+LV_GROUP_KEYS = ["txn_date", "cust_id", "_slot", "_is_cny"]
+"""What large_value_groups groups by: the rule and direction as a slot, and the currency class."""
+
+
 def large_value_alerts(
     txns: pl.LazyFrame, fx: pl.LazyFrame, customers: pl.LazyFrame, lv: LargeValue
 ) -> pl.LazyFrame:
-    """Alerts (Alerts contract columns) from one or more days of transactions.
+    """Alerts (Alerts contract columns) from one or more days of transactions: large_value_groups
+    with each customer's manager and the groups' transaction ids (alerts_of).
+
+    ``customers``: CUSTOMER rows of the same dates with business_date, cust_id, branch_id and the
+    resolved mgr_id (transforms.assignment); a customer not in them gets no alert."""
+    reached, candidates = large_value_groups(txns, fx, lv)
+    return alerts_of(reached, candidates, customers, LV_GROUP_KEYS)
+
+
+def large_value_groups(
+    txns: pl.LazyFrame, fx: pl.LazyFrame, lv: LargeValue
+) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """The (date, customer, rule, direction, class) groups that reach their threshold, and the
+    candidate transactions they were summed from (both grouped by LV_GROUP_KEYS).
 
     ``txns``: effective transactions with txn_id, txn_date, txn_time, cust_id, cust_type, currency,
     amount_cny, txn_code, cross_border and is_own_transfer (staging TXN_CNY less the cancelled
     ones). ``fx``: FX rows (business_date, currency, cny_per_unit) of the same dates.
-    ``customers``: CUSTOMER rows of the same dates with business_date, cust_id, branch_id and the
-    resolved mgr_id (transforms.assignment); a customer not in them gets no alert.
 
     Sums every (date, customer, rule, direction, class) first; the customer's manager and the
     contributing transaction ids are looked up only for the groups that reach their threshold.
@@ -166,8 +181,7 @@ def large_value_alerts(
         parts or [base.filter(pl.lit(False)).select(*_CANDIDATE_COLS, _slot=pl.lit(0, pl.UInt8))],
         how="vertical",
     ).cache()  # summed, then read again for the ids of the groups that reach a threshold
-    slot_keys = ["txn_date", "cust_id", "_slot", "_is_cny"]
-    sums = candidates.group_by(slot_keys).agg(
+    sums = candidates.group_by(LV_GROUP_KEYS).agg(
         amount_exact=pl.col("amount_cny").sum(), txn_count=pl.len().cast(pl.Int64)
     )
     # a CNY group below every rule's CNY threshold reaches none: only the rest meets the rule table
@@ -185,7 +199,7 @@ def large_value_alerts(
         .filter(pl.col("amount_exact") >= pl.col("threshold_exact"))
         .cache()
     )
-    return with_customer_and_ids(reached, candidates, customers, slot_keys).pipe(finish_alerts)
+    return reached, candidates
 
 
 def with_customer_and_ids(
@@ -205,6 +219,22 @@ def with_customer_and_ids(
         .agg(txn_ids=pl.col("txn_id").sort_by("txn_time", "txn_id").str.join(","))
     )
     return keyed.join(ids, on=by, how="left")
+
+
+def customers_of(reached: list[pl.LazyFrame], customers: pl.LazyFrame) -> pl.LazyFrame:
+    """The rows of ``customers`` of the customers in any of the ``reached`` groups: one lookup in
+    the day's million customers for every rule's alerts (alerts_of then looks up in these)."""
+    who = pl.concat([r.select("cust_id") for r in reached]).unique()
+    return customers.join(who, on="cust_id", how="semi")
+
+
+def alerts_of(
+    reached: pl.LazyFrame, txns: pl.LazyFrame, customers: pl.LazyFrame, by: list[str]
+) -> pl.LazyFrame:
+    """Alerts contract rows of the groups that reached a threshold (grouped by ``by``): with the
+    customer's manager and the transaction ids (with_customer_and_ids), rounded and worded
+    (finish_alerts)."""
+    return with_customer_and_ids(reached, txns, customers, by).pipe(finish_alerts)
 
 
 def finish_alerts(alerts: pl.LazyFrame) -> pl.LazyFrame:

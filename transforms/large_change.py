@@ -13,7 +13,7 @@ import polars as pl
 
 from cmreport.rules import LargeChange
 from schemas.codes import DEPOSIT_PRODUCTS
-from transforms.alerts import finish_alerts, with_customer_and_ids
+from transforms.alerts import alerts_of
 from transforms.balances import day_aum
 from transforms.money import dec
 from transforms.signal_text import fmt_cny
@@ -62,16 +62,30 @@ def _pct_text(pct: Decimal) -> str:
     return f"{pct.normalize():f}%"
 
 
+LC_GROUP_KEYS = ["txn_date", "cust_id"]
+
+
 def large_change_alerts(
     flows: pl.LazyFrame, prev_aum: pl.LazyFrame, customers: pl.LazyFrame, lc: LargeChange, txns: pl.LazyFrame
 ) -> pl.LazyFrame:
-    """RM_OUTFLOW / RM_INFLOW alerts (Alerts contract columns).
+    """RM_OUTFLOW / RM_INFLOW alerts (Alerts contract columns): large_change_groups with each
+    customer's manager and the transaction ids (transforms.alerts.alerts_of).
 
-    ``flows``: customer_day_flows of ``txns``. ``prev_aum``: (cust_id, prev_aum_cny) for every
-    customer evaluable on d (some account it held on d−1 has a BALANCE row for d−1; AUM 0 when it
-    holds no open deposit or investment). ``customers``: that date's CUSTOMER rows with
-    business_date, cust_id, branch_id and resolved mgr_id. ``txns``: the effective transactions
-    the flows come from (with txn_id and txn_time), for the ids of the alerts' transactions."""
+    ``customers``: that date's CUSTOMER rows with business_date, cust_id, branch_id and resolved
+    mgr_id. ``txns``: the effective transactions the flows come from (with txn_id and txn_time),
+    for the ids of the alerts' transactions."""
+    return alerts_of(
+        large_change_groups(flows, prev_aum, lc), qualifying_txns(txns, lc), customers, LC_GROUP_KEYS
+    )
+
+
+def large_change_groups(flows: pl.LazyFrame, prev_aum: pl.LazyFrame, lc: LargeChange) -> pl.LazyFrame:
+    """The customer-days whose net flow reaches RM_OUTFLOW's or RM_INFLOW's threshold, with the
+    threshold and the reason's figures (grouped by LC_GROUP_KEYS).
+
+    ``flows``: customer_day_flows. ``prev_aum``: (cust_id, prev_aum_cny) for every customer
+    evaluable on d (some account it held on d−1 has a BALANCE row for d−1; AUM 0 when it holds no
+    open deposit or investment)."""
     # a threshold is never below the minimum amount: only flows reaching it need the AUM lookup
     at_least = dec(lc.min_amount_cny, 10)
     big = (pl.col("net_out_exact") >= at_least) | (-pl.col("net_out_exact") >= at_least)
@@ -102,9 +116,7 @@ def large_change_alerts(
                 ),
             )
         )
-    reached = pl.concat(parts, how="diagonal_relaxed").cache()  # used twice below: computed once
-    keys = ["txn_date", "cust_id"]
-    return with_customer_and_ids(reached, qualifying_txns(txns, lc), customers, keys).pipe(finish_alerts)
+    return pl.concat(parts, how="diagonal_relaxed").cache()  # read twice by alerts_of: computed once
 
 
 def large_change_not_evaluated(flows: pl.LazyFrame, prev_aum: pl.LazyFrame, reason: str) -> pl.LazyFrame:
