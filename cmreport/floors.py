@@ -38,6 +38,34 @@ def _scan(specs: list[Spec], passes: int = 2) -> tuple[float, int]:
     return best, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def _scan_once(specs: list[Spec]) -> float:
+    t0 = time.perf_counter()
+    for files, columns in specs:
+        if files:
+            pl.scan_parquet(files).select(columns).collect()
+    return time.perf_counter() - t0
+
+
+class FloorChild:
+    """A spawned child that scans ``specs`` once per ``once()`` call, warmed by two passes on entry:
+    for floors measured alternately with the stage's runs, so both sides see the same host load
+    (this machine's speed drifts by tens of percent within minutes)."""
+
+    def __init__(self, specs: list[Spec]) -> None:
+        self.specs = specs
+        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+
+    def __enter__(self) -> FloorChild:
+        self._pool.submit(_scan, self.specs, 2).result()
+        return self
+
+    def once(self) -> float:
+        return self._pool.submit(_scan_once, self.specs).result()
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown()
+
+
 def measure(specs: list[Spec], passes: int = 2) -> tuple[float, int]:
     """Seconds to scan every spec once (the fastest of ``passes``), and the child's peak RSS in bytes.
     The child inherits the environment, so it runs with the same allocator setting (cmreport)."""

@@ -6,16 +6,18 @@
 Writes the export tables and the derived POSITION / ACCOUNT_FIRST (ingest.derived, as ingest
 publishes them) for each day, or measures an existing warehouse. Times the last day's signals
 from the whole history and from the state d − 1 left (and checks both give the same tables), and
-the month's attrition; prints wall time (the fastest of --repeat runs, default 5, and the floor
-the fastest of as many scans), peak RSS and the ratio to a bare polars scan of exactly the
-columns each reads.
+the month's attrition; prints wall time (the fastest of --repeat runs, default 5), peak RSS and
+the ratio to a bare polars scan of exactly the columns each reads (the fastest of as many
+passes, each right after a run), with the median of the per-run ratios.
 """
 
 from __future__ import annotations
 
 import argparse
 import calendar
+import contextlib
 import datetime as dt
+import statistics
 import tempfile
 import threading
 import time
@@ -26,7 +28,7 @@ import polars as pl
 import psutil
 
 from cmreport.catalog import Catalog
-from cmreport.floors import attrition_specs, day_signal_specs, measure
+from cmreport.floors import FloorChild, attrition_specs, day_signal_specs
 from cmreport.rules import load_rules
 from cmreport.settings import load_settings
 from ingest.derived import derived_tables
@@ -124,19 +126,23 @@ REPEAT = 2
 
 
 def _timed(label: str, fn, specs=None) -> object:  # type: ignore[no-untyped-def]
-    """Run ``fn`` REPEAT times and report the fastest, as the floor is the fastest of as many
-    scans (cmreport.floors): both start warm, and both get the same chances against the host's
-    noise. The peak RSS is over all runs."""
-    wall = float("inf")
-    with PeakRss() as rss:
+    """Run ``fn`` REPEAT times and report the fastest. With ``specs``, each run is followed by one
+    pass of the floor in a warm spawned child (cmreport.floors.FloorChild), so a stage run and a
+    floor pass are always minutes' noise apart at most: the ratio of the fastest of each, and the
+    median of the per-pair ratios. The peak RSS is this process's, over all runs."""
+    walls, floors = [], []
+    with PeakRss() as rss, (FloorChild(specs) if specs is not None else contextlib.nullcontext()) as floor:
         for _ in range(REPEAT):
             t0 = time.perf_counter()
             out = fn()
-            wall = min(wall, time.perf_counter() - t0)
+            walls.append(time.perf_counter() - t0)
+            if floor is not None:
+                floors.append(floor.once())
+    wall = min(walls)
     line = f"{label:<30} {wall:8.2f} s   peak RSS {rss.peak / 2**30:5.2f} GiB"
-    if specs is not None:
-        b, _ = measure(specs, REPEAT)  # in a spawned child (cmreport.floors)
-        line += f"   bare scan {b:6.2f} s   ratio {wall / b:5.2f}x"
+    if floors:
+        paired = statistics.median(w / f for w, f in zip(walls, floors, strict=True))
+        line += f"   bare scan {min(floors):6.2f} s   ratio {wall / min(floors):5.2f}x (paired median {paired:4.2f}x)"
     print(line, flush=True)
     return out
 
