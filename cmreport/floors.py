@@ -75,7 +75,8 @@ def measure(specs: list[Spec], passes: int = 2) -> tuple[float, int]:
 
 def day_signal_specs(catalog: Catalog, d: dt.date, carried: bool) -> list[Spec]:
     """What one day's signals read: d's TXN_CNY, CUSTOMER, MANAGER and DEPOSIT, d − 1's DEPOSIT keys
-    and open dates, the FX of d − 1 and d, d − 1's AUM, every CANCELLED, and either d − 1's published activity
+    and open dates, the FX of d − 1 and d, d − 1's AUM, every CANCELLED, the alerts already published
+    for d (when it is a rerun), and either d − 1's published activity
     state (carried) or the customer columns of the whole TXN history (txn_id only in the units that
     hold a cancelled transaction, as the full-history path reads it)."""
     from steps.signals import DAY_CUSTOMER_COLS, DAY_TXN_COLS, MANAGER_COLS
@@ -92,6 +93,7 @@ def day_signal_specs(catalog: Catalog, d: dt.date, carried: bool) -> list[Spec]:
         spec(catalog, "staging", "FX", [prev, day], ["business_date", "currency", "cny_per_unit"]),
         spec(catalog, "staging", "AUM", [prev], ["cust_id", "aum_cny"]),
         spec(catalog, "staging", "CANCELLED", catalog.units("staging"), ["business_date", "reversal_id", "txn_id", "target_date", "target_unit_id", "acct_no", "txn_date", "initiator"]),
+        spec(catalog, "daily", "alerts", [day], ["alert_id"]),  # a rerun: the alerts it may withdraw
     ]  # fmt: skip
     if carried:
         out += [spec(catalog, "daily", "_activity", [prev], ["acct_key", "last_txn"]),
