@@ -200,19 +200,23 @@ def compute_daily_signals(
         day_customers = customers.lazy().select("cust_id", "mgr_id", "branch_id")
         # dormancy: last customer activity carried from d − 1's state (or the whole history)
         activity = last_activity(catalog, d, history, cancelled_all, day_txns_df, incremental)
+        # dormancy states (§3) of the accounts not settled, and the tables from them, in one plan on the
+        # in-memory engine: the three inputs are sorted by key, so the lookups are merge joins (the
+        # streaming engine hashes them), and the plan runs without a stop between its steps
         states = account_dormancy_from_last(
             today_acc.lazy(), yesterday_acc.lazy(), activity.last.lazy(), d, rules.dormancy,
             rules.reports.dormancy_watch_days, unsettled_only=True,
-        ).collect(engine="in-memory")  # all three sorted by key: merge joins (the streaming engine hashes)  # fmt: skip
+        ).cache()  # fmt: skip
         # the settled accounts (ACTIVE both days) publish nothing: only their count per customer matters
         held = today_acc.lazy().select(pl.col("business_date").alias("as_of"), "cust_id")
         # one lookup of the day's customers serves both tables (dormant customers are among those listed)
-        managers = managers_of(states.lazy().filter(is_published()), day_customers).collect().lazy()
+        managers = managers_of(states.filter(is_published()), day_customers).cache()
         dormancy, dormant = pl.collect_all(
             [
-                publishable_dormancy(states.lazy(), managers, rules.dormancy, rules.reports),
-                dormant_customers(states.lazy(), managers, held),
-            ]
+                publishable_dormancy(states, managers, rules.dormancy, rules.reports),
+                dormant_customers(states, managers, held),
+            ],
+            engine="in-memory",
         )
         changed = sorted(
             today_acc.filter(pl.col("is_last_cust_txn_changed")).select(acct_no_of_key())["acct_no"].to_list()
