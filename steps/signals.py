@@ -179,14 +179,15 @@ def compute_daily_signals(
 
     def day_alerts() -> tuple[pl.DataFrame, pl.DataFrame]:
         txns = day_txns_df.lazy()
-        flows = customer_day_flows(txns, rules.large_change).collect()
+        # one plan for all three: the flows are computed once (cached) and nothing stops between steps
+        flows = customer_day_flows(txns, rules.large_change).cache()
         lv_groups, lv_txns = large_value_groups(txns, fx.lazy(), rules.large_value)
-        lc_groups = large_change_groups(flows.lazy(), prev_aum.lazy(), rules.large_change)
+        lc_groups = large_change_groups(flows, prev_aum.lazy(), rules.large_change)
         # the customers of both rules' alerts, looked up once among the day's million
         theirs = customers_of([lv_groups, lc_groups], customers.lazy()).cache()
         lv = alerts_of(lv_groups, lv_txns, theirs, LV_GROUP_KEYS)
         lc = alerts_of(lc_groups, qualifying_txns(txns, rules.large_change), theirs, LC_GROUP_KEYS)
-        ne = large_change_not_evaluated(flows.lazy(), prev_aum.lazy(), reason)
+        ne = large_change_not_evaluated(flows, prev_aum.lazy(), reason)
         lv_df, lc_df, not_evaluated = pl.collect_all([lv, lc, ne])
         alerts = pl.concat([lv_df, lc_df]).sort(ALERT_KEY)
         return published.Alerts.validate(alerts, lazy=True), published.NotEvaluated.validate(
