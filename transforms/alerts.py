@@ -48,26 +48,15 @@ def _direction(lv: LargeValue, code: str) -> str | None:
     return "IN" if code in lv.in_codes else "OUT" if code in lv.out_codes else None
 
 
-def _rule_tables(lv: LargeValue) -> tuple[pl.LazyFrame, pl.LazyFrame]:
-    """The rules as two small tables joined on ``_slot`` (UInt8, one per rule and direction): which
-    codes count for which rule and direction, and each slot's rule, direction and thresholds.
-    Transactions are summed per slot, and the strings joined only to the sums."""
-    codes, slots = [], []
-    for i, r in enumerate(lv.rules):
-        for k, direction in enumerate(("IN", "OUT")):
-            slots.append({"_slot": 2 * i + k, "rule": r.code, "direction": direction,
-                          "cny_threshold": r.cny_threshold, "usd_threshold": r.usd_threshold})  # fmt: skip
-        for code in r.txn_codes:
-            way = _direction(lv, code)
-            if way is not None:
-                codes.append({"txn_code": code, "rule_cust_type": r.cust_type,
-                              "rule_cross_border": r.cross_border, "_slot": 2 * i + (way == "OUT")})  # fmt: skip
-    code_schema: dict[str, pl.DataType | type[pl.DataType]] = {
-        "txn_code": pl.String,
-        "rule_cust_type": pl.String,
-        "rule_cross_border": pl.String,
-        "_slot": pl.UInt8,
-    }
+def _slot_table(lv: LargeValue) -> pl.LazyFrame:
+    """The rules as a small table by ``_slot`` (UInt8, one per rule and direction: 2 × the rule's
+    index, + 1 for OUT): each slot's rule, direction and thresholds. Transactions are summed per
+    slot, and the strings joined only to the sums."""
+    slots = [
+        {"_slot": 2 * i + k, "rule": r.code, "direction": direction,
+         "cny_threshold": r.cny_threshold, "usd_threshold": r.usd_threshold}
+        for i, r in enumerate(lv.rules) for k, direction in enumerate(("IN", "OUT"))
+    ]  # fmt: skip
     slot_schema: dict[str, pl.DataType | type[pl.DataType]] = {
         "_slot": pl.UInt8,
         "rule": pl.String,
@@ -75,7 +64,7 @@ def _rule_tables(lv: LargeValue) -> tuple[pl.LazyFrame, pl.LazyFrame]:
         "cny_threshold": MONEY,
         "usd_threshold": MONEY,
     }
-    return pl.LazyFrame(codes, schema=code_schema), pl.LazyFrame(slots, schema=slot_schema)  # fmt: skip
+    return pl.LazyFrame(slots, schema=slot_schema)
 
 
 def reason_label(rule: pl.Expr, direction: pl.Expr) -> pl.Expr:
@@ -95,10 +84,9 @@ def _code_numbers(lv: LargeValue) -> dict[str, int]:
     }
 
 
-def _counts_for(lv: LargeValue, rule: LargeValueRule) -> pl.Expr:
-    """A candidate transaction (with ``_code``, _code_numbers) counts for ``rule``: one of its
+def _counts_for(numbers: dict[str, int], rule: LargeValueRule) -> pl.Expr:
+    """A candidate transaction (with ``_code``: _code_numbers) counts for ``rule``: one of its
     codes with a direction, the rule's customer type (or ALL) and cross-border flag (or ANY)."""
-    numbers = _code_numbers(lv)
     ok = pl.col("_code").is_in([numbers[c] for c in rule.txn_codes if c in numbers])
     if rule.cust_type != "ALL":
         ok = ok & (pl.col("cust_type") == rule.cust_type)
@@ -108,7 +96,7 @@ def _counts_for(lv: LargeValue, rule: LargeValueRule) -> pl.Expr:
 
 
 def _slot(i: int) -> pl.Expr:
-    """The slot of rule ``i`` (_rule_tables) for the transaction's direction (``_out``)."""
+    """The slot of rule ``i`` (_slot_table) for the transaction's direction (``_out``)."""
     return (pl.lit(2 * i, pl.UInt8) + pl.col("_out").cast(pl.UInt8)).alias("_slot")
 
 
@@ -151,7 +139,7 @@ def large_value_groups(
     usd = fx.filter(pl.col("currency") == "USD").select(
         pl.col("business_date").alias("txn_date"), pl.col("cny_per_unit").alias("usd_cny_per_unit")
     )
-    _, slot_table = _rule_tables(lv)
+    slot_table = _slot_table(lv)
     numbers = _code_numbers(lv)
     code = pl.col("txn_code").replace_strict(numbers, default=None, return_dtype=pl.UInt8)
     base = (
@@ -174,7 +162,7 @@ def large_value_groups(
     )
     # one part per rule (a transaction may count for several): filters, not a join on the code
     parts = [
-        base.filter(_counts_for(lv, r)).select(*_CANDIDATE_COLS, _slot=_slot(i))
+        base.filter(_counts_for(numbers, r)).select(*_CANDIDATE_COLS, _slot=_slot(i))
         for i, r in enumerate(lv.rules)
     ]
     candidates = pl.concat(
