@@ -30,19 +30,17 @@ from transforms.alerts import (
     ALERT_KEY,
     LV_GROUP_KEYS,
     alerts_of,
-    customers_of,
     is_large_value_candidate,
     large_value_groups,
     with_cny,
 )
-from transforms.assignment import assign_managers, serving_manager
+from transforms.assignment import assign_managers, customers_of, serving_manager
 from transforms.attrition import attrition_rows, evaluate_attrition, manager_attrition, other_bank_outflows
 from transforms.dormancy import (
     account_dormancy_from_last,
     dormant_customers,
     is_customer_initiated,
     is_published,
-    managers_of,
     publishable_dormancy,
 )
 from transforms.effective import effective_txns, with_accounts
@@ -211,7 +209,7 @@ def compute_daily_signals(
         # the settled accounts (ACTIVE both days) publish nothing: only their count per customer matters
         held = today_acc.lazy().select(pl.col("business_date").alias("as_of"), "cust_id")
         # one lookup of the day's customers serves both tables (dormant customers are among those listed)
-        managers = managers_of(states.filter(is_published()), day_customers).cache()
+        managers = customers_of([states.filter(is_published())], day_customers).cache()
         dormancy, dormant = pl.collect_all(
             [
                 publishable_dormancy(states, managers, rules.dormancy, rules.reports),

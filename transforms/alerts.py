@@ -10,6 +10,7 @@ import polars as pl
 
 from cmreport.rules import LargeValue, LargeValueRule
 from schemas.types import CNY_EXACT, MONEY
+from transforms.assignment import customers_of
 from transforms.money import dec, round_half_away, to_cny
 from transforms.signal_text import fmt_cny, stable_id
 
@@ -196,24 +197,17 @@ def with_customer_and_ids(
     """Alert groups (rows that reached a threshold, grouped by ``by``) with the customer's mgr_id
     and branch_id (inner: a customer missing from ``customers`` gets no alert) and ``txn_ids``,
     the comma-joined ids of the rows of ``txns`` in each group, in booking time order."""
-    who = reached.select("cust_id").unique().cache()  # a few hundred customers
-    cust = customers.select(pl.col("business_date").alias("txn_date"), "cust_id", "mgr_id", "branch_id")
-    cust = cust.join(who, on="cust_id", how="semi")  # theirs first: no hash table of every customer
+    cust = customers_of([reached], customers).select(
+        pl.col("business_date").alias("txn_date"), "cust_id", "mgr_id", "branch_id"
+    )
     keyed = reached.join(cust, on=["txn_date", "cust_id"], how="inner").cache()
     ids = (
-        txns.join(who, on="cust_id", how="semi")
+        txns.join(keyed.select("cust_id").unique(), on="cust_id", how="semi")  # a few hundred customers
         .join(keyed.select(by).unique(), on=by, how="semi")
         .group_by(by)
         .agg(txn_ids=pl.col("txn_id").sort_by("txn_time", "txn_id").str.join(","))
     )
     return keyed.join(ids, on=by, how="left")
-
-
-def customers_of(reached: list[pl.LazyFrame], customers: pl.LazyFrame) -> pl.LazyFrame:
-    """The rows of ``customers`` of the customers in any of the ``reached`` groups: one lookup in
-    the day's million customers for every rule's alerts (alerts_of then looks up in these)."""
-    who = pl.concat([r.select("cust_id") for r in reached]).unique()
-    return customers.join(who, on="cust_id", how="semi")
 
 
 def alerts_of(

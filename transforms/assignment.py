@@ -31,6 +31,14 @@ def assign_managers(customers: pl.LazyFrame, managers: pl.LazyFrame) -> pl.LazyF
     )
 
 
+def customers_of(rows: list[pl.LazyFrame], customers: pl.LazyFrame) -> pl.LazyFrame:
+    """The rows of ``customers`` (a day's CUSTOMER rows) of the customers in any of ``rows``: a
+    semi join first, so a lookup for a few thousand rows (alerts, listed accounts) does not build
+    a hash table of every customer; one lookup can serve several tables."""
+    who = pl.concat([r.select("cust_id") for r in rows]).unique()
+    return customers.join(who, on="cust_id", how="semi")
+
+
 def serving_manager(managers: pl.DataFrame) -> pl.Expr:
     """``mgr_id`` as assign_managers resolves it, as an expression over CUSTOMER rows of the single
     business date of ``managers`` (that date's MANAGER rows): the delivered mgr_id when it names a

@@ -11,6 +11,7 @@ import polars as pl
 
 from cmreport.rules import Dormancy, Reports
 from schemas.codes import DEPOSIT_PRODUCTS
+from transforms.assignment import customers_of
 from transforms.balances import is_open_on
 from transforms.keys import ACCT_KEY, acct_key, acct_no_of_key
 
@@ -319,7 +320,7 @@ def publishable_dormancy(
     return (
         shown.pipe(with_state_labels)  # labels and account number only for the rows published
         .with_columns(acct_no_of_key())
-        .join(managers_of(shown, customers), on="cust_id", how="left")
+        .join(customers_of([shown], customers).select("cust_id", "mgr_id"), on="cust_id", how="left")
         .with_columns(
             reason_zh=pl.concat_str(
                 pl.lit("最后活动日 "),
@@ -334,14 +335,6 @@ def publishable_dormancy(
         )
         .select(DORMANCY_COLUMNS)
         .sort("acct_no")
-    )
-
-
-def managers_of(rows: pl.LazyFrame, customers: pl.LazyFrame) -> pl.LazyFrame:
-    """(cust_id, mgr_id) of ``customers`` for the customers of ``rows`` only: a left join of a
-    few thousand rows to every customer would first build a hash table of a million."""
-    return customers.select("cust_id", "mgr_id").join(
-        rows.select("cust_id").unique(), on="cust_id", how="semi"
     )
 
 
@@ -365,7 +358,9 @@ def dormant_customers(
         pl.col("_n_dormant") == pl.col("n_deposit_accounts")
     )
     return (
-        all_dormant.join(managers_of(found, customers), on="cust_id", how="left")
+        all_dormant.join(
+            customers_of([found], customers).select("cust_id", "mgr_id"), on="cust_id", how="left"
+        )
         .select("as_of", "cust_id", "mgr_id", "n_deposit_accounts")
         .sort("cust_id")
     )
