@@ -117,11 +117,12 @@ def _customers(catalog: Catalog, days: list[str]) -> pl.LazyFrame:
     return assign_managers(cust, mgr)
 
 
-def _day_customers(catalog: Catalog, day: str) -> pl.LazyFrame:
-    """The day's CUSTOMER rows (business_date, cust_id, branch_id) with the serving mgr_id."""
+def _day_customers(catalog: Catalog, day: str) -> tuple[pl.LazyFrame, pl.Expr]:
+    """The day's CUSTOMER rows (business_date, cust_id, branch_id, mgr_id as delivered), and the
+    expression that resolves their serving mgr_id: applied only to the rows looked up (a few
+    thousand of a million), never to the whole table."""
     mgr = catalog.scan("staging", "MANAGER", [day]).select(MANAGER_COLS).collect()
-    cust = catalog.scan("staging", "CUSTOMER", [day]).select(DAY_CUSTOMER_COLS)
-    return cust.with_columns(serving_manager(mgr))
+    return catalog.scan("staging", "CUSTOMER", [day]).select(DAY_CUSTOMER_COLS), serving_manager(mgr)
 
 
 def compute_daily_signals(
@@ -169,9 +170,10 @@ def compute_daily_signals(
     else:
         prev_aum_lf = pl.LazyFrame(schema={"cust_id": pl.String, "prev_aum_cny": CNY_EXACT})
         reason = NO_PREV_DAY
+    customers_lf, serving = _day_customers(catalog, day)
     # every input read at once: the scans overlap on the two cores
     customers, today_acc, yesterday_acc, day_txns_df, prev_aum = pl.collect_all(
-        [_day_customers(catalog, day), today_lf, yesterday_lf, day_txns, prev_aum_lf]
+        [customers_lf, today_lf, yesterday_lf, day_txns, prev_aum_lf]
     )
     today_acc, yesterday_acc = sorted_on(today_acc), sorted_on(yesterday_acc)
 
@@ -182,7 +184,7 @@ def compute_daily_signals(
         lv_groups, lv_txns = large_value_groups(txns, fx.lazy(), rules.large_value)
         lc_groups = large_change_groups(flows, prev_aum.lazy(), rules.large_change)
         # the customers of both rules' alerts, looked up once among the day's million
-        theirs = customers_of([lv_groups, lc_groups], customers.lazy()).cache()
+        theirs = customers_of([lv_groups, lc_groups], customers.lazy()).with_columns(serving).cache()
         lv = alerts_of(lv_groups, lv_txns, theirs, LV_GROUP_KEYS)
         lc = alerts_of(lc_groups, qualifying_txns(txns, rules.large_change), theirs, LC_GROUP_KEYS)
         ne = large_change_not_evaluated(flows, prev_aum.lazy(), reason)
@@ -209,7 +211,7 @@ def compute_daily_signals(
         # the settled accounts (ACTIVE both days) publish nothing: only their count per customer matters
         held = today_acc.lazy().select(pl.col("business_date").alias("as_of"), "cust_id")
         # one lookup of the day's customers serves both tables (dormant customers are among those listed)
-        managers = customers_of([states.filter(is_published())], day_customers).cache()
+        managers = customers_of([states.filter(is_published())], day_customers).with_columns(serving).cache()
         dormancy, dormant = pl.collect_all(
             [
                 publishable_dormancy(states, managers, rules.dormancy, rules.reports),

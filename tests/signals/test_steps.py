@@ -11,18 +11,20 @@ from steps.signals import compute_attrition, compute_daily_signals
 from tests.signals import frames as f
 
 START, END = dt.date(2026, 9, 30), dt.date(2026, 10, 31)
-A1, A2 = "6200000000000001", "6200000000000002"
+A1, A2, A3 = "6200000000000001", "6200000000000002", "6200000000000003"
 
 
 def _publish_history(cat: Catalog, derived: bool) -> None:
     d = START
     while d <= END:
-        cust = [f.customer("C1"), f.customer("C2", mgr_id=None)]
+        # C2 and C3 are served by MX, who has LEFT: unassigned, so no manager on their rows
+        cust = [f.customer("C1"), f.customer("C2", mgr_id="MX"), f.customer("C3", mgr_id="MX")]
         acct = [
             f.account(A1, "C1", last_cust_txn_date=dt.date(2026, 9, 1)),
             f.account(A2, "C2", last_cust_txn_date=dt.date(2025, 10, 30)),
+            f.account(A3, "C3", last_cust_txn_date=dt.date(2026, 9, 1)),
         ]
-        bal = {A1: "10000.00" if d == END else "200000.00", A2: "100.00"}
+        bal = {A1: "10000.00" if d == END else "200000.00", A2: "100.00", A3: "100.00"}
         txn = []
         if d == dt.date(2026, 10, 30):
             txn = [f.txn("T30", A2, "CASH_DEP", "50000.00", d=d)]
@@ -30,6 +32,7 @@ def _publish_history(cat: Catalog, derived: bool) -> None:
             txn = [
                 f.txn("T31", A1, "TRF_OUT", "190000.00", d=d, cp_bank="ICBC", cp_acct="999"),
                 f.txn("R31", A2, "REVERSAL", "50000.00", d=d, initiator="BANK", reversal_of="T30"),
+                f.txn("T32", A3, "CASH_DEP", "50000.00", d=d),
             ]
         tables = {
             "CUSTOMER": f.customers(cust, d),
@@ -37,7 +40,7 @@ def _publish_history(cat: Catalog, derived: bool) -> None:
             "BALANCE": f.balances(bal, d),
             "TXN": f.txns(txn, d),
             "FX": f.fx(d),
-            "MANAGER": f.managers([f.manager("M1")], d),
+            "MANAGER": f.managers([f.manager("M1"), f.manager("MX", status="LEFT")], d),
         }
         meta = {"extract_seq": 1}
         if derived:  # as ingest publishes them; without, steps recompute from BALANCE, ACCOUNT, FX
@@ -69,7 +72,8 @@ def test_daily_signals_and_withdrawn_alert_on_rerun(catalog):
     first = compute_daily_signals(catalog, END, f.rules(END))
     alerts = first.tables["alerts"]
     assert alerts.select("cust_id", "mgr_id", "rule", "amount_cny", "threshold_cny", "txn_ids").rows() == [
-        ("C1", "M1", "RM_OUTFLOW", Decimal("190000.00"), Decimal("100000.00"), "T31")
+        ("C1", "M1", "RM_OUTFLOW", Decimal("190000.00"), Decimal("100000.00"), "T31"),
+        ("C3", None, "LV_CASH", Decimal("50000.00"), Decimal("50000.00"), "T32"),
     ]
     assert first.withdrawn_alert_ids == []
     dorm = first.tables["dormancy"]
