@@ -12,6 +12,7 @@ from cmreport.rules import LargeValue, LargeValueRule
 from schemas.types import CNY_EXACT, MONEY
 from transforms.assignment import customers_of
 from transforms.money import dec, round_half_away, to_cny
+from transforms.predicates import one_of
 from transforms.signal_text import fmt_cny, stable_id
 
 ALERT_COLUMNS = [
@@ -105,7 +106,7 @@ def is_large_value_candidate(lv: LargeValue) -> pl.Expr:
     """The transactions a large-value rule may count: a rule's code, not an own-account transfer
     (which rule, if any, also depends on the customer type and the cross-border flag)."""
     codes = sorted({code for r in lv.rules for code in r.txn_codes})
-    return ~pl.col("is_own_transfer") & pl.col("txn_code").is_in(codes)
+    return ~pl.col("is_own_transfer") & one_of("txn_code", codes)
 
 
 LV_GROUP_KEYS = ["txn_date", "cust_id", "_slot", "_is_cny"]

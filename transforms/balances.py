@@ -7,6 +7,7 @@ import polars as pl
 from schemas.codes import DEPOSIT_PRODUCTS, INVESTMENT_PRODUCTS
 from schemas.types import CNY_EXACT
 from transforms.money import to_cny
+from transforms.predicates import one_of
 
 
 def is_open_on(date_col: str = "business_date") -> pl.Expr:
@@ -69,7 +70,7 @@ def customer_aum(
     account on a date have no row for that date.
     """
     return (
-        bal_cny.filter(pl.col("is_open") & pl.col("product_type").is_in(list(products)))
+        bal_cny.filter(pl.col("is_open") & one_of("product_type", products))
         .group_by("business_date", "cust_id")
         .agg(aum_cny=pl.col("balance_cny").sum(), n_accounts=pl.len())
     )
@@ -82,7 +83,7 @@ def day_aum(
     row on a date, for an account it held that day, with customer_aum's sum; 0 when none of its
     accounts counts as AUM (the customer is known, its AUM is zero). One group-by: what ingest
     publishes per date as staging AUM."""
-    counts = pl.col("is_open") & pl.col("product_type").is_in(list(products))
+    counts = pl.col("is_open") & one_of("product_type", products)
     return positions.group_by("business_date", "cust_id").agg(
         aum_cny=pl.col("balance_cny").filter(counts).sum().cast(CNY_EXACT)
     )

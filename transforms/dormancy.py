@@ -14,6 +14,7 @@ from schemas.codes import DEPOSIT_PRODUCTS
 from transforms.assignment import customers_of
 from transforms.balances import is_open_on
 from transforms.keys import ACCT_KEY, acct_key, acct_no_of_key
+from transforms.predicates import one_of
 
 DORMANCY_COLUMNS = [
     "as_of", "acct_no", "cust_id", "mgr_id", "last_activity", "days_inactive", "state", "event",
@@ -148,7 +149,7 @@ DEPOSIT_COLUMNS = [
 
 def is_open_deposit() -> pl.Expr:
     """An ACCOUNT row is a deposit account open on its business_date: the accounts dormancy judges."""
-    return pl.col("product_type").is_in(DEPOSIT_PRODUCTS) & is_open_on()
+    return one_of("product_type", DEPOSIT_PRODUCTS) & is_open_on()
 
 
 def open_deposit_keys(account: pl.LazyFrame) -> pl.LazyFrame:

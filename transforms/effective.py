@@ -9,6 +9,7 @@ snapshot, to the same customer.
 import polars as pl
 
 from transforms.alerts import with_cny
+from transforms.predicates import one_of
 
 REVERSAL = "REVERSAL"
 OWN_TRANSFER_CODES = ("TRF_IN", "TRF_OUT")
@@ -49,8 +50,8 @@ def flag_own_transfers(
     and cp_acct; ``accounts`` is the ACCOUNT snapshot(s) (the ``by`` columns, acct_no, cust_id).
     ``by`` is empty when both are one date's."""
     candidate = (
-        pl.col("txn_code").is_in(list(OWN_TRANSFER_CODES))
-        & (pl.col("cp_bank").is_null() | pl.col("cp_bank").is_in(list(SELF_BANKS)))
+        one_of("txn_code", OWN_TRANSFER_CODES)
+        & (pl.col("cp_bank").is_null() | one_of("cp_bank", SELF_BANKS))
         & pl.col("cp_acct").is_not_null()
     )
     keys = [*by, "cp_acct"]

@@ -17,6 +17,7 @@ import polars as pl
 from cmreport.rules import Indicators
 from schemas.codes import DEPOSIT_PRODUCTS, INVESTMENT_PRODUCTS
 from transforms.money import dec, to_cny
+from transforms.predicates import one_of
 
 SCALE = 18
 DEC = pl.Decimal(38, SCALE)
@@ -48,7 +49,7 @@ def manager_day_balances(bal_cny: pl.LazyFrame, cust_mgr: pl.LazyFrame, ind: Ind
 
     Additive across business dates, so callers may compute it day by day and concatenate.
     """
-    is_dep = pl.col("product_type").is_in(DEPOSIT_PRODUCTS)
+    is_dep = one_of("product_type", DEPOSIT_PRODUCTS)
     is_loan = pl.col("product_type") == LOAN
     rate = pl.col("rate").fill_null(dec(0, 6)).cast(pl.Decimal(38, 6))
     spread = pl.when(is_dep).then(_ftp(ind) - rate).otherwise(rate - _ftp(ind))
@@ -166,7 +167,7 @@ def effective_buys(
         .select("txn_id", "acct_no", "txn_date", "amount")
         .join(reversed_ids.select(pl.col("reversal_of").alias("txn_id")), on="txn_id", how="anti")
         .join(acct, left_on=["txn_date", "acct_no"], right_on=["business_date", "acct_no"], how="inner")
-        .filter(pl.col("product_type").is_in(INVESTMENT_PRODUCTS))
+        .filter(one_of("product_type", INVESTMENT_PRODUCTS))
         .join(rates, left_on=["txn_date", "currency"], right_on=["business_date", "currency"], how="left")
         .join(cust_mgr.select("cust_id", "mgr_id"), on="cust_id", how="inner")
         .with_columns(amount_cny=to_cny(pl.col("amount"), pl.col("cny_per_unit")))

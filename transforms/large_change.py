@@ -16,6 +16,7 @@ from schemas.codes import DEPOSIT_PRODUCTS
 from transforms.alerts import alerts_of
 from transforms.balances import day_aum
 from transforms.money import dec
+from transforms.predicates import one_of
 from transforms.signal_text import fmt_cny
 
 RULE_GROUP = "LARGE_CHANGE"
@@ -27,8 +28,8 @@ def is_qualifying(lc: LargeChange) -> pl.Expr:
     deposit account, not an own-account transfer."""
     return (
         (pl.col("initiator") == lc.initiator)
-        & pl.col("txn_code").is_in(lc.txn_codes)
-        & pl.col("product_type").is_in(DEPOSIT_PRODUCTS)
+        & one_of("txn_code", lc.txn_codes)
+        & one_of("product_type", DEPOSIT_PRODUCTS)
         & ~pl.col("is_own_transfer")
     )
 
