@@ -131,7 +131,7 @@ def _timed(label: str, fn, specs=None) -> object:  # type: ignore[no-untyped-def
     floor pass are always minutes' noise apart at most: the ratio of the fastest of each, and the
     median of the per-pair ratios. The peak RSS is this process's, over all runs."""
     walls, floors = [], []
-    with PeakRss() as rss, (FloorChild(specs) if specs is not None else contextlib.nullcontext()) as floor:
+    with PeakRss() as rss, FloorChild(specs) if specs is not None else contextlib.nullcontext() as floor:
         for _ in range(REPEAT):
             t0 = time.perf_counter()
             out = fn()

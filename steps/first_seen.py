@@ -34,7 +34,11 @@ def last_trusted(catalog: Catalog, history: list[str]) -> int | None:
         if i == 0:
             ok = basis is None
         else:
-            ok = isinstance(basis, dict) and basis.get("date") == history[i - 1] and basis.get(UNIT_ID) == prev_id
+            ok = (
+                isinstance(basis, dict)
+                and basis.get("date") == history[i - 1]
+                and basis.get(UNIT_ID) == prev_id
+            )
         if not ok:
             break
         trusted, prev_id = i, str(meta[UNIT_ID])

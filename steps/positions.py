@@ -60,4 +60,6 @@ def day_aum_table(catalog: Catalog, d: dt.date | str) -> pl.LazyFrame:
     unit = _unit(d)
     if catalog.has("staging", unit, AUM):
         return catalog.scan("staging", AUM, [unit]).select("business_date", "cust_id", "aum_cny")
-    return day_aum(day_positions(catalog, unit, ["business_date", "cust_id", "product_type", "balance_cny", "is_open"]))
+    return day_aum(
+        day_positions(catalog, unit, ["business_date", "cust_id", "product_type", "balance_cny", "is_open"])
+    )

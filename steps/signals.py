@@ -34,7 +34,7 @@ from transforms.alerts import (
     large_value_groups,
     with_cny,
 )
-from transforms.assignment import assign_managers, customers_of, serving_manager
+from transforms.assignment import assign_managers, serving_manager
 from transforms.attrition import attrition_rows, evaluate_attrition, manager_attrition, other_bank_outflows
 from transforms.dormancy import (
     account_dormancy_from_last,
@@ -179,16 +179,24 @@ def compute_daily_signals(
 
     def day_alerts() -> tuple[pl.DataFrame, pl.DataFrame]:
         txns = day_txns_df.lazy()
-        # one plan for all three: the flows are computed once (cached) and nothing stops between steps
+        # both rules' sums and the customer-days not evaluated in one plan (the flows computed once)
         flows = customer_day_flows(txns, rules.large_change).cache()
-        lv_groups, lv_txns = large_value_groups(txns, fx.lazy(), rules.large_value)
+        lv_groups, _ = large_value_groups(txns, fx.lazy(), rules.large_value)
         lc_groups = large_change_groups(flows, prev_aum.lazy(), rules.large_change)
-        # the customers of both rules' alerts, looked up once among the day's million
-        theirs = customers_of([lv_groups, lc_groups], customers.lazy()).with_columns(serving).cache()
-        lv = alerts_of(lv_groups, lv_txns, theirs, LV_GROUP_KEYS)
-        lc = alerts_of(lc_groups, qualifying_txns(txns, rules.large_change), theirs, LC_GROUP_KEYS)
         ne = large_change_not_evaluated(flows, prev_aum.lazy(), reason)
-        lv_df, lc_df, not_evaluated = pl.collect_all([lv, lc, ne])
+        lv_reached, lc_reached, not_evaluated = pl.collect_all([lv_groups, lc_groups, ne])
+        # then only the few hundred customers that reached a threshold: their rows of the day's
+        # transactions and of its million customers, by an is_in on them (not joins of the whole)
+        who = pl.concat([lv_reached["cust_id"], lc_reached["cust_id"]]).unique().implode()
+        theirs = customers.filter(pl.col("cust_id").is_in(who)).select(
+            "business_date", "cust_id", "branch_id", serving
+        )
+        mine = day_txns_df.filter(pl.col("cust_id").is_in(who)).lazy()
+        _, lv_txns = large_value_groups(mine, fx.lazy(), rules.large_value)
+        lc_txns = qualifying_txns(mine, rules.large_change)
+        lv = alerts_of(lv_reached.lazy(), lv_txns, theirs.lazy(), LV_GROUP_KEYS)
+        lc = alerts_of(lc_reached.lazy(), lc_txns, theirs.lazy(), LC_GROUP_KEYS)
+        lv_df, lc_df = pl.collect_all([lv, lc], engine="in-memory")
         alerts = pl.concat([lv_df, lc_df]).sort(ALERT_KEY)
         return published.Alerts.validate(alerts, lazy=True), published.NotEvaluated.validate(
             not_evaluated, lazy=True

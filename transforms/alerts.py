@@ -187,7 +187,6 @@ def large_value_groups(
             .otherwise(to_cny(pl.col("usd_threshold"), pl.col("usd_cny_per_unit"))),
         )
         .filter(pl.col("amount_exact") >= pl.col("threshold_exact"))
-        .cache()
     )
     return reached, candidates
 
@@ -198,6 +197,7 @@ def with_customer_and_ids(
     """Alert groups (rows that reached a threshold, grouped by ``by``) with the customer's mgr_id
     and branch_id (inner: a customer missing from ``customers`` gets no alert) and ``txn_ids``,
     the comma-joined ids of the rows of ``txns`` in each group, in booking time order."""
+    reached = reached.cache()  # read twice: for the customers and for the rows
     cust = customers_of([reached], customers).select(
         pl.col("business_date").alias("txn_date"), "cust_id", "mgr_id", "branch_id"
     )

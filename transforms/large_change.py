@@ -117,7 +117,7 @@ def large_change_groups(flows: pl.LazyFrame, prev_aum: pl.LazyFrame, lc: LargeCh
                 ),
             )
         )
-    return pl.concat(parts, how="diagonal_relaxed").cache()  # read twice by alerts_of: computed once
+    return pl.concat(parts, how="diagonal_relaxed")
 
 
 def large_change_not_evaluated(flows: pl.LazyFrame, prev_aum: pl.LazyFrame, reason: str) -> pl.LazyFrame:
