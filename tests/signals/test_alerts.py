@@ -195,3 +195,25 @@ def test_next_day_reversal_cancels_once_loaded():
     nxt = f.txns([f.txn("R1", A1, "REVERSAL", "50000.00", d=f.D, reversal_of="T1")], d=f.D)
     history = pl.concat([day, nxt.with_columns(business_date=pl.lit(f.D))])
     assert lv_alerts(day, ACCT, CUST, history=history).height == 0
+
+
+def test_group_frames_collect_on_their_own():
+    """The steps collect each rule's groups (and the large-value candidates) as plans of their
+    own; polars 2.1 panics on a plan whose root is a cache over other caches."""
+    from tests.signals.pipeline import day_txns
+    from transforms.alerts import large_value_groups
+    from transforms.large_change import customer_day_flows, large_change_groups
+
+    rows = [f.txn("T1", A1, "CASH_DEP", "50000.00"), f.txn("T2", A1, "CASH_WDL", "250000.00")]
+    txns = day_txns(f.txns(rows), ACCT, CUST, f.fx())
+    reached, candidates = large_value_groups(txns, f.fx().lazy(), f.rules().large_value)
+    assert sorted(reached.collect()["amount_exact"].cast(pl.String).to_list()) == [
+        "250000.0000000000",
+        "50000.0000000000",
+    ]
+    assert sorted(candidates.collect()["txn_id"].to_list()) == ["T1", "T2"]
+    flows = customer_day_flows(txns, f.rules().large_change)
+    prev_aum = pl.LazyFrame({"cust_id": ["C1"], "prev_aum_cny": [Decimal("100000.00")]})
+    got = large_change_groups(flows, prev_aum, f.rules().large_change).collect()
+    # net out 200,000.00 >= max(100,000, 30 % of 100,000.00)
+    assert got.select("rule", "amount_exact").rows() == [("RM_OUTFLOW", Decimal("200000.00"))]
