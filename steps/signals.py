@@ -31,10 +31,11 @@ from transforms.alerts import (
     LV_GROUP_KEYS,
     alerts_of,
     is_large_value_candidate,
+    large_value_candidates,
     large_value_groups,
     with_cny,
 )
-from transforms.assignment import assign_managers, serving_manager
+from transforms.assignment import assign_managers, rows_among, serving_manager
 from transforms.attrition import attrition_rows, evaluate_attrition, manager_attrition, other_bank_outflows
 from transforms.dormancy import (
     account_dormancy_from_last,
@@ -187,12 +188,10 @@ def compute_daily_signals(
         lv_reached, lc_reached, not_evaluated = pl.collect_all([lv_groups, lc_groups, ne])
         # then only the few hundred customers that reached a threshold: their rows of the day's
         # transactions and of its million customers, by an is_in on them (not joins of the whole)
-        who = pl.concat([lv_reached["cust_id"], lc_reached["cust_id"]]).unique().implode()
-        theirs = customers.filter(pl.col("cust_id").is_in(who)).select(
-            "business_date", "cust_id", "branch_id", serving
-        )
-        mine = day_txns_df.filter(pl.col("cust_id").is_in(who)).lazy()
-        _, lv_txns = large_value_groups(mine, fx.lazy(), rules.large_value)
+        who = pl.concat([lv_reached["cust_id"], lc_reached["cust_id"]])
+        theirs = rows_among(customers, who).select("business_date", "cust_id", "branch_id", serving)
+        mine = rows_among(day_txns_df, who).lazy()
+        lv_txns = large_value_candidates(mine, rules.large_value)
         lc_txns = qualifying_txns(mine, rules.large_change)
         lv = alerts_of(lv_reached.lazy(), lv_txns, theirs.lazy(), LV_GROUP_KEYS)
         lc = alerts_of(lc_reached.lazy(), lc_txns, theirs.lazy(), LC_GROUP_KEYS)
@@ -218,14 +217,10 @@ def compute_daily_signals(
         # thousand customers wanted (half the cost of a semi join here): the customers of the
         # listed accounts (every dormant customer is among them), and the accounts of the
         # customers with a DORMANT account (the settled ones, ACTIVE both days, only count there)
-        listed = states.filter(is_published())["cust_id"].unique()
-        managers = customers.filter(pl.col("cust_id").is_in(listed.implode())).select(
-            "cust_id", "branch_id", serving
-        )
-        with_dormant = states.filter(pl.col("_state") == 2)["cust_id"].unique()
-        held = today_acc.filter(pl.col("cust_id").is_in(with_dormant.implode())).select(
-            pl.col("business_date").alias("as_of"), "cust_id"
-        )
+        listed = states.filter(is_published())["cust_id"]
+        managers = rows_among(customers, listed).select("cust_id", "branch_id", serving)
+        with_dormant = states.filter(pl.col("_state") == 2)["cust_id"]
+        held = rows_among(today_acc, with_dormant).select(pl.col("business_date").alias("as_of"), "cust_id")
         dormancy, dormant = pl.collect_all(
             [
                 publishable_dormancy(states.lazy(), managers.lazy(), rules.dormancy, rules.reports),

@@ -125,23 +125,10 @@ def large_value_alerts(
     return alerts_of(reached, candidates, customers, LV_GROUP_KEYS)
 
 
-def large_value_groups(
-    txns: pl.LazyFrame, fx: pl.LazyFrame, lv: LargeValue
-) -> tuple[pl.LazyFrame, pl.LazyFrame]:
-    """The (date, customer, rule, direction, class) groups that reach their threshold, and the
-    candidate transactions they were summed from (both grouped by LV_GROUP_KEYS).
-
-    ``txns``: effective transactions with txn_id, txn_date, txn_time, cust_id, cust_type, currency,
-    amount_cny, txn_code, cross_border and is_own_transfer (staging TXN_CNY less the cancelled
-    ones). ``fx``: FX rows (business_date, currency, cny_per_unit) of the same dates.
-
-    Sums every (date, customer, rule, direction, class) first; the customer's manager and the
-    contributing transaction ids are looked up only for the groups that reach their threshold.
-    """
-    usd = fx.filter(pl.col("currency") == "USD").select(
-        pl.col("business_date").alias("txn_date"), pl.col("cny_per_unit").alias("usd_cny_per_unit")
-    )
-    slot_table = _slot_table(lv)
+def large_value_candidates(txns: pl.LazyFrame, lv: LargeValue) -> pl.LazyFrame:
+    """The transactions of ``txns`` that count for a large-value rule, once per rule and direction
+    they count for (_CANDIDATE_COLS and ``_slot``): what large_value_groups sums, and where the
+    ids of an alert's transactions come from."""
     numbers = _code_numbers(lv)
     code = pl.col("txn_code").replace_strict(numbers, default=None, return_dtype=pl.UInt8)
     base = (
@@ -167,10 +154,30 @@ def large_value_groups(
         base.filter(_counts_for(numbers, r)).select(*_CANDIDATE_COLS, _slot=_slot(i))
         for i, r in enumerate(lv.rules)
     ]
-    candidates = pl.concat(
+    return pl.concat(
         parts or [base.filter(pl.lit(False)).select(*_CANDIDATE_COLS, _slot=pl.lit(0, pl.UInt8))],
         how="vertical",
-    ).cache()  # summed, then read again for the ids of the groups that reach a threshold
+    )
+
+
+def large_value_groups(
+    txns: pl.LazyFrame, fx: pl.LazyFrame, lv: LargeValue
+) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """The (date, customer, rule, direction, class) groups that reach their threshold, and the
+    candidate transactions they were summed from (both grouped by LV_GROUP_KEYS).
+
+    ``txns``: effective transactions with txn_id, txn_date, txn_time, cust_id, cust_type, currency,
+    amount_cny, txn_code, cross_border and is_own_transfer (staging TXN_CNY less the cancelled
+    ones). ``fx``: FX rows (business_date, currency, cny_per_unit) of the same dates.
+
+    Sums every (date, customer, rule, direction, class) first; the customer's manager and the
+    contributing transaction ids are looked up only for the groups that reach their threshold.
+    """
+    usd = fx.filter(pl.col("currency") == "USD").select(
+        pl.col("business_date").alias("txn_date"), pl.col("cny_per_unit").alias("usd_cny_per_unit")
+    )
+    slot_table = _slot_table(lv)
+    candidates = large_value_candidates(txns, lv).cache()  # summed, then handed out for the ids
     sums = candidates.group_by(LV_GROUP_KEYS).agg(
         amount_exact=pl.col("amount_cny").sum(), txn_count=pl.len().cast(pl.Int64)
     )

@@ -39,6 +39,13 @@ def customers_of(rows: list[pl.LazyFrame], customers: pl.LazyFrame) -> pl.LazyFr
     return customers.join(who, on="cust_id", how="semi")
 
 
+def rows_among(frame: pl.DataFrame, ids: pl.Series, column: str = "cust_id") -> pl.DataFrame:
+    """The rows of ``frame`` whose ``column`` is among ``ids``: customers_of for a frame in memory
+    and ids already known, as an is_in (for a few thousand ids among a million rows, half the
+    CPU of a semi join)."""
+    return frame.filter(pl.col(column).is_in(ids.unique().implode()))
+
+
 def serving_manager(managers: pl.DataFrame) -> pl.Expr:
     """``mgr_id`` as assign_managers resolves it, as an expression over CUSTOMER rows of the single
     business date of ``managers`` (that date's MANAGER rows): the delivered mgr_id when it names a

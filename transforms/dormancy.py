@@ -346,8 +346,9 @@ def dormant_customers(
 
     ``states``: account_dormancy_from_last rows; ``accounts``: (as_of, cust_id) of the open deposit
     accounts (at least those of the customers with a DORMANT account), when ``states`` holds only
-    some of them (unsettled_only: the rest are ACTIVE), else ``states`` itself. Only the customers with a DORMANT account are counted (a few thousand
-    of a million): all of theirs are DORMANT when their DORMANT accounts are all their accounts."""
+    some of them (unsettled_only: the rest are ACTIVE), else ``states`` itself. Only the customers
+    with a DORMANT account are counted (a few thousand of a million): all of theirs are DORMANT
+    when their DORMANT accounts are all their accounts."""
     found = states.filter(pl.col("_state") == 2).group_by("as_of", "cust_id").agg(_n_dormant=pl.len()).cache()
     held = (states if accounts is None else accounts).select("as_of", "cust_id")
     counted = (
