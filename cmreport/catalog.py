@@ -8,7 +8,8 @@ Layout under the warehouse root::
 Areas: ``staging`` (unit = business date ``YYYY-MM-DD``: the typed export tables of that
 date's folder), ``rejects`` (unit = business date), ``daily`` (alerts, dormancy),
 ``monthly`` (unit = ``YYYY-MM``), ``weekly`` (unit = ``YYYY-Www``), ``mtd`` (unit = ``YYYY-MM``:
-month-to-date figures as of the latest nightly run). A unit is published whole by
+month-to-date figures as of the latest nightly run), ``registry`` (unit ``accounts``: the account
+numbers ingest hands out, ingest.account_seq). A unit is published whole by
 writing a new version directory and swapping the symlink with one ``os.replace``: readers see
 the old version or the new one, never a mix, and a crash mid-write leaves the old one current.
 """
@@ -27,7 +28,7 @@ from typing import Any
 
 import polars as pl
 
-AREAS = ("staging", "rejects", "daily", "monthly", "weekly", "mtd")
+AREAS = ("staging", "rejects", "daily", "monthly", "weekly", "mtd", "registry")
 RUNLOG = "runlog.jsonl"
 
 

@@ -31,8 +31,9 @@ from typing import Any
 import polars as pl
 
 from cmreport.catalog import Catalog
+from ingest import account_seq
 from ingest.derived import UNIT_ID
-from transforms.dormancy import customer_activity, last_customer_txn, latest
+from transforms.dormancy import customer_activity, is_customer_initiated, last_customer_txn, latest
 from transforms.effective import REVERSAL
 from transforms.keys import ACCT_KEY, acct_key, sorted_on
 
@@ -40,6 +41,10 @@ STATE, STATE_CANCELLED, BASIS_KEY = "_activity", "_activity_cancelled", "activit
 STATE_COLUMNS = [ACCT_KEY, "last_txn"]
 LAST_COLUMNS = [ACCT_KEY, "_last_txn_d", "_last_txn_prev"]
 HISTORY_COLS = ["txn_id", "acct_no", "txn_date", "initiator", "txn_code"]
+HISTORY_BY_NUMBER, HISTORY_BY_ACCOUNT = "by_number", "by_account"
+"""How a full-history state was read (meta ``activity_history``): the accounts' registry numbers in
+TXN_CNY (ingest.account_seq), or their account numbers in TXN (units numbered against another
+registry, or none)."""
 
 
 @dataclass
@@ -124,10 +129,14 @@ def _previous_state(
 
 
 def _state_from_history(catalog: Catalog, units: list[str], cancelled: pl.DataFrame, upto: dt.date,
-                        accounts: pl.Series | None = None) -> pl.DataFrame:  # fmt: skip
+                        accounts: pl.Series | None = None) -> tuple[pl.DataFrame, str]:  # fmt: skip
     """STATE_COLUMNS as of ``upto`` from the history ``units`` (of ``accounts`` only, when given):
-    one maximum per account."""
-    return (
+    one maximum per account; and how it was read (HISTORY_BY_NUMBER or HISTORY_BY_ACCOUNT)."""
+    if accounts is None and numbered_history(catalog, units) is not None:
+        found = _state_by_number(catalog, units, cancelled, upto)
+        if found is not None:
+            return found, HISTORY_BY_NUMBER
+    state = (
         _from_history(catalog, units, cancelled, accounts)
         .filter(pl.col("txn_date") <= upto)
         .select(acct_key(), "txn_date")
@@ -135,6 +144,47 @@ def _state_from_history(catalog: Catalog, units: list[str], cancelled: pl.DataFr
         .agg(last_txn=pl.col("txn_date").max())
         .collect()
     )
+    return state, HISTORY_BY_ACCOUNT
+
+
+def numbered_history(catalog: Catalog, units: list[str]) -> str | None:
+    """The account registry's id when every one of ``units`` was numbered against it (staging meta
+    REGISTRY_KEY, ingest.account_seq), so their TXN_CNY.acct_seq can stand for the account; else None."""
+    rid = account_seq.registry_id(catalog)
+    if rid is None or not units:
+        return None
+    same = all((catalog.meta("staging", u) or {}).get(account_seq.REGISTRY_KEY) == rid for u in units)
+    return rid if same else None
+
+
+def _state_by_number(catalog: Catalog, units: list[str], cancelled: pl.DataFrame, upto: dt.date) -> pl.DataFrame | None:
+    """_state_from_history of every account, from the account numbers of TXN_CNY (which holds TXN
+    but its REVERSALs; ingest guarantees no orphan account): the units are in date order and every
+    transaction of a unit is of the unit's date (checked), so writing each unit's date at its
+    accounts' numbers, oldest unit first, leaves each account's maximum. No hashing of the 21 M rows
+    a 1 M-customer bank's 61 days hold. None when the registry changed meanwhile (then the caller
+    reads by account number)."""
+    hit = {x.isoformat() for x in cancelled["target_date"].drop_nulls().to_list()}
+    ids = cancelled["txn_id"].unique().implode()
+
+    def rows(u: str) -> pl.LazyFrame:
+        txns = catalog.scan("staging", "TXN_CNY", [u]).filter(is_customer_initiated())
+        txns = txns.filter(~pl.col("txn_id").is_in(ids)) if u in hit else txns
+        return txns.filter(pl.col("txn_date") <= upto).select(account_seq.SEQ, "txn_date")
+
+    frames = pl.collect_all([rows(u) for u in units])
+    reg = account_seq.current(catalog)  # after the units: it only grows, so it numbers all of theirs
+    if reg is None or reg.registry_id != numbered_history(catalog, units):
+        return None
+    last = pl.repeat(None, reg.keys.len(), dtype=pl.Date, eager=True).alias("last_txn")
+    for u, fr in zip(units, frames, strict=True):
+        if not fr.height:
+            continue
+        day = dt.date.fromisoformat(u)
+        if fr["txn_date"].min() != day or fr["txn_date"].max() != day:
+            raise ValueError(f"staging/{u}/TXN_CNY holds transactions of another date than {u}")
+        last = last.scatter(fr[account_seq.SEQ], day)
+    return pl.DataFrame([reg.keys, last]).filter(pl.col("last_txn").is_not_null())
 
 
 def fold_in_day(state: pl.DataFrame, today: pl.DataFrame) -> pl.DataFrame:
@@ -184,9 +234,9 @@ def last_activity(
         # d − 1's state from the history before d (one maximum per account: every transaction of a
         # unit is of that unit's date), then d folded in exactly as on an incremental night
         mode, n_recomputed = "full", None
-        state = _state_from_history(catalog, units[:-1], cancelled, prev)
+        state, read = _state_from_history(catalog, units[:-1], cancelled, prev)
     else:
-        mode = "incremental"
+        mode, read = "incremental", None
         state, old_cancelled = found
         before = _customer_cancelled(cancelled, prev)
         changed = pl.concat(
@@ -195,7 +245,7 @@ def last_activity(
         )["acct_no"].unique()  # fmt: skip
         n_recomputed = changed.len()
         if n_recomputed:
-            again = _state_from_history(catalog, units[:-1], cancelled, prev, changed)
+            again, _ = _state_from_history(catalog, units[:-1], cancelled, prev, changed)
             keys = changed.to_frame().select(acct_key())
             state = sorted_on(pl.concat([state.join(keys, on=ACCT_KEY, how="anti"), again]))
     last = fold_in_day(state, last_customer_txn(customer_activity(day_txns.lazy()), d).collect())
@@ -209,5 +259,6 @@ def last_activity(
             BASIS_KEY: basis,
             "activity_mode": mode,
             "activity_recomputed": n_recomputed,
+            "activity_history": read,
         },
     )

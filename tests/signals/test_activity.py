@@ -18,7 +18,7 @@ import pytest
 from cmreport.catalog import Catalog
 from cmreport.rules import RuleSet
 from ingest.derived import derived_tables
-from steps.activity import BASIS_KEY, STATE, STATE_CANCELLED
+from steps.activity import BASIS_KEY, HISTORY_BY_ACCOUNT, HISTORY_BY_NUMBER, STATE, STATE_CANCELLED
 from steps.cancelled import cancelled_targets
 from steps.signals import compute_daily_signals
 from tests.signals import frames as f
@@ -102,7 +102,8 @@ def _run(cat: Catalog, d: dt.date, incremental: bool) -> dict[str, pl.DataFrame]
     s = compute_daily_signals(cat, d, f.rules(d), incremental=incremental)
     if incremental:
         cat.publish("daily", d.isoformat(), *s.publishable({}))
-    return {**s.tables, **s.state, "_mode": pl.DataFrame({"mode": [s.state_meta["activity_mode"]]})}
+    return {**s.tables, **s.state, "_mode": pl.DataFrame({"mode": [s.state_meta["activity_mode"]]}),
+            "_read": pl.DataFrame({"read": [s.state_meta["activity_history"]]}, schema={"read": pl.String})}  # fmt: skip
 
 
 def _reference_state(cat: Catalog, d: dt.date) -> pl.DataFrame:
@@ -117,11 +118,13 @@ def _reference_state(cat: Catalog, d: dt.date) -> pl.DataFrame:
     )
 
 
-def _assert_same(cat: Catalog, d: dt.date) -> str:
+def _assert_same(cat: Catalog, d: dt.date, read: str = HISTORY_BY_NUMBER) -> str:
     inc, full = _run(cat, d, True), _run(cat, d, False)
     for name in [*COMPARED, STATE, STATE_CANCELLED]:
         assert inc[name].equals(full[name]), f"{d} {name} differs:\n{inc[name]}\n{full[name]}"
     assert inc[STATE].equals(_reference_state(cat, d)), f"{d}: the state is not the history's"
+    if d > START:  # the first day has no history before it
+        assert full["_read"]["read"][0] == read
     return inc["_mode"]["mode"][0]
 
 
@@ -158,6 +161,27 @@ def test_carried_state_equals_full_history_every_day(tmp_path, seed):
     h.publish(cat, mid, seq=2)
     assert _assert_same(cat, mid + dt.timedelta(days=1)) == "full"
     assert _assert_same(cat, mid + dt.timedelta(days=2)) == "incremental"
+
+
+def test_history_numbered_against_a_lost_registry_is_read_by_account_number(tmp_path):
+    """A warehouse restored without its account registry: a new one numbers only the dates loaded
+    after, so the full-history path reads the history by account number, with the same tables;
+    once every date is loaded again it reads by number again."""
+    h = History(2)
+    cat = Catalog(tmp_path / "wh")
+    for k in range(N_DAYS):
+        h.publish(cat, START + dt.timedelta(days=k))
+    before = cat.meta("registry", "accounts")
+    assert before["length"] == len({t["acct_no"] for ts in h.txns.values() for t in ts if t["txn_code"] != "REVERSAL"})
+    _run(cat, h.last - dt.timedelta(days=1), True)  # the state the night before leaves
+    assert _assert_same(cat, h.last) == "incremental"
+    cat.withdraw("registry", "accounts")
+    h.publish(cat, h.last, seq=2)
+    assert _assert_same(cat, h.last, read=HISTORY_BY_ACCOUNT) == "incremental"
+    for k in range(N_DAYS):
+        h.publish(cat, START + dt.timedelta(days=k), seq=3)
+    assert _assert_same(cat, h.last) == "full"  # every basis changed
+    assert cat.meta("registry", "accounts")["registry_id"] != before["registry_id"]  # a new registry
 
 
 def test_state_is_published_with_its_basis_but_never_exported(tmp_path):
