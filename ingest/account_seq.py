@@ -35,7 +35,7 @@ import polars as pl
 from pandera.config import ValidationDepth, config_context
 
 from cmreport.catalog import Catalog
-from schemas.staging import AccountSeq
+from schemas.staging import AccountSeq, StgTxnCny
 from transforms.keys import ACCT_KEY, acct_key
 
 REGISTRY, UNIT, TABLE = "registry", "accounts", "ACCOUNT_SEQ"
@@ -105,3 +105,28 @@ def number(catalog: Catalog, acct_no: pl.Series) -> tuple[pl.Series, str]:
             catalog.publish(REGISTRY, UNIT, {TABLE: table}, {"registry_id": rid, "length": table.height})
     seq = keys.join(table, on=ACCT_KEY, how="left", maintain_order="left")[SEQ]
     return seq, rid
+
+
+def renumber(catalog: Catalog) -> list[str]:
+    """Number the staging units that are not numbered against the current registry (staged before
+    the registry existed, or after it was lost), oldest first, and return them. Each such unit is
+    republished with its accounts' numbers in TXN_CNY and everything else as it was, its unit_id
+    included: no other table changes, so the states and first values built on it stay valid.
+    Units without TXN_CNY are left alone (they are read by account number). For an operator, with
+    the nightly run stopped: a unit ingested meanwhile would be overwritten with its old content."""
+    done = []
+    for unit in catalog.units("staging"):
+        meta = catalog.meta("staging", unit)
+        if meta is None or not catalog.has("staging", unit, "TXN_CNY"):
+            continue
+        if meta.get(REGISTRY_KEY) is not None and meta.get(REGISTRY_KEY) == registry_id(catalog):
+            continue
+        path = catalog.unit_path("staging", unit).resolve()  # one version
+        tables = {p.stem: pl.read_parquet(p) for p in sorted(path.glob("*.parquet"))}
+        txn = tables["TXN_CNY"].drop(SEQ, strict=False)
+        seq, rid = number(catalog, txn["acct_no"])
+        with config_context(validation_depth=ValidationDepth.SCHEMA_AND_DATA):
+            tables["TXN_CNY"] = StgTxnCny.validate(txn.with_columns(seq), lazy=True)
+        catalog.publish("staging", unit, tables, {**meta, REGISTRY_KEY: rid})
+        done.append(unit)
+    return done
