@@ -189,6 +189,21 @@ def test_history_numbered_against_a_lost_registry_is_read_by_account_number_unti
     assert cat.meta("registry", "accounts")["registry_id"] != before["registry_id"]  # a new registry
 
 
+def test_a_staged_transaction_of_another_date_stops_the_history_read_naming_the_date(tmp_path):
+    """Ingest refuses a txn_date other than the folder's; a unit that holds one anyway (written by
+    hand) would make the latest date per account wrong, so the read stops and names it."""
+    h = History(3)
+    cat = Catalog(tmp_path / "wh")
+    for k in range(4):
+        h.publish(cat, START + dt.timedelta(days=k))
+    cust = lambda u: cat.read("staging", u, "TXN_CNY").filter(pl.col("initiator") == "CUST")  # noqa: E731
+    unit = next(u for u in cat.units("staging")[:-1] if cust(u).height)
+    shifted = cat.read("staging", unit, "TXN_CNY").with_columns(txn_date=pl.col("txn_date") - dt.timedelta(days=1))
+    shifted.write_parquet(cat.unit_path("staging", unit).resolve() / "TXN_CNY.parquet")
+    with pytest.raises(ValueError, match=f"staging/{unit}/TXN_CNY holds transactions of another date"):
+        compute_daily_signals(cat, START + dt.timedelta(days=3), f.rules(START), incremental=False)
+
+
 def test_state_is_published_with_its_basis_but_never_exported(tmp_path):
     from cmreport.exporting import _tables
 
