@@ -17,6 +17,10 @@ up to d and up to d − 1. Reading the whole transaction history every night gro
 State and result stay sorted by account key, so folding d in and the dormancy lookups that follow
 are merge joins, not hash joins of millions of rows.
 
+The full history is read by the accounts' numbers in the warehouse's registry (TXN_CNY.acct_seq,
+ingest.account_seq): each day's date written at its accounts' numbers, no grouping of the history's
+rows. History not all numbered against the current registry is read by account number from TXN.
+
 The full-history path gives the same values; tests compare the two day by day.
 """
 
@@ -250,6 +254,7 @@ def last_activity(
         # unit is of that unit's date), then d folded in exactly as on an incremental night
         mode, n_recomputed = "full", None
         state, read = _state_from_history(catalog, units[:-1], cancelled, prev)
+        read = read if len(units) > 1 else None  # nothing before d to read
     else:
         mode, read = "incremental", None
         state, old_cancelled = found
