@@ -102,10 +102,10 @@ def day_signal_specs(catalog: Catalog, d: dt.date, carried: bool) -> list[Spec]:
                 spec(catalog, "daily", "_activity_cancelled", [prev], ["txn_id", "acct_no"])]  # fmt: skip
     else:  # txn_id only where a cancelled transaction sits (steps.activity._from_history)
         from ingest.account_seq import REGISTRY, SEQ, TABLE, UNIT
-        from steps.activity import numbered_history
+        from steps.activity import numbered_history, units_holding
         from steps.cancelled import cancelled_targets
 
-        hit = {x.isoformat() for x in cancelled_targets(catalog, units)["target_date"].drop_nulls().to_list()}
+        hit = units_holding(cancelled_targets(catalog, units))
         history = units[:-1]
         plain, checked = [u for u in history if u not in hit], [u for u in history if u in hit]
         if numbered_history(catalog, history):  # by the accounts' numbers (steps.activity._state_by_number)

@@ -89,6 +89,13 @@ def _customer_cancelled(cancelled: pl.DataFrame, upto: dt.date) -> pl.DataFrame:
     )
 
 
+def units_holding(cancelled: pl.DataFrame) -> set[str]:
+    """The staging units that hold a cancelled transaction (steps.cancelled.cancelled_targets: a
+    transaction sits in the unit of its target_date; null, in no unit now): the only units a
+    history read must check against the cancelled ids."""
+    return {x.isoformat() for x in cancelled["target_date"].drop_nulls().to_list()}
+
+
 def _from_history(catalog: Catalog, units: list[str], cancelled: pl.DataFrame,
                   accounts: pl.Series | None = None) -> pl.LazyFrame:  # fmt: skip
     """Effective customer transactions of ``units`` (of ``accounts`` only, when given).
@@ -96,8 +103,7 @@ def _from_history(catalog: Catalog, units: list[str], cancelled: pl.DataFrame,
     ``cancelled``: steps.cancelled.cancelled_targets (txn_id, target_date). A cancelled
     transaction sits in the unit it was loaded in (its target_date), so only those units are
     checked against the cancelled ids: the others (most of a long history) are read straight."""
-    hit = {x.isoformat() for x in cancelled["target_date"].drop_nulls().to_list()}  # null: in no unit now
-    ids = cancelled["txn_id"].unique().implode()
+    hit, ids = units_holding(cancelled), cancelled["txn_id"].unique().implode()
 
     def rows(us: list[str], check: bool) -> pl.LazyFrame:
         txns = catalog.scan("staging", "TXN", us).select(HISTORY_COLS).filter(pl.col("txn_code") != REVERSAL)
@@ -170,8 +176,7 @@ def _state_by_number(catalog: Catalog, units: list[str], cancelled: pl.DataFrame
     accounts' numbers, oldest first, leaves each account's maximum. No hashing of the 21 M rows
     a 1 M-customer bank's 61 days hold. None when the registry changed meanwhile (then the caller
     reads by account number)."""
-    hit = {x.isoformat() for x in cancelled["target_date"].drop_nulls().to_list()}
-    ids = cancelled["txn_id"].unique().implode()
+    hit, ids = units_holding(cancelled), cancelled["txn_id"].unique().implode()
 
     def rows(u: str) -> pl.LazyFrame:
         txns = catalog.scan("staging", "TXN_CNY", [u]).filter(is_customer_initiated())
@@ -253,8 +258,8 @@ def last_activity(
         # d − 1's state from the history before d (one maximum per account: every transaction of a
         # unit is of that unit's date), then d folded in exactly as on an incremental night
         mode, n_recomputed = "full", None
-        state, read = _state_from_history(catalog, units[:-1], cancelled, prev)
-        read = read if len(units) > 1 else None  # nothing before d to read
+        state, how = _state_from_history(catalog, units[:-1], cancelled, prev)
+        read: str | None = how if len(units) > 1 else None  # None: nothing before d to read
     else:
         mode, read = "incremental", None
         state, old_cancelled = found
