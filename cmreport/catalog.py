@@ -22,7 +22,8 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +136,22 @@ class Catalog:
             old = link.resolve()
             link.unlink()
             shutil.rmtree(old, ignore_errors=True)
+
+    # -- locking --------------------------------------------------------------------------
+    @contextmanager
+    def lock(self, area: str, unit: str, shared: bool = False) -> Iterator[None]:
+        """Hold an advisory lock on one unit (``<area>/.locks/<unit>.lock``, flock) for the block:
+        exclusive for a writer that reads the unit before it publishes it (its check and its
+        publish must see no other writer between them), shared for a reader of several files
+        that must be one version. Across processes and threads; released when the block ends,
+        or when the process dies."""
+        folder = self.root / area / ".locks"
+        if area not in AREAS:
+            raise ValueError(f"unknown warehouse area {area!r}")
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / f"{unit}.lock", "a+") as f:
+            fcntl.flock(f, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+            yield
 
     # -- run log --------------------------------------------------------------------------
     def log_run(self, record: dict[str, Any]) -> None:

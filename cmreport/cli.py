@@ -107,7 +107,7 @@ def ingest(date: str, config: ConfigOpt = None) -> None:
 @app.command()
 def renumber(config: ConfigOpt = None) -> None:
     """Give the account registry's numbers to staged dates that lack them (staged before the
-    registry, or after it was lost). Run with the nightly run stopped."""
+    registry, or after it was lost). Safe beside the nightly run: each date is locked as ingest locks it."""
     from flows.context import load_context
     from ingest.account_seq import renumber as run
 

@@ -12,9 +12,9 @@ grows:
 
 - an account keeps its number for ever, even when the date that first showed it is re-delivered
   without it, so a number in any staged TXN_CNY names the same account in every later version;
-- numbers are handed out by ingest under an exclusive lock on the registry (``.lock`` beside it),
-  so two ingests at once never give one number twice; readers take a shared lock and read one
-  version whole;
+- numbers are handed out by ingest under an exclusive lock on the registry (Catalog.lock), so two
+  ingests at once never give one number twice; readers take a shared lock and read one version
+  whole;
 - each staging unit's meta records the ``registry_id`` it was numbered against (REGISTRY_KEY). A
   registry rebuilt from nothing gets a new id: units numbered against another one are read by
   account number instead (correct, only slower), until they are ingested again.
@@ -25,10 +25,7 @@ names an account.
 
 from __future__ import annotations
 
-import fcntl
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import polars as pl
@@ -52,15 +49,6 @@ class Registry:
     """acct_key by number: keys[i] is the key of account i."""
 
 
-@contextmanager
-def _locked(catalog: Catalog, exclusive: bool) -> Iterator[None]:
-    folder = catalog.root / REGISTRY
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "a+") as f:
-        fcntl.flock(f, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-        yield  # the lock goes with the file's close
-
-
 def registry_id(catalog: Catalog) -> str | None:
     """The current registry's id (its metadata only), None when nothing was ever numbered."""
     meta = catalog.meta(REGISTRY, UNIT)
@@ -81,7 +69,7 @@ def _read(catalog: Catalog) -> Registry | None:
 
 def current(catalog: Catalog) -> Registry | None:
     """The registry as it is now (one version, read under a shared lock); None when there is none."""
-    with _locked(catalog, exclusive=False):
+    with catalog.lock(REGISTRY, UNIT, shared=True):
         return _read(catalog)
 
 
@@ -89,7 +77,7 @@ def number(catalog: Catalog, acct_no: pl.Series) -> tuple[pl.Series, str]:
     """``acct_seq`` of each account number (UInt32, in the order given), numbering the accounts the
     registry does not hold yet (in key order, after the last number); and the registry's id."""
     keys = pl.DataFrame({"acct_no": acct_no}).select(acct_key())
-    with _locked(catalog, exclusive=True):
+    with catalog.lock(REGISTRY, UNIT):
         reg = _read(catalog)
         rid = reg.registry_id if reg is not None else uuid.uuid4().hex
         known = reg.keys if reg is not None else pl.Series(ACCT_KEY, [], pl.UInt64)
@@ -112,21 +100,22 @@ def renumber(catalog: Catalog) -> list[str]:
     the registry existed, or after it was lost), oldest first, and return them. Each such unit is
     republished with its accounts' numbers in TXN_CNY and everything else as it was, its unit_id
     included: no other table changes, so the states and first values built on it stay valid.
-    Units without TXN_CNY are left alone (they are read by account number). For an operator, with
-    the nightly run stopped: a unit ingested meanwhile would be overwritten with its old content."""
+    Units without TXN_CNY are left alone (they are read by account number). Each unit is read and
+    republished under its ingest lock (Catalog.lock), so an ingest of that date waits, or goes first."""
     done = []
     for unit in catalog.units("staging"):
-        meta = catalog.meta("staging", unit)
-        if meta is None or not catalog.has("staging", unit, "TXN_CNY"):
-            continue
-        if meta.get(REGISTRY_KEY) is not None and meta.get(REGISTRY_KEY) == registry_id(catalog):
-            continue
-        path = catalog.unit_path("staging", unit).resolve()  # one version
-        tables = {p.stem: pl.read_parquet(p) for p in sorted(path.glob("*.parquet"))}
-        txn = tables["TXN_CNY"].drop(SEQ, strict=False)
-        seq, rid = number(catalog, txn["acct_no"])
-        with config_context(validation_depth=ValidationDepth.SCHEMA_AND_DATA):
-            tables["TXN_CNY"] = StgTxnCny.validate(txn.with_columns(seq), lazy=True)
-        catalog.publish("staging", unit, tables, {**meta, REGISTRY_KEY: rid})
+        with catalog.lock("staging", unit):
+            meta = catalog.meta("staging", unit)
+            if meta is None or not catalog.has("staging", unit, "TXN_CNY"):
+                continue
+            if meta.get(REGISTRY_KEY) is not None and meta.get(REGISTRY_KEY) == registry_id(catalog):
+                continue
+            path = catalog.unit_path("staging", unit).resolve()
+            tables = {p.stem: pl.read_parquet(p) for p in sorted(path.glob("*.parquet"))}
+            txn = tables["TXN_CNY"].drop(SEQ, strict=False)
+            seq, rid = number(catalog, txn["acct_no"])
+            with config_context(validation_depth=ValidationDepth.SCHEMA_AND_DATA):
+                tables["TXN_CNY"] = StgTxnCny.validate(txn.with_columns(seq), lazy=True)
+            catalog.publish("staging", unit, tables, {**meta, REGISTRY_KEY: rid})
         done.append(unit)
     return done

@@ -69,26 +69,28 @@ def ingest_folder(
     t0 = time.perf_counter()
     folder = Path(folder)
     st = _State(folder_date(folder))
-    try:
-        status, reason, message = _run(folder, catalog, settings, rules.for_date(st.d), run_id, st)
-    except FolderRejected as e:
-        status, reason, message = e.status, e.reason, e.message
-    seq = st.control.extract_seq if st.control else None
-    result = IngestResult(
-        business_date=st.d,
-        status=status,
-        reason=reason,
-        message=message,
-        extract_seq=seq,
-        files=st.counts,
-        n_rejects=sum(c["rejected"] for c in st.counts.values()),
-        run_id=run_id,
-        folder=str(folder),
-        reports=st.reports,
-    )
-    if status in ("REJECTED", "HELD", "LOADED") and seq is not None:
-        frame = rejects_frame(st.issues, st.d, seq)
-        publish_rejects(catalog, st.d, frame, result)
+    # one ingest of a date at a time: a second one waits, then finds the first's extract_seq loaded
+    with catalog.lock(STAGING, st.d.isoformat()):
+        try:
+            status, reason, message = _run(folder, catalog, settings, rules.for_date(st.d), run_id, st)
+        except FolderRejected as e:
+            status, reason, message = e.status, e.reason, e.message
+        seq = st.control.extract_seq if st.control else None
+        result = IngestResult(
+            business_date=st.d,
+            status=status,
+            reason=reason,
+            message=message,
+            extract_seq=seq,
+            files=st.counts,
+            n_rejects=sum(c["rejected"] for c in st.counts.values()),
+            run_id=run_id,
+            folder=str(folder),
+            reports=st.reports,
+        )
+        if status in ("REJECTED", "HELD", "LOADED") and seq is not None:
+            frame = rejects_frame(st.issues, st.d, seq)
+            publish_rejects(catalog, st.d, frame, result)
     result.duration_s = time.perf_counter() - t0
     catalog.log_run(result.to_log())
     return result

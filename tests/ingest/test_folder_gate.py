@@ -1,7 +1,9 @@
 """Folder-level outcomes: nothing of a failing folder reaches staging, and the reason is named."""
 
 import hashlib
+import multiprocessing
 import shutil
+from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
@@ -171,6 +173,33 @@ def test_same_delivery_twice_is_stale_and_staging_is_unchanged(landing, catalog,
     assert (r.status, r.reason) == ("STALE_DELIVERY", "STALE_DELIVERY")
     assert "extract_seq 1 is not higher than the loaded extract_seq 1" in r.message
     assert (tree_digest(catalog.root / "staging"), tree_digest(catalog.root / "rejects")) == before
+
+
+def _ingest_in_child(folder: str, root: str) -> tuple[str, str]:
+    from cmreport.catalog import Catalog
+    from cmreport.rules import load_rules
+    from cmreport.settings import load_settings
+    from ingest import ingest_folder
+
+    settings = load_settings()
+    r = ingest_folder(Path(folder), Catalog(root), settings, load_rules(settings.paths.rules), "test-concurrent")
+    return r.status, r.message
+
+
+def test_two_ingests_of_one_date_at_once_load_it_once(landing, catalog):
+    """Two processes gate the same folder at the same moment: the date's lock lets one load it and
+    the other find it loaded; without the lock both pass the extract_seq check and both load."""
+    folder = write_folder(landing, D1)
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(2, mp_context=ctx) as pool:
+        warm = [pool.submit(_ingest_in_child, str(landing / "20260101"), str(catalog.root)) for _ in range(2)]
+        [w.result() for w in warm]  # both children started and imported before the race
+        runs = [pool.submit(_ingest_in_child, str(folder), str(catalog.root)) for _ in range(2)]
+        got = sorted(r.result() for r in runs)
+    assert [s for s, _ in got] == ["LOADED", "STALE_DELIVERY"], got
+    assert "extract_seq 1 is not higher than the loaded extract_seq 1" in got[1][1]
+    loads = [x for x in catalog.run_log() if x.get("status") == "LOADED"]
+    assert len(loads) == 1 and catalog.meta("staging", D1.isoformat())["run_id"] == "test-concurrent"
 
 
 def test_higher_seq_replaces_the_whole_date_including_deltas(landing, catalog, ingest, tmp_path):
