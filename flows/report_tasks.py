@@ -51,6 +51,7 @@ def build_reports(config: str | None, kind: str, unit: str, run_id: str, as_of: 
     from reports import build
 
     ctx = load_context(config)
+    reports: list[Any]
     if kind == "WEEKLY":
         reports = build.build_weekly_reports(
             ctx.catalog, unit, ctx.rules_for(week_bounds(unit)[1]), as_of, run_id

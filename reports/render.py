@@ -15,6 +15,7 @@ import hashlib
 import os
 import re
 import time
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -254,7 +255,7 @@ def render_reports(
 
 
 def render_reports_timed(
-    jobs: list[AnyReport], out_dir: Path, workers: int
+    jobs: Sequence[AnyReport], out_dir: Path, workers: int
 ) -> list[tuple[RenderedReport, dict[str, float]]]:
     """render_reports, plus per report the CPU seconds of templating+charts, layout (render()) and write_pdf()."""
     out_dir = Path(out_dir)

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The README's test command: lint and type-check the pure layers, then the whole pytest suite.
+# The README's test command: lint, type-check every package, then the whole pytest suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/ruff check .
 .venv/bin/ruff format --check transforms schemas
-.venv/bin/mypy transforms schemas
+.venv/bin/mypy transforms schemas cmreport ingest steps flows synth reports delivery
 export PREFECT_HOME="${PREFECT_HOME:-$(mktemp -d)}"
 export PREFECT_SERVER_ANALYTICS_ENABLED=false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS=120

@@ -80,7 +80,7 @@ class Planter:
         self._schedule()
 
     # --- setup ---------------------------------------------------------------------------------
-    def _roles(self) -> list[tuple[str, int, bool, list[tuple]]]:
+    def _roles(self) -> list[tuple[str, int, bool, list[tuple[int, int, int, int]]]]:
         """(role, cust_type 0=P 1=C, key customer, accounts [(product, currency, fen, last_txn)])."""
         s = self.s
         k1, k2, k3 = max(1, self.L // 3), max(1, self.L // 2), max(1, 2 * self.L // 3)
@@ -132,7 +132,8 @@ class Planter:
         cal = self.book.for_date(dt.date.fromordinal(d)).calendar
         hol = {h.toordinal() for h in cal.holidays}
         make = {m.toordinal() for m in cal.makeup_workdays}
-        out, x = [], d
+        out: list[int] = []
+        x = d
         while len(out) < n:
             x += 1
             wd = dt.date.fromordinal(x).weekday()
@@ -160,13 +161,13 @@ class Planter:
             self._skip("DORMANCY", "history too short")
         month_ends = [d for d in range(s, e + 1) if is_month_end(dt.date.fromordinal(d))]
         self.dormancy_ok = s + k3 <= e and L >= 3
+        self.attrition: tuple[int, int] | None = None
         if len(month_ends) >= 2:
             e1, e2 = month_ends[-2], month_ends[-1]
             self.attrition = (e1, e2)
             self._at(e2 - 10, self._drain)
             self._at(e2 - 5, self._close_all)
         else:
-            self.attrition = None
             self._skip("ATTRITION", "needs two month ends in the history")
         first_of = [d for d in month_ends if dt.date.fromordinal(d).replace(day=1).toordinal() >= s]
         self.contact_month = first_of[-1] if first_of else None
@@ -432,6 +433,7 @@ class Planter:
 
     # --- rule 4 --------------------------------------------------------------------------------------
     def _drain(self, day: Day, fx_row: np.ndarray) -> None:
+        assert self.attrition is not None  # scheduled only when there are two month ends
         e1, e2 = self.attrition
         for role, status in (("at_risk", "AT_RISK"), ("lost", "LOST")):
             acct = self.accts[role][0]
@@ -444,6 +446,7 @@ class Planter:
                        month_end=_iso(e2), drain_date=day.iso)  # fmt: skip
 
     def _close_all(self, day: Day, fx_row: np.ndarray) -> None:
+        assert self.attrition is not None  # scheduled only when there are two month ends
         _, e2 = self.attrition
         b = self.b
         dem, fund = self.accts["close_all"]
