@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from cmreport import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 # Prefect: a private home under var/, no telemetry (its SQLite writes collide with flow runs),
 # room for the ephemeral server's first start on a fresh machine
@@ -155,7 +155,7 @@ def backfill(start: str, end: str, config: ConfigOpt = None, deliver: bool = Tru
     """Run the nightly flow for every date from START to END inclusive, in order (stops at the first failure)."""
     from rich.progress import Progress
 
-    from cmreport.calendar_util import days
+    from core.calendar import days
     from flows.pipeline import nightly as flow
 
     dates = days(_date(start), _date(end))
@@ -230,7 +230,7 @@ def demo(
 @app.command()
 def bench(size: Annotated[str, typer.Option(help="S, M or L")] = "S", config: ConfigOpt = None) -> None:
     """Measure every stage at a given size and print wall time, rows/s, peak RSS and floors."""
-    from cmreport.bench import run_bench
+    from bench.month import run_bench
 
     _run(lambda: run_bench(size.upper(), console))
 

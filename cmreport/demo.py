@@ -23,14 +23,14 @@ END = dt.date(2026, 10, 2)
 
 def run_demo(root: Path, customers: int, managers: int, branches: int, console: Console) -> dict[str, Any]:
     import synth
-    from cmreport.calendar_util import days
+    from core.calendar import days
     from delivery.server import free_port
     from flows.pipeline import nightly
 
     root = root.resolve()
     if root.exists():
         shutil.rmtree(root)
-    from cmreport.settings import load_settings, write_settings
+    from core.settings import load_settings, write_settings
 
     config = write_settings(root / "settings.toml", root, smtp_port=free_port())
     paths = load_settings(config).paths

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-from cmreport.calendar_util import days, period_bounds
+from core.calendar import days, period_bounds
 from flows.context import load_context
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from cmreport.calendar_util import days
+from core.calendar import days
 from flows.context import load_context
 
 

@@ -33,7 +33,7 @@ from email.utils import make_msgid, parseaddr
 from pathlib import Path
 from typing import Any, ClassVar
 
-from cmreport.settings import Settings, Smtp
+from core.settings import Settings, Smtp
 from delivery.ledger import Decision, Ledger, Row
 from delivery.message import Change, build_message
 from delivery.server import embedded_smtp

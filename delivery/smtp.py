@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from types import TracebackType
 
-from cmreport.settings import Smtp
+from core.settings import Smtp
 
 
 class SendError(Exception):

@@ -7,9 +7,9 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from cmreport.catalog import Catalog
-from cmreport.rules import RulesBook, RuleSet, load_rules
-from cmreport.settings import Settings, load_settings
+from core.catalog import Catalog
+from core.rules import RulesBook, RuleSet, load_rules
+from core.settings import Settings, load_settings
 
 
 @dataclass(frozen=True)

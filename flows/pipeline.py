@@ -12,10 +12,11 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from cmreport.calendar_util import (
+from core.calendar import (
     days,
     first_alert_date_closing_in,
-    iso_week_of,
+    iso_week,
+    local_now,
     month_close_due,
     period_bounds,
     week_bounds,
@@ -69,12 +70,13 @@ def nightly(
     history = set(ctx.catalog.dates())
     logger = get_run_logger()
     if d.weekday() == 0:
-        week = iso_week_of(d - dt.timedelta(days=7))
+        week = iso_week(d - dt.timedelta(days=7))
         if history.intersection(days(*week_bounds(week))):
             summary["weekly"] = weekly_check(week, config=config, deliver=deliver)
         else:
             logger.info("weekly check %s skipped: the week lies before the loaded history", week)
-    due = month_close_due(d, ctx.rules_for(d))
+    rules = ctx.rules_for(d)
+    due = month_close_due(d, rules.calendar, rules.schedule.month_close_business_day)
     if due and not history.intersection(days(*period_bounds(due))):
         logger.info("month close %s skipped: the month lies before the loaded history", due)
         due = None
@@ -125,7 +127,8 @@ def month_close(
         raise RuntimeError(msg)
     # the month's days, and the days before it whose alerts' follow-up windows close in it
     have = set(ctx.catalog.dates())
-    since = first_alert_date_closing_in(first, ctx.rules_for(first))
+    rules = ctx.rules_for(first)
+    since = first_alert_date_closing_in(first, rules.calendar, rules.contact.followup_business_days)
     loaded = [x for x in days(since, last) if x in have]
     fps = signal_fingerprints(ctx.catalog, loaded, ctx.rules.digest)
     stale = [
@@ -211,9 +214,7 @@ def _month_artifact(ctx, period: str, summary: dict[str, Any]) -> None:
 
 
 def _yesterday(tz: str) -> dt.date:
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime.now(ZoneInfo(tz)).date() - dt.timedelta(days=1)
+    return local_now(tz).date() - dt.timedelta(days=1)
 
 
 def with_runner(f, config: str | None):

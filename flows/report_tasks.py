@@ -12,7 +12,7 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NONE as NO_CACHE
 
-from cmreport.calendar_util import period_bounds, week_bounds
+from core.calendar import local_now, period_bounds, week_bounds
 from flows.context import load_context
 
 
@@ -51,14 +51,15 @@ def build_reports(config: str | None, kind: str, unit: str, run_id: str, as_of: 
     from reports import build
 
     ctx = load_context(config)
+    generated = local_now(ctx.settings.nightly.timezone)
     reports: list[Any]
     if kind == "WEEKLY":
         reports = build.build_weekly_reports(
-            ctx.catalog, unit, ctx.rules_for(week_bounds(unit)[1]), as_of, run_id
+            ctx.catalog, unit, ctx.rules_for(week_bounds(unit)[1]), as_of, run_id, generated
         )
     else:
         builder = build.build_monthly_reports if kind == "MONTHLY" else build.build_branch_reports
-        reports = builder(ctx.catalog, unit, ctx.rules_for(period_bounds(unit)[1]), as_of, run_id)
+        reports = builder(ctx.catalog, unit, ctx.rules_for(period_bounds(unit)[1]), as_of, run_id, generated)
     return with_versions(reports, ctx.settings)
 
 

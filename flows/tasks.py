@@ -12,7 +12,7 @@ from typing import Any
 from prefect import get_run_logger, task
 from prefect.cache_policies import NONE as NO_CACHE
 
-from cmreport.calendar_util import period_bounds
+from core.calendar import period_bounds
 from flows.context import load_context
 
 
@@ -84,7 +84,7 @@ def signals_day(config: str | None, d: dt.date, run_id: str, fingerprint: str = 
 
 @task(name="weekly-tables", cache_policy=NO_CACHE)
 def weekly_tables(config: str | None, week: str, run_id: str) -> dict[str, Any]:
-    from cmreport.calendar_util import week_bounds
+    from core.calendar import week_bounds
     from steps.weekly import compute_week
 
     ctx = load_context(config)
@@ -98,8 +98,8 @@ def weekly_tables(config: str | None, week: str, run_id: str) -> dict[str, Any]:
 @task(name="month-tables", cache_policy=NO_CACHE)
 def month_tables(config: str | None, period: str, run_id: str, force: bool) -> dict[str, Any]:
     """Attrition (§4), contact compliance (§5), indicators (§6) and scorecard (§7), one unit."""
+    from steps.attrition import compute_attrition
     from steps.month_close import compute_month
-    from steps.signals import compute_attrition
 
     ctx = load_context(config)
     _, last = period_bounds(period)

@@ -1,6 +1,5 @@
 """Ingest gate: landing folders -> validated staging tables, rejects and the run log."""
 
-import cmreport  # noqa: F401  (first: configures polars' allocator before polars loads)
 from ingest.deltas import current_contacts, current_plans, current_scores, current_weekplans
 from ingest.gate import folder_date, ingest_folder, landing_folder
 from ingest.rejects import export_rejects_csv

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import polars as pl
 from pandera.config import ValidationDepth, config_context
 
-from cmreport.catalog import Catalog
+from core.catalog import Catalog
 from schemas.staging import AccountSeq, StgTxnCny
 from transforms.keys import ACCT_KEY, acct_key
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from cmreport.rules import RuleSet
+from core.rules import RuleSet
 from ingest.records import LINE, say
 from schemas.staging import STAGING_MODELS
 

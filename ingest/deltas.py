@@ -10,7 +10,7 @@ import datetime as dt
 
 import polars as pl
 
-from cmreport.catalog import Catalog
+from core.catalog import Catalog
 from ingest.checks import staging_schema
 from schemas.exports import EXPORTS
 

@@ -24,7 +24,7 @@ from typing import Any
 import polars as pl
 from pandera.config import ValidationDepth, config_context
 
-from cmreport.catalog import Catalog
+from core.catalog import Catalog
 from ingest import account_seq
 from schemas.staging import DERIVED_MODELS
 from transforms.balances import day_aum, day_positions

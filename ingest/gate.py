@@ -22,9 +22,9 @@ from typing import Any
 import polars as pl
 from pandera.config import ValidationDepth, config_context
 
-from cmreport.catalog import Catalog
-from cmreport.rules import RulesBook, RuleSet
-from cmreport.settings import Settings
+from core.catalog import Catalog
+from core.rules import RulesBook, RuleSet
+from core.settings import Settings
 from ingest import crossfile
 from ingest.checks import ISSUE_SCHEMA, empty_issues, staging_schema, type_and_check
 from ingest.control import Control, read_control

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 from pandera.config import ValidationDepth, config_context
 
-from cmreport.catalog import Catalog
+from core.catalog import Catalog
 from ingest.records import LINE, say
 from schemas.exports import EXPORT_FILES
 from schemas.published import Rejects

@@ -38,7 +38,7 @@ class IngestResult:
         return self.status == "LOADED"
 
     def to_log(self) -> dict[str, Any]:
-        """The run-log record (cmreport.catalog.Catalog.log_run, kind "ingest")."""
+        """The run-log record (core.catalog.Catalog.log_run, kind "ingest")."""
         rec = asdict(self)
         rec["kind"] = "ingest"
         rec["business_date"] = self.business_date.isoformat()

@@ -1,2 +1,1 @@
-import cmreport  # noqa: F401  (first: configures polars' allocator before polars loads)
-
+"""Reports: view models built from the published tables, and their rendering to PDF."""

@@ -1,4 +1,4 @@
-"""Build report view models from published tables (read only through cmreport.catalog.Catalog).
+"""Build report view models from published tables (read only through core.catalog.Catalog).
 
 Privacy is enforced here: every list of a manager's report is filtered on that manager's
 mgr_id; account numbers are masked to their last 4 digits; id_no, mobile and address are never
@@ -7,21 +7,20 @@ read into a model (information gaps name the missing fields only).
 
 from __future__ import annotations
 
-import calendar
 import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from cmreport.catalog import Catalog
-from cmreport.rules import RuleSet
+from core import labels as L
+from core.calendar import period_bounds, shift_period, week_bounds
+from core.catalog import Catalog
+from core.rules import RuleSet
 from reports import fmt
-from reports import labels as L
 from reports.model import (
     AlertRow,
     AnyReport,
@@ -49,20 +48,7 @@ log = logging.getLogger(__name__)
 VersionOf = Callable[[str, str], int]
 """version_of(report_key, content_fingerprint) -> report version (1, 2 after a correction...)."""
 
-_TZ = ZoneInfo("Asia/Shanghai")
-
-
 # -- small readers ------------------------------------------------------------------------------
-def period_last_day(period: str) -> dt.date:
-    y, m = (int(x) for x in period.split("-"))
-    return dt.date(y, m, calendar.monthrange(y, m)[1])
-
-
-def _prev_period(period: str) -> str:
-    y, m = (int(x) for x in period.split("-"))
-    return f"{y - 1}-12" if m == 1 else f"{y}-{m - 1:02d}"
-
-
 def _optional(catalog: Catalog, area: str, unit: str, table: str) -> pl.DataFrame | None:
     return catalog.read(area, unit, table) if catalog.has(area, unit, table) else None
 
@@ -145,10 +131,6 @@ class _Names:
         return self.recipient(active[0]["mgr_id"]) if active else None
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(_TZ).replace(microsecond=0)
-
-
 def _with_version(report: AnyReport, version_of: VersionOf | None) -> AnyReport:
     if version_of is None:
         return report
@@ -215,22 +197,21 @@ def build_monthly_reports(
     rules: RuleSet,
     as_of: dt.date,
     run_id: str,
+    generated_at: dt.datetime,
     version_of: VersionOf | None = None,
-    generated_at: dt.datetime | None = None,
 ) -> list[MonthlyReport]:
     """One 月计划达成检查表 per manager of the period's scorecard, ordered by mgr_id."""
-    last = period_last_day(period)
+    _, last = period_bounds(period)
     names = _Names(catalog, last)
-    generated = generated_at or _now()
+    generated = generated_at
     scorecard = _required(catalog, "monthly", period, "scorecard")
     indicators = _required(catalog, "monthly", period, "indicators")
     compliance = _optional(catalog, "monthly", period, "contact_compliance")
     followup = _optional(catalog, "monthly", period, "followup")
-    nxt = period_last_day(period) + dt.timedelta(days=1)
-    followup_next = _optional(catalog, "monthly", f"{nxt.year}-{nxt.month:02d}", "followup")
+    followup_next = _optional(catalog, "monthly", shift_period(period, 1), "followup")
     attrition = _optional(catalog, "monthly", period, "attrition")
     balance = _optional(catalog, "monthly", period, "manager_daily_balance")
-    prev_balance = _optional(catalog, "monthly", _prev_period(period), "manager_daily_balance")
+    prev_balance = _optional(catalog, "monthly", shift_period(period, -1), "manager_daily_balance")
     maturities = _optional(catalog, "monthly", period, "maturities")
     info_gaps = _optional(catalog, "monthly", period, "info_gaps")
     alerts = _concat_days(catalog, "alerts", period)
@@ -417,16 +398,16 @@ def build_branch_reports(
     rules: RuleSet,
     as_of: dt.date,
     run_id: str,
+    generated_at: dt.datetime,
     version_of: VersionOf | None = None,
-    generated_at: dt.datetime | None = None,
 ) -> list[BranchReport]:
     """One summary per branch with assessed managers or unassigned customers, to its ACTIVE head.
 
     A branch without an active head in the period's last MANAGER snapshot gets no report (logged).
     """
-    last = period_last_day(period)
+    _, last = period_bounds(period)
     names = _Names(catalog, last)
-    generated = generated_at or _now()
+    generated = generated_at
     scorecard = _required(catalog, "monthly", period, "scorecard")
     followup = _optional(catalog, "monthly", period, "followup")
     unassigned = _optional(catalog, "monthly", period, "unassigned")
@@ -494,24 +475,19 @@ def build_branch_reports(
 
 
 # -- weekly -------------------------------------------------------------------------------------
-def week_last_day(week: str) -> dt.date:
-    y, w = week.split("-W")
-    return dt.date.fromisocalendar(int(y), int(w), 7)
-
-
 def build_weekly_reports(
     catalog: Catalog,
     week: str,
     rules: RuleSet,
     as_of: dt.date,
     run_id: str,
+    generated_at: dt.datetime,
     version_of: VersionOf | None = None,
-    generated_at: dt.datetime | None = None,
 ) -> list[WeeklyReport]:
     """One 周计划达成检查表 per manager listed in the week's `weekly` table (names as of the Sunday)."""
-    sunday = week_last_day(week)
+    _, sunday = week_bounds(week)
     names = _Names(catalog, sunday if catalog.has("staging", sunday.isoformat()) else as_of)
-    generated = generated_at or _now()
+    generated = generated_at
     weekly = _required(catalog, "weekly", week, "weekly")
     detail = _optional(catalog, "weekly", week, "weekly_detail")
     unplanned = _optional(catalog, "weekly", week, "weekly_unplanned")

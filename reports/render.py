@@ -84,7 +84,7 @@ def project_fetcher(root: Path = TEMPLATES_DIR) -> Any:
 
 # -- formatting filters -------------------------------------------------------------------------
 def fmt_suggestion(value: str | None) -> str:
-    from reports.labels import SUGGESTION_ZH
+    from core.labels import SUGGESTION_ZH
 
     return "—" if not value else f"{SUGGESTION_ZH.get(value, value)}({value})"
 

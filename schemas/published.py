@@ -5,7 +5,7 @@ These are the interface between the computations (transforms/, steps/) and their
 ratios and rates to 6 places (transforms.money.round_half_away). ``txn_ids`` is a comma-joined
 string of transaction ids in (txn_time, txn_id) order.
 
-Catalog placement (cmreport.catalog): area ``daily`` unit ``YYYY-MM-DD``: alerts, dormancy,
+Catalog placement (core.catalog): area ``daily`` unit ``YYYY-MM-DD``: alerts, dormancy,
 dormant_customers, not_evaluated; area ``monthly`` unit ``YYYY-MM``: attrition,
 manager_attrition, indicators, scorecard, contact_compliance, followup, manager_daily_balance,
 maturities, info_gaps, unassigned; area ``weekly`` unit ``YYYY-Www``: weekly, weekly_detail,

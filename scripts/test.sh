@@ -3,8 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/ruff check .
-.venv/bin/ruff format --check transforms schemas
-.venv/bin/mypy transforms schemas cmreport ingest steps flows synth reports delivery
+.venv/bin/ruff format --check core transforms schemas
+.venv/bin/mypy core bench transforms schemas cmreport ingest steps flows synth reports delivery
 export PREFECT_HOME="${PREFECT_HOME:-$(mktemp -d)}"
 export PREFECT_SERVER_ANALYTICS_ENABLED=false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS=120

@@ -36,7 +36,7 @@ from typing import Any
 
 import polars as pl
 
-from cmreport.catalog import Catalog
+from core.catalog import Catalog
 from ingest import account_seq
 from ingest.derived import UNIT_ID
 from transforms.dormancy import customer_activity, is_customer_initiated, last_customer_txn, latest

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from cmreport.catalog import Catalog
+from core.catalog import Catalog
 from ingest.derived import UNIT_ID, find_txns
 
 STAGING = "staging"

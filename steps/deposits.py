@@ -16,7 +16,7 @@ import datetime as dt
 
 import polars as pl
 
-from cmreport.catalog import Catalog
+from core.catalog import Catalog
 from steps.first_seen import first_seen, last_trusted
 from transforms.dormancy import DEPOSIT_COLUMNS, deposit_accounts, is_open_deposit, open_deposit_keys
 from transforms.keys import ACCT_KEY

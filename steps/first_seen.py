@@ -14,7 +14,7 @@ import datetime as dt
 
 import polars as pl
 
-from cmreport.catalog import Catalog
+from core.catalog import Catalog
 from ingest.derived import BASIS, UNIT_ID
 from transforms.dormancy import FIRST_SEEN_COLUMNS, carry_first_snapshots, first_snapshot_values
 

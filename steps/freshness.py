@@ -13,7 +13,7 @@ import hashlib
 
 import polars as pl
 
-from cmreport.catalog import Catalog
+from core.catalog import Catalog
 from steps.cancelled import cancelled_targets
 
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from cmreport.catalog import Catalog
-from cmreport.rules import RuleSet
+from core.calendar import days, followup_windows, period_bounds, shift_period
+from core.catalog import Catalog
+from core.rules import RuleSet
 from schemas import published
 from schemas.staging import STAGING_MODELS
 from steps.positions import day_positions, positions
@@ -24,7 +25,6 @@ from transforms import report_lists as tr
 from transforms import scorecard as ts
 from transforms.assignment import assign_managers
 from transforms.balances import customer_aum
-from transforms.calendar import followup_windows, period_bounds, shift_period
 
 BALANCE_COLS = ["business_date", "acct_no", "balance"]
 ACCOUNT_COLS = [
@@ -66,14 +66,10 @@ class MonthResult:
     missing_days: list[dt.date] = field(default_factory=list)
 
 
-def _days(start: dt.date, end: dt.date) -> list[dt.date]:
-    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-
-
 def missing_days(catalog: Catalog, start: dt.date, end: dt.date) -> list[dt.date]:
     """Calendar days start..end (inclusive) with no published staging unit."""
     have = set(catalog.units("staging"))
-    return [d for d in _days(start, end) if d.isoformat() not in have]
+    return [d for d in days(start, end) if d.isoformat() not in have]
 
 
 def empty_staging(table: str) -> pl.LazyFrame:
@@ -128,7 +124,7 @@ def compute_month(
     b_first, b_last = period_bounds(base)
     dates = catalog.dates("staging")
     if not dates:
-        raise IncompleteMonth(period, _days(first, last))
+        raise IncompleteMonth(period, days(first, last))
     hist_start = dates[0]
     gaps_m = missing_days(catalog, first, last)
     gaps_b = [d for d in missing_days(catalog, b_first, b_last) if d >= hist_start]
@@ -136,8 +132,8 @@ def compute_month(
     if gaps and not force:
         raise IncompleteMonth(period, gaps)
     have = {d.isoformat() for d in dates}
-    days_m = [d for d in _days(first, last) if d.isoformat() in have]
-    days_b = [d for d in _days(b_first, b_last) if d.isoformat() in have]
+    days_m = [d for d in days(first, last) if d.isoformat() in have]
+    days_b = [d for d in days(b_first, b_last) if d.isoformat() in have]
     if not days_m:
         raise IncompleteMonth(period, gaps_m)
     base_complete = len(days_b) == (b_last - b_first).days + 1
@@ -195,7 +191,7 @@ def compute_month(
     compliance = tc.contact_compliance(scope, contacts, period, rules.contact).collect()
     alert_start = first - dt.timedelta(days=ALERT_LOOKBACK_DAYS)
     alert_units = [
-        d.isoformat() for d in _days(alert_start, last) if catalog.has("daily", d.isoformat(), "alerts")
+        d.isoformat() for d in days(alert_start, last) if catalog.has("daily", d.isoformat(), "alerts")
     ]
     alerts = (
         catalog.scan("daily", "alerts", alert_units).select("alert_id", "txn_date", "cust_id", "rule")

@@ -7,7 +7,7 @@ import datetime as dt
 
 import polars as pl
 
-from cmreport.catalog import Catalog
+from core.catalog import Catalog
 
 MTD_SCHEMA = {
     "period": pl.String,

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from cmreport.catalog import Catalog
+from core.catalog import Catalog
 from transforms.balances import POSITION_COLUMNS, balances_cny, day_aum
 
 POSITION, AUM = "POSITION", "AUM"

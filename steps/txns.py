@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from cmreport.catalog import Catalog
+from core.catalog import Catalog
 from transforms.effective import DAY_TXN_COLUMNS, day_txns_cny
 
 TXN_CNY = "TXN_CNY"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import polars as pl
 
-from cmreport.catalog import Catalog
-from cmreport.rules import RuleSet
+from core.calendar import week_bounds
+from core.catalog import Catalog
+from core.rules import RuleSet
 from schemas import published
 from steps.month_close import current_view
 from transforms import weekly as tw
-from transforms.calendar import week_bounds
 
 
 def compute_week(catalog: Catalog, week: str, rules: RuleSet) -> dict[str, pl.DataFrame]:

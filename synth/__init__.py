@@ -1,6 +1,5 @@
 """Synthetic core-banking landing data: `generate` a bank, `corrupt` a day folder."""
 
-import cmreport  # noqa: F401  (first: configures polars' allocator before polars loads)
 from synth.corrupt import CORRUPTION_KINDS, corrupt
 from synth.generator import generate
 

@@ -13,8 +13,8 @@ from decimal import Decimal
 
 import numpy as np
 
-from cmreport.rules import RuleSet, load_rules
-from cmreport.settings import load_settings
+from core.rules import RuleSet, load_rules
+from core.settings import load_settings
 from synth.background import OTHER_BANKS
 from synth.bank import CNY, DEMAND, FUND, USD, WEALTH, Bank
 from synth.day import Day

@@ -1,4 +1,4 @@
-"""Every package configures polars' allocator before polars is loaded (cmreport.JEMALLOC_CONF).
+"""The entry points configure polars' allocator before polars is loaded (core.allocator).
 
 polars prepends its own defaults (dirty_decay_ms:500,muzzy_decay_ms:1000) to the variable when it
 is imported; jemalloc takes the last value of each option, so ours has to come last."""
@@ -9,12 +9,10 @@ import sys
 
 import pytest
 
-from cmreport import JEMALLOC_CONF, PROJECT_ROOT
+from core.allocator import JEMALLOC_CONF
+from core.settings import PROJECT_ROOT
 
-ENTRY_MODULES = [
-    "steps.bench_signals", "steps.signals", "flows.pipeline", "ingest.gate", "transforms.keys",
-    "reports.bench", "delivery.deliver", "synth.generator", "schemas.staging", "cmreport.bench", "cmreport.cli",
-]  # fmt: skip
+ENTRY_MODULES = ["cmreport.cli", "cmreport.demo", "bench.month", "bench.signals", "bench.reports", "bench.ingest"]
 
 
 def _imports(module: str, env: dict[str, str]) -> tuple[str, list[str]]:
@@ -31,9 +29,9 @@ def test_allocator_is_configured_before_polars_loads(module):
     env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
     conf, order = _imports(module, env)
     assert conf.endswith("," + JEMALLOC_CONF)
-    assert "polars" in order and order.index("cmreport") < order.index("polars")
+    assert "polars" in order and order.index(module.split(".")[0]) < order.index("polars")
 
 
 def test_an_operators_setting_wins():
-    conf, _ = _imports("steps.signals", {**os.environ, "_RJEM_MALLOC_CONF": "dirty_decay_ms:0"})
+    conf, _ = _imports("cmreport.cli", {**os.environ, "_RJEM_MALLOC_CONF": "dirty_decay_ms:0"})
     assert conf.endswith(",dirty_decay_ms:0") and JEMALLOC_CONF not in conf

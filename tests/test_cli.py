@@ -8,9 +8,9 @@ import pytest
 from typer.testing import CliRunner
 
 import synth
-from cmreport.catalog import Catalog
 from cmreport.cli import app
-from cmreport.settings import write_settings
+from core.catalog import Catalog
+from core.settings import write_settings
 
 runner = CliRunner()
 

@@ -7,9 +7,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from cmreport.catalog import Catalog
-from cmreport.rules import load_rules, parse_rules
-from cmreport.settings import load_settings
+from core.catalog import Catalog
+from core.rules import load_rules, parse_rules
+from core.settings import load_settings
 from transforms.assignment import assign_managers, serving_manager
 from transforms.money import round_half_away, to_cny
 
@@ -137,7 +137,7 @@ def test_unknown_empty_and_left_managers_mean_unassigned():
     ],
 )
 def test_month_close_starts_on_the_second_business_day(day, expected):
-    from cmreport.calendar_util import month_close_due
+    from core.calendar import month_close_due
 
     base = load_rules(load_settings().paths.rules).for_date(dt.date(2026, 10, 1))
     rules = base
@@ -147,7 +147,7 @@ def test_month_close_starts_on_the_second_business_day(day, expected):
             update={"holidays": holidays, "makeup_workdays": [dt.date(2026, 10, 10)]}
         )
         rules = base.model_copy(update={"calendar": cal})
-        assert month_close_due(dt.date(2026, 10, 10), rules) == "2026-09"
-        assert month_close_due(dt.date(2026, 10, 9), rules) is None
+        assert month_close_due(dt.date(2026, 10, 10), rules.calendar, 2) == "2026-09"
+        assert month_close_due(dt.date(2026, 10, 9), rules.calendar, 2) is None
         day, expected = "2026-10-12", None
-    assert month_close_due(dt.date.fromisoformat(day), rules) == expected
+    assert month_close_due(dt.date.fromisoformat(day), rules.calendar, rules.schedule.month_close_business_day) == expected

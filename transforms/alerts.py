@@ -8,7 +8,7 @@ threshold × that date's USD rate (never a division). Own-account transfers neve
 
 import polars as pl
 
-from cmreport.rules import LargeValue, LargeValueRule
+from core.rules import LargeValue, LargeValueRule
 from schemas.types import CNY_EXACT, MONEY
 from transforms.assignment import customers_of
 from transforms.money import dec, round_half_away, to_cny

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from cmreport.rules import Attrition
+from core.rules import Attrition
 from schemas.types import CNY_EXACT, MONEY, RATE
 from transforms.balances import customer_aum
 from transforms.money import dec, round_half_away

@@ -10,8 +10,8 @@ import datetime as dt
 
 import polars as pl
 
-from cmreport.rules import Contact
-from transforms.calendar import month_weeks
+from core.calendar import month_weeks
+from core.rules import Contact
 from transforms.money import dec
 
 SCALE = 18
@@ -45,7 +45,7 @@ def contact_scope(customers_end: pl.LazyFrame, rules: Contact, period_start: dt.
 
 
 def _requirements(period: str) -> pl.LazyFrame:
-    from transforms.calendar import period_bounds
+    from core.calendar import period_bounds
 
     first, last = period_bounds(period)
     reqs = [(MONTHLY_VISIT, MONTHLY_VISIT, first, last)]
@@ -117,10 +117,10 @@ def followup(
 ) -> pl.LazyFrame:
     """Followup rows: alerts whose window closes in the period, with the period-end manager.
 
-    ``windows`` is transforms.calendar.followup_windows over the alert dates; a contact of any
+    ``windows`` is core.calendar.followup_windows over the alert dates; a contact of any
     type with the customer on any calendar day of the window follows the alert up (first day N).
     """
-    from transforms.calendar import period_bounds
+    from core.calendar import period_bounds
 
     first, last = period_bounds(period)
     closes = windows.select("alert_date", "window_close").unique()

@@ -9,7 +9,7 @@ import datetime as dt
 
 import polars as pl
 
-from cmreport.rules import Dormancy, Reports
+from core.rules import Dormancy, Reports
 from schemas.codes import DEPOSIT_PRODUCTS
 from transforms.assignment import customers_of
 from transforms.balances import is_open_on

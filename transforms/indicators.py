@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from cmreport.rules import Indicators
+from core.rules import Indicators
 from schemas.codes import DEPOSIT_PRODUCTS, INVESTMENT_PRODUCTS
 from transforms.money import dec, to_cny
 from transforms.predicates import one_of

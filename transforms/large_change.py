@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from cmreport.rules import LargeChange
+from core.rules import LargeChange
 from schemas.codes import DEPOSIT_PRODUCTS
 from transforms.alerts import alerts_of
 from transforms.balances import day_aum

@@ -10,7 +10,7 @@ import math
 
 import polars as pl
 
-from cmreport.rules import Retention, Scorecard
+from core.rules import Retention, Scorecard
 from schemas.types import MONEY, RATE
 from transforms.money import dec, round_half_away
 

@@ -7,7 +7,7 @@ import email.policy
 from email.message import EmailMessage
 from pathlib import Path
 
-from cmreport.settings import Settings, load_settings
+from core.settings import Settings, load_settings
 
 
 def make_settings(tmp_path: Path, port: int, **extra: str) -> Settings:

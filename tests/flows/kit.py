@@ -11,7 +11,7 @@ import io
 from decimal import Decimal
 from pathlib import Path
 
-from cmreport.settings import write_settings
+from core.settings import write_settings
 
 START = dt.date(2026, 8, 1)
 END = dt.date(2026, 10, 2)  # the 2nd business day of October: the nightly run closes September

@@ -7,7 +7,7 @@ import datetime as dt
 import shutil
 
 import synth
-from cmreport.calendar_util import days
+from core.calendar import days
 from flows.context import load_context
 from flows.pipeline import month_close, with_runner
 from ingest import ingest_folder, landing_folder

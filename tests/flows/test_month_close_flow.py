@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 import synth
-from cmreport.calendar_util import days
+from core.calendar import days
 from delivery.server import free_port
 from flows.context import load_context
 from flows.pipeline import month_close, nightly

@@ -29,8 +29,8 @@ AREAS = ("daily", "mtd", "weekly", "monthly", "rejects")
 def run_bank(root: Path) -> Path:
     """Generate the bank under root and run every step a nightly schedule would; the warehouse."""
     import synth
-    from cmreport.calendar_util import days, iso_week_of, week_bounds
-    from cmreport.settings import write_settings
+    from core.calendar import days, iso_week, week_bounds
+    from core.settings import write_settings
     from flows.tasks import ingest_day, month_tables, month_to_date_task, signals_day, weekly_tables
     from ingest import landing_folder
 
@@ -41,7 +41,7 @@ def run_bank(root: Path) -> Path:
         ingest_day.fn(config, str(landing_folder(landing, d)), f"golden-{d}")
         signals_day.fn(config, d, f"golden-{d}")
         month_to_date_task.fn(config, d, f"golden-{d}")
-    for week in sorted({iso_week_of(d) for d in days(START, END)}):
+    for week in sorted({iso_week(d) for d in days(START, END)}):
         if week_bounds(week)[1] <= END:
             weekly_tables.fn(config, week, f"golden-{week}")
     for period in PERIODS:

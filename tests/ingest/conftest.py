@@ -7,9 +7,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from cmreport.catalog import Catalog
-from cmreport.rules import RulesBook, load_rules
-from cmreport.settings import Settings, load_settings
+from core.catalog import Catalog
+from core.rules import RulesBook, load_rules
+from core.settings import Settings, load_settings
 from ingest import IngestResult, ingest_folder
 
 D1 = dt.date(2026, 10, 30)

@@ -9,7 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 import polars as pl
 import pytest
 
-from cmreport.catalog import Catalog
+from core.catalog import Catalog
 from ingest import account_seq
 from transforms.keys import ACCT_KEY, acct_key, acct_no_of_key
 

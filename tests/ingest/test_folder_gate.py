@@ -176,9 +176,9 @@ def test_same_delivery_twice_is_stale_and_staging_is_unchanged(landing, catalog,
 
 
 def _ingest_in_child(folder: str, root: str) -> tuple[str, str]:
-    from cmreport.catalog import Catalog
-    from cmreport.rules import load_rules
-    from cmreport.settings import load_settings
+    from core.catalog import Catalog
+    from core.rules import load_rules
+    from core.settings import load_settings
     from ingest import ingest_folder
 
     settings = load_settings()

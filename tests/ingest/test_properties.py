@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from cmreport.catalog import Catalog
+from core.catalog import Catalog
 from ingest import ingest_folder
 from schemas.exports import EXPORTS
 from tests.ingest.conftest import D1, with_share

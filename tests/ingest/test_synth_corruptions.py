@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from cmreport.catalog import Catalog
+from core.catalog import Catalog
 from ingest import ingest_folder, landing_folder
 from tests.ingest.conftest import with_share
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import polars as pl
 
-from cmreport.catalog import Catalog
+from core.catalog import Catalog
 from ingest.derived import derived_tables
 from schemas.staging import STAGING_MODELS
 

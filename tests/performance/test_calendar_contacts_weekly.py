@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from cmreport.rules import Calendar, load_rules
-from transforms.calendar import followup_close, followup_windows, month_weeks
+from core.calendar import followup_close, followup_windows, month_weeks
+from core.rules import Calendar, load_rules
 from transforms.contacts import contact_compliance, contact_rate, followup
 from transforms.weekly import weekly_detail, weekly_summary, weekly_unplanned
 

@@ -1,10 +1,10 @@
-"""cmreport.floors: the read-once floors scan exactly the inputs a stage reads, in a child process."""
+"""bench.floors: the read-once floors scan exactly the inputs a stage reads, in a child process."""
 
 import datetime as dt
 import os
 
-from cmreport.catalog import Catalog
-from cmreport.floors import day_signal_specs, measure
+from bench.floors import day_signal_specs, measure
+from core.catalog import Catalog
 from steps.cancelled import cancelled_targets
 from tests.signals.test_activity import START, History, _run
 

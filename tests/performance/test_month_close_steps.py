@@ -13,8 +13,8 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
-from cmreport.catalog import Catalog
-from cmreport.rules import load_rules
+from core.catalog import Catalog
+from core.rules import load_rules
 from schemas.types import RATE
 from steps.month_close import IncompleteMonth, compute_month, missing_days
 from steps.weekly import compute_week

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from cmreport.rules import load_rules
+from core.rules import load_rules
 from transforms.scorecard import score_items, score_totals
 
 RULES = load_rules("conf/rules.toml").for_date(dt.date(2026, 10, 31))

@@ -14,8 +14,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from cmreport.catalog import Catalog
-from cmreport.rules import RuleSet, load_rules
+from core.catalog import Catalog
+from core.rules import RuleSet, load_rules
 
 PERIOD = "2026-10"
 LAST = "2026-10-31"
@@ -375,6 +375,6 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
 
 @pytest.fixture(scope="session")
 def rules() -> RuleSet:
-    from cmreport import PROJECT_ROOT
+    from core.settings import PROJECT_ROOT
 
     return load_rules(PROJECT_ROOT / "conf" / "rules.toml").for_date(dt.date(2026, 10, 31))

@@ -111,10 +111,10 @@ def test_branch_and_weekly_models(catalog, rules):
 
 
 def test_missing_scorecard_is_an_error(tmp_path, rules):
-    from cmreport.catalog import Catalog
+    from core.catalog import Catalog
 
     with pytest.raises(FileNotFoundError, match="MANAGER|scorecard"):
-        build_monthly_reports(Catalog(tmp_path), PERIOD, rules, AS_OF, RUN_ID)
+        build_monthly_reports(Catalog(tmp_path), PERIOD, rules, AS_OF, RUN_ID, GENERATED)
 
 
 def test_long_watch_lists_are_capped_with_the_rest_counted(catalog, rules, tmp_path):

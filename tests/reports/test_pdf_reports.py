@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from cmreport.catalog import Catalog
+from core.catalog import Catalog
 from reports.build import build_branch_reports, build_monthly_reports, build_weekly_reports
 from reports.render import RenderedReport, render_reports
 from tests.reports.conftest import AS_OF, CUSTOMERS, EVIL_NAME, GENERATED, PERIOD, RUN_ID, WEEK

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from weasyprint import HTML
 
+from bench.reports import synthetic_report
 from reports import charts, render
-from reports.bench import synthetic_report
 
 
 def test_charts_are_matplotlib_svg_deterministic_and_show_their_labels():

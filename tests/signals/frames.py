@@ -8,8 +8,8 @@ from typing import Any
 
 import polars as pl
 
-from cmreport.rules import RuleSet, load_rules
-from cmreport.settings import load_settings
+from core.rules import RuleSet, load_rules
+from core.settings import load_settings
 from schemas.types import FX_RATE, MONEY, RATE
 
 D = dt.date(2026, 10, 30)

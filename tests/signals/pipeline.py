@@ -6,7 +6,7 @@ import datetime as dt
 
 import polars as pl
 
-from cmreport.rules import RuleSet
+from core.rules import RuleSet
 from schemas.types import CNY_EXACT
 from tests.signals import frames as f
 from transforms.alerts import ALERT_KEY, large_value_alerts

@@ -15,8 +15,8 @@ import random
 import polars as pl
 import pytest
 
-from cmreport.catalog import Catalog
-from cmreport.rules import RuleSet
+from core.catalog import Catalog
+from core.rules import RuleSet
 from ingest.account_seq import renumber
 from ingest.derived import UNIT_ID, derived_tables
 from steps.activity import BASIS_KEY, HISTORY_BY_ACCOUNT, HISTORY_BY_NUMBER, STATE, STATE_CANCELLED

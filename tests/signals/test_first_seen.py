@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from cmreport.catalog import Catalog
+from core.catalog import Catalog
 from ingest.derived import derived_tables
 from steps.deposits import deposit_today
 from steps.first_seen import first_seen, last_trusted

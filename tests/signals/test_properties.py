@@ -1,7 +1,7 @@
 """Invariants of the large-value rule on random days (hypothesis): an alert's amount is the sum of
 its transactions in CNY, an alert fires exactly when an independent Decimal sum reaches the
 threshold, and an unrelated customer never changes another customer's alerts. And the transactions
-the daily signals do not read (steps.signals.day_signal_rows) change none of their transforms."""
+the daily signals do not read (steps.day_inputs.day_signal_rows) change none of their transforms."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from steps.signals import day_signal_rows
+from steps.day_inputs import day_signal_rows
 from tests.signals import frames as f
 from tests.signals.pipeline import assigned, day_txns, lv_alerts
 from transforms.alerts import large_value_alerts

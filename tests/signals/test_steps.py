@@ -5,9 +5,10 @@ from decimal import Decimal
 
 import pytest
 
-from cmreport.catalog import Catalog
+from core.catalog import Catalog
 from ingest.derived import derived_tables
-from steps.signals import compute_attrition, compute_daily_signals
+from steps.attrition import compute_attrition
+from steps.signals import compute_daily_signals
 from tests.signals import frames as f
 
 START, END = dt.date(2026, 9, 30), dt.date(2026, 10, 31)

@@ -13,9 +13,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from cmreport.catalog import Catalog
-from cmreport.rules import load_rules
-from cmreport.settings import load_settings
+from core.catalog import Catalog
+from core.rules import load_rules
+from core.settings import load_settings
 from ingest.gate import ingest_folder
 from steps.signals import compute_daily_signals
 from tests.synth.conftest import START

@@ -7,8 +7,8 @@ from functools import lru_cache
 
 import pytest
 
-from cmreport.rules import load_rules
-from cmreport.settings import load_settings
+from core.rules import load_rules
+from core.settings import load_settings
 from tests.synth.conftest import START
 from tests.synth.readers import days, read
 

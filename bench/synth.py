@@ -1,4 +1,4 @@
-"""Benchmark the generator: `python -m synth.bench --customers 1000000 --days 1`.
+"""Benchmark the generator: `python -m bench.synth --customers 1000000 --days 1`.
 
 Prints set-up time, seconds per day, rows/s, bytes written and peak RSS. A benchmark, not a test.
 """

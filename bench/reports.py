@@ -1,7 +1,7 @@
 """Rendering benchmark: N synthetic monthly reports (≈3 pages, tables, two charts).
 
-    .venv/bin/python -m reports.bench --reports 200 [--workers N, default os.cpu_count()]
-    .venv/bin/python -m reports.bench --warehouse bench-cache/M/work/warehouse  # the real reports
+    .venv/bin/python -m bench.reports --reports 200 [--workers N, default os.cpu_count()]
+    .venv/bin/python -m bench.reports --warehouse bench-cache/M/work/warehouse  # the real reports
 
 Prints reports/s and how the CPU time per report splits between templating+charts, layout
 (render()) and PDF writing with font subsetting (write_pdf()). With --warehouse it renders the
@@ -20,7 +20,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from reports.labels import METRIC_ZH, mask_account
+from core.labels import METRIC_ZH, mask_account
 from reports.model import (
     AlertRow,
     AttritionRow,
@@ -128,12 +128,13 @@ def synthetic_report(i: int, period: str = "2026-10") -> MonthlyReport:
 
 def warehouse_reports(warehouse: Path, period: str) -> list[MonthlyReport]:
     """The monthly reports of period built from an existing warehouse, with the configured rules."""
-    from cmreport.catalog import Catalog
-    from cmreport.rules import load_rules
-    from cmreport.settings import load_settings
-    from reports.build import build_monthly_reports, period_last_day
+    from core.calendar import period_bounds
+    from core.catalog import Catalog
+    from core.rules import load_rules
+    from core.settings import load_settings
+    from reports.build import build_monthly_reports
 
-    last = period_last_day(period)
+    _, last = period_bounds(period)
     rules = load_rules(load_settings().paths.rules).for_date(last)
     return build_monthly_reports(
         Catalog(warehouse), period, rules, last, "bench", generated_at=dt.datetime(2026, 11, 3, 2, 45)

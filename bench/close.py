@@ -1,6 +1,6 @@
 """Benchmark of compute_month on a synthetic staging history (prints figures; not a test).
 
-    .venv/bin/python -m steps.bench_month --customers 100000
+    .venv/bin/python -m bench.close --customers 100000
 
 Writes two months (Sep + Oct 2026) of daily CUSTOMER/ACCOUNT/BALANCE/FX/MANAGER snapshots plus TXN
 and the derived POSITION / ACCOUNT_FIRST (ingest.derived, as ingest publishes them) straight into a
@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from cmreport.catalog import Catalog
+from core.catalog import Catalog
 from ingest.derived import derived_tables
 from schemas.staging import STAGING_MODELS
 
@@ -121,7 +121,7 @@ def generate(root: Path, n_customers: int, seed: int = 7) -> None:
 
 
 def run_month(root: Path) -> None:
-    from cmreport.rules import load_rules
+    from core.rules import load_rules
     from schemas.published import ManagerAttrition
 
     rules = load_rules(Path(__file__).resolve().parent.parent / "conf" / "rules.toml").for_date(END)
@@ -175,7 +175,7 @@ def _child(mode: str, root: Path) -> tuple[float, float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t0 = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "steps.bench_month", f"--{mode}", str(root)], capture_output=True, text=True
+        [sys.executable, "-m", "bench.close", f"--{mode}", str(root)], capture_output=True, text=True
     )
     wall = time.perf_counter() - t0
     if proc.returncode:

@@ -1,7 +1,7 @@
 """Benchmark the signals steps on a synthetic staging history written straight into a temp Catalog.
 
-    .venv/bin/python -m steps.bench_signals --customers 100000 --days 31
-    .venv/bin/python -m steps.bench_signals --catalog bench-cache/L/work/warehouse   # after cmreport bench
+    .venv/bin/python -m bench.signals --customers 100000 --days 31
+    .venv/bin/python -m bench.signals --catalog bench-cache/L/work/warehouse   # after cmreport bench
 
 Writes the export tables and the derived POSITION / ACCOUNT_FIRST (ingest.derived, as ingest
 publishes them) for each day, or measures an existing warehouse. Times the last day's signals
@@ -27,13 +27,14 @@ import numpy as np
 import polars as pl
 import psutil
 
-from cmreport.catalog import Catalog
-from cmreport.floors import FloorChild, attrition_specs, day_signal_specs
-from cmreport.rules import load_rules
-from cmreport.settings import load_settings
+from bench.floors import FloorChild, attrition_specs, day_signal_specs
+from core.catalog import Catalog
+from core.rules import load_rules
+from core.settings import load_settings
 from ingest.derived import derived_tables
 from schemas.types import FX_RATE, MONEY, RATE
-from steps.signals import compute_attrition, compute_daily_signals
+from steps.attrition import compute_attrition
+from steps.signals import compute_daily_signals
 
 
 class PeakRss:
@@ -127,7 +128,7 @@ REPEAT = 2
 
 def _timed(label: str, fn, specs=None) -> object:  # type: ignore[no-untyped-def]
     """Run ``fn`` REPEAT times and report the fastest. With ``specs``, each run is followed by one
-    pass of the floor in a warm spawned child (cmreport.floors.FloorChild), so a stage run and a
+    pass of the floor in a warm spawned child (bench.floors.FloorChild), so a stage run and a
     floor pass are always minutes' noise apart at most: the ratio of the fastest of each, and the
     median of the per-pair ratios. The peak RSS is this process's, over all runs."""
     walls, floors = [], []
@@ -198,11 +199,11 @@ def main() -> None:
     period = f"{d.year}-{d.month:02d}"
     month = [x.isoformat() for x in days if (x.year, x.month) == (d.year, d.month)]
     if len(month) == calendar.monthrange(d.year, d.month)[1]:
-        from steps.signals import baseline_month_ends
+        from steps.attrition import baseline_month_ends
 
         r = rules.for_date(d)
         ends = [d.isoformat()] + [
-            x.isoformat() for x in baseline_month_ends(d, r.attrition.baseline_months, set(days))
+            x.isoformat() for x in baseline_month_ends(period, r.attrition.baseline_months, set(days))
         ]
         res = _timed(
             "month attrition", lambda: compute_attrition(cat, period, r), attrition_specs(cat, month, ends)

@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import polars as pl
 
-from cmreport.catalog import Catalog
+from core.catalog import Catalog
 
 Spec = tuple[list[str], list[str]]
 """(parquet files, columns): one scan."""
@@ -81,7 +81,7 @@ def day_signal_specs(catalog: Catalog, d: dt.date, carried: bool) -> list[Spec]:
     hold a cancelled transaction), as the full-history path reads it: TXN_CNY's account numbers and
     the registry's keys, or TXN's account numbers when the history is not all numbered against
     the current registry (steps.activity.numbered_history)."""
-    from steps.signals import DAY_CUSTOMER_COLS, DAY_TXN_COLS, MANAGER_COLS
+    from steps.day_inputs import DAY_CUSTOMER_COLS, DAY_TXN_COLS, MANAGER_COLS
     from transforms.dormancy import DEPOSIT_COLUMNS
 
     day, prev = d.isoformat(), (d - dt.timedelta(days=1)).isoformat()

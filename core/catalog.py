@@ -29,6 +29,8 @@ from typing import Any
 
 import polars as pl
 
+from core.calendar import days
+
 AREAS = ("staging", "rejects", "daily", "monthly", "weekly", "mtd", "registry")
 RUNLOG = "runlog.jsonl"
 
@@ -77,8 +79,7 @@ class Catalog:
 
     def scan_dates(self, table: str, start: dt.date, end: dt.date, area: str = "staging") -> pl.LazyFrame:
         """Staging (or daily) table over the calendar days start..end inclusive; every day must exist."""
-        days = [(start + dt.timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
-        return self.scan(area, table, days)
+        return self.scan(area, table, [d.isoformat() for d in days(start, end)])
 
     def read(self, area: str, unit: str, table: str) -> pl.DataFrame:
         return pl.read_parquet(self.table_path(area, unit, table))

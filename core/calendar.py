@@ -1,20 +1,28 @@
-"""Calendar helpers: business days (RULES §0), ISO weeks of a month (§5) and follow-up windows (§5).
+"""All calendar arithmetic of the project: days, periods (``YYYY-MM``), ISO weeks (``YYYY-Www``),
+business days (RULES §0), the weeks of a month (§5), follow-up windows (§5) and the month-close
+trigger.
 
 Business days = Monday–Friday, minus configured holidays, plus configured make-up working days.
-These are plain functions over dates (no I/O); ``followup_windows`` returns a small LazyFrame
-lookup (alert_date -> window_close) for joining.
+Plain functions over dates (no I/O); ``followup_windows`` returns a small LazyFrame lookup
+(alert_date -> window_close) for joining.
 """
 
 from __future__ import annotations
 
 import calendar as _cal
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from cmreport.rules import Calendar
+from core.rules import Calendar
 
 ONE_DAY = dt.timedelta(days=1)
+
+
+def days(start: dt.date, end: dt.date) -> list[dt.date]:
+    """Every calendar day start..end inclusive (empty when end is before start)."""
+    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
 
 
 def is_business_day(d: dt.date, cal: Calendar) -> bool:
@@ -26,8 +34,17 @@ def is_business_day(d: dt.date, cal: Calendar) -> bool:
 
 def business_days(start: dt.date, end: dt.date, cal: Calendar) -> list[dt.date]:
     """Business days in start..end inclusive."""
-    n = (end - start).days + 1
-    return [d for d in (start + dt.timedelta(days=i) for i in range(max(n, 0))) if is_business_day(d, cal)]
+    return [d for d in days(start, end) if is_business_day(d, cal)]
+
+
+def local_now(timezone: str) -> dt.datetime:
+    """Now in the bank's time zone (settings [nightly] timezone), to the second."""
+    return dt.datetime.now(ZoneInfo(timezone)).replace(microsecond=0)
+
+
+def period_of(d: dt.date) -> str:
+    """The period ``YYYY-MM`` a date belongs to."""
+    return f"{d.year:04d}-{d.month:02d}"
 
 
 def period_bounds(period: str) -> tuple[dt.date, dt.date]:
@@ -78,6 +95,23 @@ def followup_close(alert_date: dt.date, cal: Calendar, n_business_days: int) -> 
         if is_business_day(d, cal):
             seen += 1
     return d
+
+
+def first_alert_date_closing_in(first: dt.date, cal: Calendar, n_business_days: int) -> dt.date:
+    """The earliest alert date whose follow-up window closes on or after ``first`` (a month's 1st)."""
+    a = first
+    while followup_close(a - ONE_DAY, cal, n_business_days) >= first:
+        a -= ONE_DAY
+    return a
+
+
+def month_close_due(d: dt.date, cal: Calendar, nth_business_day: int) -> str | None:
+    """The period whose month close the nightly run of d starts, if any: d is the Nth business day
+    after the previous month's end."""
+    if not is_business_day(d, cal):
+        return None
+    n = len(business_days(d.replace(day=1), d, cal))
+    return shift_period(period_of(d), -1) if n == nth_business_day else None
 
 
 def followup_day(alert_date: dt.date, contact_date: dt.date, cal: Calendar) -> int:

@@ -26,9 +26,9 @@ import psutil
 from rich.console import Console
 from rich.table import Table
 
-from cmreport import PROJECT_ROOT
-from cmreport.calendar_util import days, period_bounds
-from cmreport.floors import Spec, close_specs, day_signal_specs, measure
+from bench.floors import Spec, close_specs, day_signal_specs, measure
+from core.calendar import days, period_bounds
+from core.settings import PROJECT_ROOT
 
 SIZES = {  # customers, managers, branches
     "S": (10_000, 20, 4),
@@ -88,17 +88,18 @@ def _stage(results: list[dict[str, Any]], name: str, rows: int | Callable[[], in
 
 def run_bench(size: str, console: Console) -> dict[str, Any]:
     import synth
-    from cmreport.catalog import Catalog
-    from cmreport.rules import load_rules
-    from cmreport.settings import load_settings
+    from core.catalog import Catalog
+    from core.rules import load_rules
+    from core.settings import load_settings
     from delivery import Deliverable, deliver
     from delivery.server import free_port
     from flows.report_tasks import deliverable_for, with_versions
     from ingest import ingest_folder, landing_folder
     from reports.build import build_monthly_reports
     from reports.render import render_reports
+    from steps.attrition import compute_attrition
     from steps.month_close import compute_month
-    from steps.signals import compute_attrition, compute_daily_signals
+    from steps.signals import compute_daily_signals
 
     if size not in SIZES:
         raise ValueError(f"size must be one of {', '.join(SIZES)}")
@@ -160,7 +161,7 @@ def run_bench(size: str, console: Console) -> dict[str, Any]:
            close,
            floor=lambda: close_specs(cat, units, month_units, [month_units[-1], before[-1].isoformat()] if before else month_units[-1:]))  # fmt: skip
     reports = _stage(results, "build report models", managers,
-                     lambda: with_versions(build_monthly_reports(cat, PERIOD, rules, END, f"bench-{size}"), settings))  # fmt: skip
+                     lambda: with_versions(build_monthly_reports(cat, PERIOD, rules, END, f"bench-{size}", dt.datetime.now(dt.UTC)), settings))  # fmt: skip
     workers = settings.render.workers or os.cpu_count() or 1
     rendered = _stage(results, f"render {len(reports)} PDFs ({workers} procs)", len(reports),
                       lambda: render_reports(reports, work / "output", workers))  # fmt: skip

@@ -15,8 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from cmreport import PROJECT_ROOT
-
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SETTINGS = PROJECT_ROOT / "conf" / "settings.toml"
 ENV_PREFIX = "CMREPORT_"
 
