@@ -26,23 +26,3 @@ def current_delta(catalog: Catalog, stem: str, upto: dt.date | None = None) -> p
     key = list(EXPORTS[stem].key)
     lf = catalog.scan(STAGING, stem, units)
     return lf.filter(pl.col("business_date") == pl.col("business_date").max().over(key))
-
-
-def current_contacts(catalog: Catalog, upto: dt.date | None = None) -> pl.LazyFrame:
-    """Contact log: one row per contact_id, from its latest delivery."""
-    return current_delta(catalog, "CONTACT", upto)
-
-
-def current_plans(catalog: Catalog, upto: dt.date | None = None) -> pl.LazyFrame:
-    """Monthly targets: one row per (mgr_id, period, metric), from the latest delivery."""
-    return current_delta(catalog, "PLAN", upto)
-
-
-def current_weekplans(catalog: Catalog, upto: dt.date | None = None) -> pl.LazyFrame:
-    """Weekly plan: one row per (mgr_id, week, cust_id, contact_type), from the latest delivery."""
-    return current_delta(catalog, "WEEKPLAN", upto)
-
-
-def current_scores(catalog: Catalog, upto: dt.date | None = None) -> pl.LazyFrame:
-    """Manual scores: one row per (mgr_id, period, item), from the latest delivery."""
-    return current_delta(catalog, "SCORE", upto)

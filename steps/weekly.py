@@ -7,8 +7,8 @@ import polars as pl
 from core.calendar import week_bounds
 from core.catalog import Catalog
 from core.rules import RuleSet
+from ingest.deltas import current_delta
 from schemas import published
-from steps.month_close import current_view
 from transforms import weekly as tw
 
 
@@ -16,8 +16,8 @@ def compute_week(catalog: Catalog, week: str, rules: RuleSet) -> dict[str, pl.Da
     """weekly, weekly_detail and weekly_unplanned of ISO week ``YYYY-Www`` from the current views
     of WEEKPLAN and CONTACT (whatever has been delivered so far), checked against their contracts."""
     start, end = week_bounds(week)
-    plans = current_view(catalog, "WEEKPLAN", ["mgr_id", "week", "cust_id", "contact_type"]).collect().lazy()
-    contacts = current_view(catalog, "CONTACT", ["contact_id"]).collect().lazy()
+    plans = current_delta(catalog, "WEEKPLAN").collect().lazy()
+    contacts = current_delta(catalog, "CONTACT").collect().lazy()
     detail = tw.weekly_detail(plans, contacts, week, start, end).collect()
     frames = {
         "weekly": tw.weekly_summary(detail.lazy()).collect(),

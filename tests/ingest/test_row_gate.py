@@ -5,7 +5,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from ingest import current_contacts, current_scores, export_rejects_csv
+from ingest import current_delta, export_rejects_csv
 from tests.ingest.conftest import D1, D2, rejects_of
 from tests.ingest.landing_builder import csv_text, default_tables, write_folder
 
@@ -169,15 +169,15 @@ def test_delta_readers_upsert_latest_delivery(landing, catalog, ingest):
     t2["CONTACT"] = [{**t1["CONTACT"][0], "topic": "改期"}, {**t1["CONTACT"][0], "contact_id": "K2"}]
     t2["SCORE"][0].update(period="2026-10", score="3")
     assert ingest(write_folder(landing, D2, t2)).status == "LOADED"
-    now = current_contacts(catalog).sort("contact_id").collect()
+    now = current_delta(catalog, "CONTACT").sort("contact_id").collect()
     assert now.select("contact_id", "topic", "business_date").rows() == [
         ("K1", "改期", D2),
         ("K2", "理财到期", D2),
     ]
-    then = current_contacts(catalog, upto=D1).collect()
+    then = current_delta(catalog, "CONTACT", upto=D1).collect()
     assert then.select("contact_id", "topic").rows() == [("K1", "理财到期")]
-    assert current_scores(catalog).collect()["score"].cast(pl.String).to_list() == ["3.000000"]
-    assert current_contacts(catalog, upto=dt.date(2026, 1, 1)).collect().height == 0
+    assert current_delta(catalog, "SCORE").collect()["score"].cast(pl.String).to_list() == ["3.000000"]
+    assert current_delta(catalog, "CONTACT", upto=dt.date(2026, 1, 1)).collect().height == 0
 
 
 def test_export_rejects_csv(landing, catalog, ingest, tmp_path):

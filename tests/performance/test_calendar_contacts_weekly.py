@@ -68,7 +68,7 @@ def test_contact_compliance_across_month_end_and_by_another_manager():
         ("C1", "MONTHLY_VISIT"), ("C1", "WEEKLY_CALL:2026-W40"), ("C1", "WEEKLY_CALL:2026-W43"), ("C2", "MONTHLY_VISIT"),
     ]  # fmt: skip
     assert got.height == 10
-    rate = contact_rate(got.lazy(), pl.LazyFrame({"mgr_id": ["M1", "M2"]})).collect()
+    rate = contact_rate(got.lazy(), pl.LazyFrame({"mgr_id": ["M1", "M2"]})).collect().sort("mgr_id")
     assert rate.rows() == [("M1", "CONTACT", Decimal("0.4"), True), ("M2", "CONTACT", None, False)]
 
 
