@@ -17,7 +17,7 @@ import polars as pl
 
 from core import labels as L
 from core.calendar import days, period_bounds
-from core.catalog import Catalog
+from core.catalog import Catalog, WhatIfCatalog
 from core.rules import BANDS, RulesBook, RuleSet, rule_changes
 from reports import fmt
 from reports.whatif_model import BandRow, Comparison, ItemRow, ManagerRow, RuleChangeRow, SignalRow
@@ -26,7 +26,7 @@ from transforms.whatif import band_counts, item_moves, main_moves, scorecards_si
 
 def build_comparison(
     published: Catalog,
-    view: Catalog,
+    view: WhatIfCatalog,
     books: tuple[RulesBook, RulesBook],
     periods: Sequence[str],
     added: Sequence[str],
@@ -47,13 +47,13 @@ def build_comparison(
     in_force_bands, draft_bands = ({b.name for p in units for b in book.for_date(period_bounds(p)[1]).scorecard.bands}
                                    for book in books)  # fmt: skip
     return Comparison(
-        name=getattr(view, "name", ""),
+        name=view.name,
         draft_file=draft_file,
         periods=tuple(units),
         added=tuple(added),
         rules_version_in_force=in_force.version,
         rules_version_draft=draft.version,
-        signals_recomputed="daily" in getattr(view, "areas", ()),
+        signals_recomputed="daily" in view.areas,
         as_of=max(published.dates("staging")),
         generated_at=generated_at,
         bands=tuple(b for b in BANDS if b in in_force_bands | draft_bands),
