@@ -214,6 +214,20 @@ def export(
 
 
 @app.command()
+def whatif(
+    periods: Annotated[list[str], typer.Argument(help="past periods YYYY-MM to recompute")],
+    rules: Annotated[Path, typer.Option("--rules", help="the draft rules file (TOML)")],
+    name: Annotated[str | None, typer.Option("--name", help="what-if name (default: the draft's file name)")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Try a draft of the rules on past periods: their closes recomputed beside the published ones,
+    compared in a workbook and a PDF; nothing is sent and nothing published changes."""
+    from cmreport.whatif import whatif_command
+
+    _run(lambda: whatif_command(config, rules, [_period(p) for p in periods], name, console))
+
+
+@app.command()
 def demo(
     root: Annotated[Path, typer.Option(help="where the demo bank lives")] = Path("var/demo"),
     customers: int = 400,

@@ -9,7 +9,8 @@ Areas: ``staging`` (unit = business date ``YYYY-MM-DD``: the typed export tables
 date's folder), ``rejects`` (unit = business date), ``daily`` (alerts, dormancy),
 ``monthly`` (unit = ``YYYY-MM``), ``weekly`` (unit = ``YYYY-Www``), ``mtd`` (unit = ``YYYY-MM``:
 month-to-date figures as of the latest nightly run), ``registry`` (unit ``accounts``: the account
-numbers ingest hands out, ingest.account_seq). A unit is published whole by
+numbers ingest hands out, ingest.account_seq), and ``whatif/<name>/``: a what-if run's own
+``daily`` and ``monthly`` areas (`Catalog.whatif`). A unit is published whole by
 writing a new version directory and swapping the symlink with one ``os.replace``: readers see
 the old version or the new one, never a mix, and a crash mid-write leaves the old one current.
 """
@@ -20,6 +21,7 @@ import datetime as dt
 import fcntl
 import json
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterable, Iterator
@@ -32,7 +34,10 @@ import polars as pl
 from core.calendar import days
 
 AREAS = ("staging", "rejects", "daily", "monthly", "weekly", "mtd", "registry")
+WHATIF_AREAS = ("daily", "monthly")
+"""The computed areas a what-if run may recompute (under whatif/<name>/): never the published ones."""
 RUNLOG = "runlog.jsonl"
+WHATIF_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
 class Catalog:
@@ -43,14 +48,17 @@ class Catalog:
         makes a new one), so its meta is read from disk once per process."""
 
     # -- locating -------------------------------------------------------------------------
-    def unit_path(self, area: str, unit: str) -> Path:
+    def area_dir(self, area: str) -> Path:
         if area not in AREAS:
             raise ValueError(f"unknown warehouse area {area!r}")
-        return self.root / area / unit
+        return self.root / area
+
+    def unit_path(self, area: str, unit: str) -> Path:
+        return self.area_dir(area) / unit
 
     def units(self, area: str) -> list[str]:
         """Units currently published in an area, sorted."""
-        base = self.root / area
+        base = self.area_dir(area)
         if not base.is_dir():
             return []
         return sorted(p.name for p in base.iterdir() if p.is_symlink() and p.exists())
@@ -105,7 +113,7 @@ class Catalog:
     def publish(self, area: str, unit: str, tables: dict[str, pl.DataFrame], meta: dict[str, Any]) -> Path:
         """Publish a whole unit atomically: all its tables and its metadata, or nothing."""
         link = self.unit_path(area, unit)
-        versions = self.root / area / ".versions"
+        versions = self.area_dir(area) / ".versions"
         versions.mkdir(parents=True, exist_ok=True)
         target = versions / f"{unit}.{uuid.uuid4().hex[:12]}"
         tmp = versions / f".tmp-{target.name}"
@@ -118,11 +126,11 @@ class Catalog:
             )
             _fsync_dir(tmp)
             tmp.rename(target)
-            new_link = self.root / area / f".link-{target.name}"
+            new_link = self.area_dir(area) / f".link-{target.name}"
             new_link.symlink_to(Path(".versions") / target.name)
             old = link.resolve() if link.is_symlink() else None
             os.replace(new_link, link)
-            _fsync_dir(self.root / area)
+            _fsync_dir(self.area_dir(area))
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -146,30 +154,77 @@ class Catalog:
         publish must see no other writer between them), shared for a reader of several files
         that must be one version. Across processes and threads; released when the block ends,
         or when the process dies."""
-        folder = self.root / area / ".locks"
-        if area not in AREAS:
-            raise ValueError(f"unknown warehouse area {area!r}")
+        folder = self.area_dir(area) / ".locks"
         folder.mkdir(parents=True, exist_ok=True)
         with open(folder / f"{unit}.lock", "a+") as f:
             fcntl.flock(f, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
             yield
 
+    # -- what-if ------------------------------------------------------------------------
+    def whatif(self, name: str, areas: tuple[str, ...] = WHATIF_AREAS) -> WhatIfCatalog:
+        """The warehouse as a what-if run named ``name`` sees it (WhatIfCatalog)."""
+        return WhatIfCatalog(self.root, name, areas)
+
     # -- run log --------------------------------------------------------------------------
+    def runlog_path(self) -> Path:
+        return self.root / RUNLOG
+
     def log_run(self, record: dict[str, Any]) -> None:
         """Append one run record (JSON line) to the run log; safe across processes."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.runlog_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
         line = json.dumps(record, ensure_ascii=False, default=str) + "\n"
-        with open(self.root / RUNLOG, "a", encoding="utf-8") as f:
+        with open(path, "a", encoding="utf-8") as f:
             fcntl.flock(f, fcntl.LOCK_EX)
             f.write(line)
             f.flush()
             os.fsync(f.fileno())
 
     def run_log(self) -> list[dict[str, Any]]:
-        p = self.root / RUNLOG
+        p = self.runlog_path()
         if not p.exists():
             return []
         return [json.loads(x) for x in p.read_text(encoding="utf-8").splitlines() if x.strip()]
+
+
+class WhatIfCatalog(Catalog):
+    """A what-if run's view of the warehouse: ``areas`` (some of WHATIF_AREAS) are read and written
+    under ``whatif/<name>/``; every other area is read from the warehouse and cannot be written, so
+    the published tables stay as they are. Its run log is its own."""
+
+    def __init__(self, root: Path | str, name: str, areas: tuple[str, ...]) -> None:
+        super().__init__(root)
+        if not WHATIF_NAME.fullmatch(name):
+            raise ValueError(f"what-if name {name!r}: use letters, digits, '_', '-' or '.' (at most 64)")
+        if not set(areas) <= set(WHATIF_AREAS):
+            raise ValueError(
+                f"a what-if run recomputes only {', '.join(WHATIF_AREAS)}, not {', '.join(areas)}"
+            )
+        self.name = name
+        self.areas = areas
+        self.whatif_root = self.root / "whatif" / name
+
+    def area_dir(self, area: str) -> Path:
+        return self.whatif_root / area if area in self.areas else super().area_dir(area)
+
+    def publish(self, area: str, unit: str, tables: dict[str, pl.DataFrame], meta: dict[str, Any]) -> Path:
+        self._writable(area)
+        return super().publish(area, unit, tables, meta)
+
+    def withdraw(self, area: str, unit: str) -> None:
+        self._writable(area)
+        super().withdraw(area, unit)
+
+    def clear(self) -> None:
+        """Remove everything an earlier run of this name wrote (whatif/<name>/ only)."""
+        shutil.rmtree(self.whatif_root, ignore_errors=True)
+
+    def runlog_path(self) -> Path:
+        return self.whatif_root / RUNLOG
+
+    def _writable(self, area: str) -> None:
+        if area not in self.areas:
+            raise PermissionError(f"what-if {self.name} writes only {', '.join(self.areas)}, not {area}")
 
 
 def _fsync_dir(path: Path) -> None:

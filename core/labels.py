@@ -5,22 +5,22 @@ from __future__ import annotations
 METRIC_ZH = {
     "DEP_AVG_INC": "存款余额日均新增额",
     "LOAN_AVG_INC": "贷款余额日均新增额",
-    "NPL_RATIO": "贷款不良率(%)",
+    "NPL_RATIO": "贷款不良率（%）",
     "WEALTH_SALES": "理财/基金/保险销售额",
     "NEW_CUST": "新增有效客户",
     "CONTRIBUTION": "客户贡献度",
     "CONTACT": "客户联系达标率",
     "FOLLOWUP": "预警跟进率",
-    "RETENTION": "客户保有(流失率)",
-    "EVAL": "综合评价(主管评分)",
+    "RETENTION": "客户保有（流失率）",
+    "EVAL": "综合评价（主管评分）",
     "ADJUST": "调整指标",
 }
 
 ASSESSED_ZH = {
     "OK": "",
-    "NO_TARGET": "未考核:无计划目标",
-    "TARGET_LE_0": "未考核:目标值≤0",
-    "NO_DATA": "未考核:无数据",
+    "NO_TARGET": "未考核：无计划目标",
+    "TARGET_LE_0": "未考核：目标值≤0",
+    "NO_DATA": "未考核：无数据",
     "NOT_ENTERED": "未录入",
 }
 
@@ -67,3 +67,65 @@ def requirement_zh(requirement: str) -> str:
 def mask_account(acct_no: str) -> str:
     """Account numbers print with the last 4 digits only: ****1234."""
     return "****" + acct_no[-4:] if acct_no else ""
+
+
+# -- the rules a what-if draft changes (reports.whatif names each changed key and value) ----------
+RULES_KEY_ZH = {
+    "large_value": "大额交易报告", "large_change": "大额变动客户", "dormancy": "账户久悬", "attrition": "客户流失",
+    "contact": "客户联系", "calendar": "工作日历", "indicators": "工作业绩指标", "retention": "客户保有",
+    "scorecard": "评分卡", "schedule": "月结时间", "reports": "报表",
+    "in_codes": "流入交易类型", "out_codes": "流出交易类型", "rules": "规则", "cust_type": "客户类型",
+    "txn_codes": "交易类型", "cross_border": "境内外", "cny_threshold": "人民币阈值（元）",
+    "usd_threshold": "美元阈值（美元）", "initiator": "发起方", "min_amount_cny": "最低金额（元）",
+    "out_pct": "流出占上日资产比例（%）", "in_pct": "流入占上日资产比例（%）",
+    "inactive_days": "转不动户天数", "dormant_days": "转休眠天数", "lookahead_days": "提前提示天数",
+    "baseline_months": "基准月数", "baseline_min_aum_cny": "基准资产下限（元）", "lost_aum_below_cny": "流失资产线（元）",
+    "at_risk_pct": "流失预警比例（%）", "out_to_other_bank_share_pct": "转他行占降幅比例（%）",
+    "scope_key_customer": "重点客户纳入考核", "scope_segments": "纳入考核的客户层级",
+    "scope_cust_types": "纳入考核的客户类型", "visit_types": "上门拜访方式", "weekly_call_types": "每周联系方式",
+    "followup_business_days": "预警跟进期限（工作日）", "holidays": "节假日", "makeup_workdays": "调休工作日",
+    "base_period": "日均增量基期", "npl_classes": "不良贷款分类", "new_cust_min_aum_cny": "新增有效客户资产线（元）",
+    "ftp_pct": "内部资金转移价格（%）", "fee_pct": "销售手续费率（%）", "days_per_year_basis": "年计息天数",
+    "full_at_or_below_pct": "流失率满分线（%）", "zero_at_or_above_pct": "流失率零分线（%）",
+    "items": "考核指标", "category": "类别", "weight": "权重", "method": "计分方法", "cap": "封顶系数",
+    "min": "下限", "max": "上限", "source": "来源", "total_min": "总分下限", "total_max": "总分上限",
+    "bands": "等级", "name": "名称", "top_bottom_pct": "前后段比例（%）", "quarter_up_min": "季度升级线",
+    "quarter_down_below": "季度降级线", "assessed_roles": "考核岗位",
+    "month_close_business_day": "月结日（月后第几个工作日）", "maturity_product_types": "到期提醒产品",
+    "dormancy_watch_days": "久悬预警天数", "list_row_limit": "清单行数上限",
+}  # fmt: skip
+METHOD_ZH = {
+    "ratio": "按达成率",
+    "lower_better": "越低越好",
+    "rate": "按比率",
+    "retention": "按流失率",
+    "manual": "手工评分",
+}
+SOURCE_ZH = {"computed": "系统计算", "manual": "手工录入"}
+BASE_PERIOD_ZH = {"PREV_MONTH": "上月", "PREV_DECEMBER": "上年12月（年初）"}
+CUST_TYPE_ZH = {"ALL": "全部", "P": "个人", "C": "对公"}
+CROSS_BORDER_ZH = {"ANY": "不限", "Y": "跨境", "N": "境内"}
+INITIATOR_ZH = {"CUST": "客户", "BANK": "银行"}
+SEGMENT_ZH = {"MASS": "大众", "AFFLUENT": "富裕", "VIP": "贵宾"}
+LOAN_CLASS_ZH = {
+    "NORMAL": "正常",
+    "SPECIAL": "关注",
+    "SUBSTANDARD": "次级",
+    "DOUBTFUL": "可疑",
+    "LOSS": "损失",
+}
+ROLE_ZH = {"RM": "客户经理", "SUPERVISOR": "客户经理主管", "HEAD": "行长"}
+TXN_CODE_ZH = {
+    "CASH_DEP": "现金存入", "CASH_WDL": "现金支取", "TRF_IN": "转入", "TRF_OUT": "转出", "POS": "刷卡消费",
+    "INT": "结息", "FEE": "收费", "BUY": "购买产品", "REDEEM": "赎回", "LOAN_DRAW": "贷款发放",
+    "LOAN_REPAY": "贷款还款", "REVERSAL": "冲正",
+}  # fmt: skip
+RULES_VALUE_ZH = {
+    "method": METHOD_ZH, "source": SOURCE_ZH, "base_period": BASE_PERIOD_ZH, "cust_type": CUST_TYPE_ZH,
+    "scope_cust_types": CUST_TYPE_ZH, "cross_border": CROSS_BORDER_ZH, "initiator": INITIATOR_ZH,
+    "txn_codes": TXN_CODE_ZH, "in_codes": TXN_CODE_ZH, "out_codes": TXN_CODE_ZH, "scope_segments": SEGMENT_ZH,
+    "npl_classes": LOAN_CLASS_ZH, "assessed_roles": ROLE_ZH, "visit_types": CONTACT_TYPE_ZH,
+    "weekly_call_types": CONTACT_TYPE_ZH, "maturity_product_types": PRODUCT_ZH,
+    "items": METRIC_ZH, "rules": RULE_ZH, "ftp_pct": PRODUCT_ZH, "fee_pct": PRODUCT_ZH,
+}  # fmt: skip
+"""Per key of the rules, the labels of its values (of its entries' codes, for items, rules, ftp_pct, fee_pct)."""

@@ -98,15 +98,12 @@ def weekly_tables(config: str | None, week: str, run_id: str) -> dict[str, Any]:
 @task(name="month-tables", cache_policy=NO_CACHE)
 def month_tables(config: str | None, period: str, run_id: str, force: bool) -> dict[str, Any]:
     """Attrition (§4), contact compliance (§5), indicators (§6) and scorecard (§7), one unit."""
-    from steps.attrition import compute_attrition
-    from steps.month_close import compute_month
+    from steps.close import close_period
 
     ctx = load_context(config)
     _, last = period_bounds(period)
-    rules = ctx.rules_for(last)
-    attrition = compute_attrition(ctx.catalog, period, rules, force=force)
-    month = compute_month(ctx.catalog, period, rules, attrition["manager_attrition"], force=force)
-    tables = {**attrition, **month.tables}
+    month = close_period(ctx.catalog, period, ctx.rules_for(last), force=force)
+    tables = month.tables
     meta = {
         "run_id": run_id,
         "period": period,

@@ -37,3 +37,11 @@ def date(value: dt.date | None) -> str:
 
 def month_day(value: dt.date | None) -> str:
     return "" if value is None else f"{value.month:02d}-{value.day:02d}"
+
+
+def exact(value: Decimal | int) -> str:
+    """A configured number as written, with thousands separators: 50000 -> "50,000", 1.20 -> "1.2"."""
+    d = Decimal(value)
+    if d == d.to_integral_value():
+        return f"{int(d):,}"
+    return f"{d.normalize():,f}"

@@ -16,6 +16,7 @@ import datetime as dt
 
 import pandera.polars as pa
 
+from core.rules import BANDS, SCORE_RANGE
 from schemas.types import Money, Rate
 
 
@@ -125,9 +126,9 @@ class Scorecard(_Published):
     period: str
     mgr_id: str
     branch_id: str
-    total: Money = pa.Field(ge=0, le=100)
+    total: Money = pa.Field(ge=int(SCORE_RANGE[0]), le=int(SCORE_RANGE[1]))
     max_total: Rate  # < 100 when a category's computed weight was lost
-    band: str = pa.Field(isin=["优秀", "良好", "合格", "基本合格", "不及格"])
+    band: str = pa.Field(isin=list(BANDS))
     rank_in_branch: int = pa.Field(ge=1)
     branch_size: int = pa.Field(ge=1)
     top25: bool

@@ -55,7 +55,7 @@ def test_score_box_and_indicators(monthly):
     assert [i.metric for i in monthly["M0001"].indicators][:3] == ["DEP_AVG_INC", "LOAN_AVG_INC", "NPL_RATIO"]
     assert inds["LOAN_AVG_INC"].gap == Decimal("200000")
     assert inds["DEP_AVG_INC"].gap == 0
-    assert inds["NPL_RATIO"].assessed_zh == "未考核:无数据" and inds["NPL_RATIO"].gap is None
+    assert inds["NPL_RATIO"].assessed_zh == "未考核：无数据" and inds["NPL_RATIO"].gap is None
     assert inds["CONTACT"].is_rate and not inds["DEP_AVG_INC"].is_rate
     assert monthly["M0001"].prev_avg_deposit == Decimal("4800000.00")
     assert monthly["M0003"].score.missing_days == "2026-10-14,2026-10-15"

@@ -72,8 +72,8 @@ def test_monthly_pdf_prints_the_scorecard_and_indicator_figures(catalog, rendere
     ]
     wealth = next(line for line in lines if line.startswith("理财/基金/保险销售额"))
     assert "21.00" in wealth.split() and "17.50" in wealth.split()
-    assert "未考核:无数据" in next(line for line in lines if line.startswith("贷款不良率"))
-    assert "未考核:无计划目标" in text and "未录入" in text
+    assert "未考核：无数据" in next(line for line in lines if line.startswith("贷款不良率"))
+    assert "未考核：无计划目标" in text and "未录入" in text
     assert "差 200,000.00" in text  # LOAN_AVG_INC gap
     # every figure the ledger compares is printed on the page
     figures = built["monthly"][0].figures()
