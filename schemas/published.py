@@ -141,7 +141,8 @@ class ManagerAttrition(_Published):
     mgr_id: str
     n_baseline_customers: int = pa.Field(ge=0)  # customers with baseline >= 50,000 (period-end assignment)
     n_lost: int = pa.Field(ge=0)
-    attrition_rate: Rate = pa.Field(nullable=True)  # n_lost / n_baseline_customers, a fraction; null = not assessed
+    # n_lost / n_baseline_customers, a fraction; null = not assessed
+    attrition_rate: Rate = pa.Field(nullable=True)
 
 
 class Indicators(_Published):
@@ -153,7 +154,8 @@ class Indicators(_Published):
     category: str
     actual: Measure = pa.Field(nullable=True)  # in the metric's unit (METRIC_UNIT)
     target: Measure = pa.Field(nullable=True)  # the PLAN target, same unit
-    rate: Rate = pa.Field(nullable=True)  # actual / target, a fraction, uncapped; null without a usable target
+    # actual / target, a fraction, uncapped; null without a usable target
+    rate: Rate = pa.Field(nullable=True)
     weight: Points  # effective weight after redistribution
     nominal_weight: Points
     score: Points  # capped score of the item

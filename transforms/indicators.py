@@ -243,4 +243,8 @@ def retention_rows(manager_attrition: pl.LazyFrame, managers: pl.LazyFrame) -> p
     pct = pl.when(assessed).then(
         pl.col("n_lost").cast(DEC) * dec(100, SCALE) / n_base.clip(lower_bound=1).cast(pl.Decimal(38, 0))
     )
-    return managers.select("mgr_id").join(counts, on="mgr_id", how="left").select(_out("RETENTION", pct, assessed))
+    return (
+        managers.select("mgr_id")
+        .join(counts, on="mgr_id", how="left")
+        .select(_out("RETENTION", pct, assessed))
+    )

@@ -224,7 +224,8 @@ def score_totals(
             [quarter_history.select("mgr_id", pl.col("total").cast(POINTS)), out.select("mgr_id", "total")]
         )
         means = hist.group_by("mgr_id").agg(qsum=pl.col("total").cast(DEC).sum(), qn=pl.len().cast(pl.Int64))
-        qsum, qn = pl.col("qsum"), pl.col("qn").cast(pl.Decimal(38, 0))  # mean >= x compared as Σ >= x × n: exact
+        # mean >= x compared as Σ >= x × n: exact
+        qsum, qn = pl.col("qsum"), pl.col("qn").cast(pl.Decimal(38, 0))
         out = (
             out.join(means, on="mgr_id", how="left")
             .with_columns(quarter_mean=round_half_away(qsum / qn, 6).cast(RATE))

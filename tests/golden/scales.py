@@ -14,8 +14,8 @@ from typing import NamedTuple
 import polars as pl
 from pandera.config import ValidationDepth, config_context
 
-from core.catalog import Catalog
 from core.calendar import period_bounds
+from core.catalog import Catalog
 from schemas import published
 
 CONTRACTS = {
