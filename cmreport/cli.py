@@ -120,7 +120,8 @@ def nightly(date: str, config: ConfigOpt = None, deliver: bool = True) -> None:
     """Run the nightly flow for one business date (ingest, signals, weekly on Monday, close when due)."""
     from flows.pipeline import nightly as flow
 
-    _run(lambda: flow(_date(date).isoformat(), config=config, deliver=deliver))
+    d = _date(date)
+    _run(lambda: flow(d.isoformat(), config=config, deliver=deliver))
 
 
 @app.command()
@@ -145,9 +146,8 @@ def close(
     """Month close for a period (YYYY-MM): attrition, indicators, scorecard, PDFs, delivery."""
     from flows.pipeline import month_close, with_runner
 
-    _run(
-        lambda: with_runner(month_close, config)(_period(period), config=config, force=force, deliver=deliver)
-    )
+    p = _period(period)
+    _run(lambda: with_runner(month_close, config)(p, config=config, force=force, deliver=deliver))
 
 
 @app.command()
@@ -180,8 +180,10 @@ def backfill(start: str, end: str, config: ConfigOpt = None, deliver: bool = Tru
 @app.command()
 def serve(config: ConfigOpt = None) -> None:
     """Register the deployments (nightly cron, month-close, weekly, backfill) and run them here."""
+    from flows import api_server
     from flows.serve import run
 
+    api_server.start()
     run(config)
 
 
@@ -251,6 +253,9 @@ def bench(size: Annotated[str, typer.Option(help="S, M or L")] = "S", config: Co
 
 def _run(fn) -> None:
     try:
+        from flows import api_server
+
+        api_server.start()  # stopped with this process, even by kill -9
         result = fn()
     except typer.Exit:
         raise
