@@ -161,7 +161,9 @@ class Indicators(_Published):
     score: Points  # capped score of the item
     assessed: str = pa.Field(isin=["OK", "NO_TARGET", "TARGET_LE_0", "NO_DATA", "NOT_ENTERED"])
 
-    @pa.dataframe_check
+    @pa.dataframe_check(
+        error="actual and target have at most their metric's unit's places (a count is whole)"
+    )
     def actual_and_target_rounded_to_their_unit(cls, data: PolarsData) -> pl.LazyFrame:
         whole = pl.col("metric").is_in(metrics_in(Unit.COUNT)).not_() | (
             pl.col("actual").cast(pl.Decimal(38, 0)).cast(MEASURE) == pl.col("actual")
