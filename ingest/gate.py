@@ -1,8 +1,8 @@
 """The ingest gate: one landing folder -> typed staging tables and a rejects table, or nothing.
 
 Order: CONTROL.csv present (else NOT_READY) -> extract_seq higher than the loaded one (else
-STALE_DELIVERY) -> every listed file present, digest, decoding, record count, amount sum and
-header (else REJECTED) -> per file, in schemas.exports order: typing and row checks, references
+STALE_DELIVERY) -> every listed file present as a file, not a symbolic link (ingest.landing),
+digest, decoding, record count, amount sum and header (else REJECTED) -> per file, in schemas.exports order: typing and row checks, references
 to earlier files' valid rows, duplicate keys -> FX coverage (else REJECTED) -> reject share per
 file (else HELD) -> validate against schemas.staging, derive POSITION and ACCOUNT_FIRST
 (ingest.derived). The date's staging unit, its rejects and its run-log record are published as
@@ -32,6 +32,7 @@ from ingest import crossfile
 from ingest.checks import ISSUE_SCHEMA, empty_issues, staging_schema, type_and_check
 from ingest.control import Control, read_control
 from ingest.derived import derived_tables, earlier_targets, units_that_may_hold
+from ingest.landing import read_file, refuse_link
 from ingest.records import LINE, DecodeError, Records, decode, read_records, say
 from ingest.rejects import rejects_unit
 from ingest.result import FolderRejected, IngestResult
@@ -111,6 +112,7 @@ def ingest_folder(
 def _run(
     folder: Path, catalog: Catalog, settings: Settings, rules: RuleSet, run_id: str, st: _State
 ) -> tuple[Any, str | None, str]:
+    refuse_link(folder / CONTROL_FILE)
     if not (folder / CONTROL_FILE).is_file():
         return (
             "NOT_READY",
@@ -167,6 +169,7 @@ def _check_listing(folder: Path, control: Control, st: _State) -> None:
                 "FILE_MISSING", f"{f.filename} is required every day but not listed in {CONTROL_FILE}"
             )
     for name in control.entries:
+        refuse_link(folder / name)
         if not (folder / name).is_file():
             raise FolderRejected(
                 "FILE_MISSING", f"{name} is listed in {CONTROL_FILE} but missing from {folder.name}"
@@ -191,7 +194,7 @@ def _open_quote_hint(recs: Records) -> str:
 
 
 def _verify_digest(folder: Path, name: str, control: Control) -> bytes:
-    data = (folder / name).read_bytes()
+    data = read_file(folder, name)
     digest = hashlib.sha256(data).hexdigest()
     if digest != control.entries[name].sha256:
         raise FolderRejected(
