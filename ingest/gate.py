@@ -2,12 +2,13 @@
 
 Order: CONTROL.csv present (else NOT_READY) -> extract_seq higher than the loaded one (else
 STALE_DELIVERY) -> every listed file present as a file, not a symbolic link (ingest.landing),
-digest, decoding, record count, amount sum and header (else REJECTED) -> per file, in schemas.exports order: typing and row checks, references
-to earlier files' valid rows, duplicate keys -> FX coverage (else REJECTED) -> reject share per
-file (else HELD) -> validate against schemas.staging, derive POSITION and ACCOUNT_FIRST
-(ingest.derived). The date's staging unit, its rejects and its run-log record are published as
-one (Catalog.publish_together): after a crash all of them are there, or none is. An ingest first
-finishes any publication a crash interrupted after its commit (core.publication).
+digest, decoding, record count, amount sum and header (else REJECTED) -> per file, in
+schemas.exports order: typing and row checks, references to earlier files' valid rows, duplicate
+keys -> FX coverage (else REJECTED) -> reject share per file (else HELD) -> validate against
+schemas.staging, derive POSITION and ACCOUNT_FIRST (ingest.derived). The date's staging unit, its
+rejects and its run-log record are published as one (Catalog.publish_together): after a crash
+all of them are there, or none is. An ingest first finishes any publication a crash interrupted
+after its commit (core.publication).
 """
 
 from __future__ import annotations
