@@ -151,3 +151,14 @@ def test_a_version_folder_left_by_a_crash_is_removed_by_the_units_next_publicati
         p.name for p in versions.iterdir()
     )
     assert catalog.read("daily", "2026-10-01", "alerts")["x"].to_list() == [4]
+
+
+def test_a_run_log_line_torn_by_a_crash_is_not_read_and_is_cut_before_the_next_one(tmp_path):
+    catalog = Catalog(tmp_path / "wh")
+    catalog.log_run({"run_id": "a", "status": "OK"})
+    with open(catalog.root / "runlog.jsonl", "a", encoding="utf-8") as f:
+        f.write('{"run_id": "b", "sta')  # the process died in the middle of its line
+    assert [r["run_id"] for r in catalog.run_log()] == ["a"]
+    catalog.log_run({"run_id": "c", "status": "OK"})
+    assert [r["run_id"] for r in catalog.run_log()] == ["a", "c"]
+    assert (catalog.root / "runlog.jsonl").read_text(encoding="utf-8").count("\n") == 2
