@@ -57,6 +57,7 @@ class Version:
     area: str
     unit: str
     name: str  # the version directory under <area>/.versions
+    replaces: str | None  # the version current when it was written (None: the unit is new)
 
 
 def crash_point(step: str) -> None:
@@ -158,7 +159,10 @@ def _apply(
     root: Path, versions: Sequence[Version], lines: Sequence[str], runlog: Path, recovering: bool
 ) -> None:
     for v in versions:
-        _link(root, v)
+        if _current(root, v.area, v.unit) in (v.name, v.replaces):
+            _link(root, v)
+        else:  # published again since (by a writer that started before this journal was committed)
+            shutil.rmtree(_version_dir(root, v), ignore_errors=True)
     if lines:
         append_lines(runlog, lines, skip_present=recovering)
         crash_point("logged")
@@ -170,7 +174,7 @@ def _version_dir(root: Path, v: Version) -> Path:
 
 def _write(root: Path, u: NewUnit) -> Version:
     """The unit's new version directory, complete and fsynced, not yet current."""
-    v = Version(u.area, u.unit, f"{u.unit}.{uuid.uuid4().hex[:12]}")
+    v = Version(u.area, u.unit, f"{u.unit}.{uuid.uuid4().hex[:12]}", _current(root, u.area, u.unit))
     final = _version_dir(root, v)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = final.with_name(TMP + v.name)
@@ -199,7 +203,7 @@ def _write_journal(root: Path, versions: Sequence[Version], lines: Sequence[str]
     name = f"{uuid.uuid4().hex}.json"
     tmp = folder / f"{TMP}{os.getpid()}-{name}"
     entry = {
-        "versions": [[v.area, v.unit, v.name] for v in versions],
+        "versions": [[v.area, v.unit, v.name, v.replaces] for v in versions],
         "lines": list(lines),
         "runlog": runlog.relative_to(root).as_posix(),
     }
@@ -213,22 +217,26 @@ def _write_journal(root: Path, versions: Sequence[Version], lines: Sequence[str]
     return final
 
 
+def _current(root: Path, area: str, unit: str) -> str | None:
+    """The name of the unit's current version directory; None when the unit is not published."""
+    try:
+        return Path(os.readlink(root / area / unit)).name
+    except FileNotFoundError:
+        return None
+
+
 def _link(root: Path, v: Version) -> None:
     """Make ``v`` the unit's current version (nothing to do when it already is); drop the old one."""
     area = root / v.area
-    link, target = area / v.unit, Path(VERSIONS) / v.name
-    try:
-        current: str | None = os.readlink(link)
-    except FileNotFoundError:
-        current = None
-    if current != str(target):
+    current = _current(root, v.area, v.unit)
+    if current != v.name:
         new_link = area / f"{LINK}{v.name}"
         new_link.unlink(missing_ok=True)
-        new_link.symlink_to(target)
-        os.replace(new_link, link)
+        new_link.symlink_to(Path(VERSIONS) / v.name)
+        os.replace(new_link, area / v.unit)
         _fsync_dir(area)
         if current is not None:
-            shutil.rmtree(area / current, ignore_errors=True)
+            shutil.rmtree(area / VERSIONS / current, ignore_errors=True)
     crash_point(f"{v.area}-linked")
 
 
@@ -238,11 +246,7 @@ def _sweep(root: Path, area: str, unit: str) -> None:
     folder = root / area / VERSIONS
     if not folder.is_dir():
         return
-    try:
-        current = Path(os.readlink(root / area / unit)).name
-    except FileNotFoundError:
-        current = None
-    keep = {current, *_journaled(root)}
+    keep = {_current(root, area, unit), *_journaled(root)}
     for p in folder.iterdir():
         name = p.name.removeprefix(TMP)
         if name.rsplit(".", 1)[0] == unit and p.name not in keep:

@@ -162,3 +162,24 @@ def test_a_run_log_line_torn_by_a_crash_is_not_read_and_is_cut_before_the_next_o
     catalog.log_run({"run_id": "c", "status": "OK"})
     assert [r["run_id"] for r in catalog.run_log()] == ["a", "c"]
     assert (catalog.root / "runlog.jsonl").read_text(encoding="utf-8").count("\n") == 2
+
+
+def test_a_journal_overtaken_by_a_later_publication_does_not_bring_back_its_version(tmp_path, monkeypatch):
+    catalog = Catalog(tmp_path / "wh")
+    catalog.publish("daily", "2026-10-01", {"alerts": pl.DataFrame({"x": [0]})}, {})
+    script = (
+        "import polars as pl; from core.catalog import Catalog; from core.publication import NewUnit; "
+        f"Catalog({str(catalog.root)!r}).publish_together([NewUnit('daily', '2026-10-01', "
+        "{'alerts': pl.DataFrame({'x': [1]})}, {})], [{'run_id': 'killed'}])"
+    )
+    killed = subprocess.run([sys.executable, "-c", script], env={**os.environ, CRASH_AT: "committed"},
+                            cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True)  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    # a writer that looked for journals before that commit, then waited for the unit's lock
+    with monkeypatch.context() as m:
+        m.setattr("core.publication.recover", lambda root: [])
+        catalog.publish("daily", "2026-10-01", {"alerts": pl.DataFrame({"x": [2]})}, {})
+    assert [r["run_id"] for r in catalog.recover()] == ["killed"]
+    assert catalog.read("daily", "2026-10-01", "alerts")["x"].to_list() == [2]  # not the killed run's 1
+    assert len(list((catalog.root / "daily" / ".versions").iterdir())) == 1
+    assert [r["run_id"] for r in catalog.run_log()] == ["killed"]
