@@ -12,12 +12,13 @@ from __future__ import annotations
 def start() -> None:
     """Start the temporary API server now, unless a Prefect server is configured."""
     from prefect.server.api.server import SubprocessASGIServer
-    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
+    from prefect.settings import PREFECT_API_URL, PREFECT_HOME, PREFECT_SERVER_EPHEMERAL_ENABLED
 
     from core.lifeline import stop_when_gone
 
     if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
         return
+    PREFECT_HOME.value().mkdir(parents=True, exist_ok=True)  # its SQLite database lives there
     server = SubprocessASGIServer()  # the instance Prefect's own clients use
     if server.running:
         return
