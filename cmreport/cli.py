@@ -121,7 +121,7 @@ def nightly(date: str, config: ConfigOpt = None, deliver: bool = True) -> None:
     from flows.pipeline import nightly as flow
 
     d = _date(date)
-    _run(lambda: flow(d.isoformat(), config=config, deliver=deliver))
+    _run(lambda: flow(d.isoformat(), config=config, deliver=deliver), flows=True)
 
 
 @app.command()
@@ -131,7 +131,7 @@ def weekly(week: str, config: ConfigOpt = None, deliver: bool = True) -> None:
 
     if not re.fullmatch(r"\d{4}-W\d{2}", week):
         raise typer.BadParameter(f"{week!r} is not an ISO week (YYYY-Www)")
-    _run(lambda: weekly_check(week, config=config, deliver=deliver))
+    _run(lambda: weekly_check(week, config=config, deliver=deliver), flows=True)
 
 
 @app.command()
@@ -147,7 +147,7 @@ def close(
     from flows.pipeline import month_close, with_runner
 
     p = _period(period)
-    _run(lambda: with_runner(month_close, config)(p, config=config, force=force, deliver=deliver))
+    _run(lambda: with_runner(month_close, config)(p, config=config, force=force, deliver=deliver), flows=True)
 
 
 @app.command()
@@ -172,7 +172,7 @@ def backfill(start: str, end: str, config: ConfigOpt = None, deliver: bool = Tru
                 progress.advance(bar)
 
     try:
-        _run(run_all)
+        _run(run_all, flows=True)
     finally:
         _table("backfill", rows)
 
@@ -240,7 +240,7 @@ def demo(
     from cmreport.demo import run_demo
 
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # the demo prints its own progress
-    _run(lambda: run_demo(root, customers, managers, branches, console) and None)
+    _run(lambda: run_demo(root, customers, managers, branches, console) and None, flows=True)
 
 
 @app.command()
@@ -251,11 +251,15 @@ def bench(size: Annotated[str, typer.Option(help="S, M or L")] = "S", config: Co
     _run(lambda: run_bench(size.upper(), console))
 
 
-def _run(fn) -> None:
+def _run(fn, flows: bool = False) -> None:
+    """Run a command's work: one clear line and a non-zero exit on failure. ``flows``: it runs Prefect
+    flows, so Prefect's temporary API server is started first, to stop with this process (even by
+    kill -9; flows.api_server)."""
     try:
-        from flows import api_server
+        if flows:
+            from flows import api_server
 
-        api_server.start()  # stopped with this process, even by kill -9
+            api_server.start()
         result = fn()
     except typer.Exit:
         raise
