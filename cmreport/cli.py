@@ -120,7 +120,8 @@ def nightly(date: str, config: ConfigOpt = None, deliver: bool = True) -> None:
     """Run the nightly flow for one business date (ingest, signals, weekly on Monday, close when due)."""
     from flows.pipeline import nightly as flow
 
-    _run(lambda: flow(_date(date).isoformat(), config=config, deliver=deliver))
+    d = _date(date)
+    _run(lambda: flow(d.isoformat(), config=config, deliver=deliver), flows=True)
 
 
 @app.command()
@@ -130,7 +131,7 @@ def weekly(week: str, config: ConfigOpt = None, deliver: bool = True) -> None:
 
     if not re.fullmatch(r"\d{4}-W\d{2}", week):
         raise typer.BadParameter(f"{week!r} is not an ISO week (YYYY-Www)")
-    _run(lambda: weekly_check(week, config=config, deliver=deliver))
+    _run(lambda: weekly_check(week, config=config, deliver=deliver), flows=True)
 
 
 @app.command()
@@ -145,9 +146,8 @@ def close(
     """Month close for a period (YYYY-MM): attrition, indicators, scorecard, PDFs, delivery."""
     from flows.pipeline import month_close, with_runner
 
-    _run(
-        lambda: with_runner(month_close, config)(_period(period), config=config, force=force, deliver=deliver)
-    )
+    p = _period(period)
+    _run(lambda: with_runner(month_close, config)(p, config=config, force=force, deliver=deliver), flows=True)
 
 
 @app.command()
@@ -172,7 +172,7 @@ def backfill(start: str, end: str, config: ConfigOpt = None, deliver: bool = Tru
                 progress.advance(bar)
 
     try:
-        _run(run_all)
+        _run(run_all, flows=True)
     finally:
         _table("backfill", rows)
 
@@ -180,8 +180,10 @@ def backfill(start: str, end: str, config: ConfigOpt = None, deliver: bool = Tru
 @app.command()
 def serve(config: ConfigOpt = None) -> None:
     """Register the deployments (nightly cron, month-close, weekly, backfill) and run them here."""
+    from flows import api_server
     from flows.serve import run
 
+    api_server.start()
     run(config)
 
 
@@ -238,7 +240,7 @@ def demo(
     from cmreport.demo import run_demo
 
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # the demo prints its own progress
-    _run(lambda: run_demo(root, customers, managers, branches, console) and None)
+    _run(lambda: run_demo(root, customers, managers, branches, console) and None, flows=True)
 
 
 @app.command()
@@ -249,8 +251,15 @@ def bench(size: Annotated[str, typer.Option(help="S, M or L")] = "S", config: Co
     _run(lambda: run_bench(size.upper(), console))
 
 
-def _run(fn) -> None:
+def _run(fn, flows: bool = False) -> None:
+    """Run a command's work: one clear line and a non-zero exit on failure. ``flows``: it runs Prefect
+    flows, so Prefect's temporary API server is started first, to stop with this process (even by
+    kill -9; flows.api_server)."""
     try:
+        if flows:
+            from flows import api_server
+
+            api_server.start()
         result = fn()
     except typer.Exit:
         raise

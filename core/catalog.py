@@ -13,30 +13,32 @@ numbers ingest hands out, ingest.account_seq), and ``whatif/<name>/``: a what-if
 ``daily`` and ``monthly`` areas (`Catalog.whatif`). A unit is published whole by
 writing a new version directory and swapping the symlink with one ``os.replace``: readers see
 the old version or the new one, never a mix, and a crash mid-write leaves the old one current.
+Several units and run-log records are published together, all or none, through a journal
+(core.publication, which also removes what a crash left behind).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import fcntl
 import json
 import os
 import re
 import shutil
-import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from core import publication
 from core.calendar import days
+from core.publication import RUNLOG, NewUnit, flock
 
 AREAS = ("staging", "rejects", "daily", "monthly", "weekly", "mtd", "registry")
 WHATIF_AREAS = ("daily", "monthly")
 """The computed areas a what-if run may recompute (under whatif/<name>/): never the published ones."""
-RUNLOG = "runlog.jsonl"
 WHATIF_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
@@ -61,7 +63,9 @@ class Catalog:
         base = self.area_dir(area)
         if not base.is_dir():
             return []
-        return sorted(p.name for p in base.iterdir() if p.is_symlink() and p.exists())
+        return sorted(
+            p.name for p in base.iterdir() if not p.name.startswith(".") and p.is_symlink() and p.exists()
+        )
 
     def dates(self, area: str = "staging") -> list[dt.date]:
         return [dt.date.fromisoformat(u) for u in self.units(area)]
@@ -112,31 +116,21 @@ class Catalog:
     # -- publishing -----------------------------------------------------------------------
     def publish(self, area: str, unit: str, tables: dict[str, pl.DataFrame], meta: dict[str, Any]) -> Path:
         """Publish a whole unit atomically: all its tables and its metadata, or nothing."""
-        link = self.unit_path(area, unit)
-        versions = self.area_dir(area) / ".versions"
-        versions.mkdir(parents=True, exist_ok=True)
-        target = versions / f"{unit}.{uuid.uuid4().hex[:12]}"
-        tmp = versions / f".tmp-{target.name}"
-        tmp.mkdir()
-        try:
-            for name, df in tables.items():
-                df.write_parquet(tmp / f"{name}.parquet", statistics=True)
-            (tmp / "_meta.json").write_text(
-                json.dumps(meta, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
-            )
-            _fsync_dir(tmp)
-            tmp.rename(target)
-            new_link = self.area_dir(area) / f".link-{target.name}"
-            new_link.symlink_to(Path(".versions") / target.name)
-            old = link.resolve() if link.is_symlink() else None
-            os.replace(new_link, link)
-            _fsync_dir(self.area_dir(area))
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        if old is not None and old != target.resolve():
-            shutil.rmtree(old, ignore_errors=True)
-        return link
+        self.publish_together([NewUnit(area, unit, tables, meta)], [])
+        return self.unit_path(area, unit)
+
+    def publish_together(self, units: Sequence[NewUnit], records: Sequence[dict[str, Any]]) -> None:
+        """Publish several units and append run-log records as one: all appear, or none does."""
+        placed = [dataclasses.replace(u, area=self._placed(u.area)) for u in units]
+        publication.publish(self.root, placed, records, self.runlog_path())
+
+    def recover(self) -> list[dict[str, Any]]:
+        """Finish the publications a crash interrupted after their commit; their run-log records."""
+        return publication.recover(self.root)
+
+    def _placed(self, area: str) -> str:
+        """An area's directory relative to the warehouse root (what core.publication works on)."""
+        return self.area_dir(area).relative_to(self.root).as_posix()
 
     def withdraw(self, area: str, unit: str) -> None:
         """Remove a published unit (used only by tests and explicit operator action)."""
@@ -154,10 +148,7 @@ class Catalog:
         publish must see no other writer between them), shared for a reader of several files
         that must be one version. Across processes and threads; released when the block ends,
         or when the process dies."""
-        folder = self.area_dir(area) / ".locks"
-        folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / f"{unit}.lock", "a+") as f:
-            fcntl.flock(f, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        with flock(self.area_dir(area) / ".locks" / f"{unit}.lock", shared):
             yield
 
     # -- what-if ------------------------------------------------------------------------
@@ -171,20 +162,10 @@ class Catalog:
 
     def log_run(self, record: dict[str, Any]) -> None:
         """Append one run record (JSON line) to the run log; safe across processes."""
-        path = self.runlog_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        line = json.dumps(record, ensure_ascii=False, default=str) + "\n"
-        with open(path, "a", encoding="utf-8") as f:
-            fcntl.flock(f, fcntl.LOCK_EX)
-            f.write(line)
-            f.flush()
-            os.fsync(f.fileno())
+        publication.publish(self.root, [], [record], self.runlog_path())
 
     def run_log(self) -> list[dict[str, Any]]:
-        p = self.runlog_path()
-        if not p.exists():
-            return []
-        return [json.loads(x) for x in p.read_text(encoding="utf-8").splitlines() if x.strip()]
+        return publication.read_lines(self.runlog_path())
 
 
 class WhatIfCatalog(Catalog):
@@ -207,9 +188,10 @@ class WhatIfCatalog(Catalog):
     def area_dir(self, area: str) -> Path:
         return self.whatif_root / area if area in self.areas else super().area_dir(area)
 
-    def publish(self, area: str, unit: str, tables: dict[str, pl.DataFrame], meta: dict[str, Any]) -> Path:
-        self._writable(area)
-        return super().publish(area, unit, tables, meta)
+    def publish_together(self, units: Sequence[NewUnit], records: Sequence[dict[str, Any]]) -> None:
+        for u in units:
+            self._writable(u.area)
+        super().publish_together(units, records)
 
     def withdraw(self, area: str, unit: str) -> None:
         self._writable(area)
@@ -225,11 +207,3 @@ class WhatIfCatalog(Catalog):
     def _writable(self, area: str) -> None:
         if area not in self.areas:
             raise PermissionError(f"what-if {self.name} writes only {', '.join(self.areas)}, not {area}")
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

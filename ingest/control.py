@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from ingest.landing import read_file
 from ingest.result import FolderRejected
 from schemas.exports import CONTROL_COLUMNS, CONTROL_FILE
 
@@ -34,7 +35,7 @@ def _bad(message: str) -> FolderRejected:
 
 def read_control(folder: Path, encodings: list[str]) -> Control:
     """Parse CONTROL.csv (UTF-8, BOM tolerated, headers trimmed); a malformed one rejects the folder."""
-    data = (folder / CONTROL_FILE).read_bytes()
+    data = read_file(folder, CONTROL_FILE)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:

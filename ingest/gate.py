@@ -1,11 +1,14 @@
 """The ingest gate: one landing folder -> typed staging tables and a rejects table, or nothing.
 
 Order: CONTROL.csv present (else NOT_READY) -> extract_seq higher than the loaded one (else
-STALE_DELIVERY) -> every listed file present, digest, decoding, record count, amount sum and
-header (else REJECTED) -> per file, in schemas.exports order: typing and row checks, references
-to earlier files' valid rows, duplicate keys -> FX coverage (else REJECTED) -> reject share per
-file (else HELD) -> validate against schemas.staging, derive POSITION and ACCOUNT_FIRST
-(ingest.derived) and publish the whole date at once.
+STALE_DELIVERY) -> every listed file present as a file, not a symbolic link (ingest.landing),
+digest, decoding, record count, amount sum and header (else REJECTED) -> per file, in
+schemas.exports order: typing and row checks, references to earlier files' valid rows, duplicate
+keys -> FX coverage (else REJECTED) -> reject share per file (else HELD) -> validate against
+schemas.staging, derive POSITION and ACCOUNT_FIRST (ingest.derived). The date's staging unit, its
+rejects and its run-log record are published as one (Catalog.publish_together): after a crash
+all of them are there, or none is. An ingest first finishes any publication a crash interrupted
+after its commit (core.publication).
 """
 
 from __future__ import annotations
@@ -23,14 +26,16 @@ import polars as pl
 from pandera.config import ValidationDepth, config_context
 
 from core.catalog import Catalog
+from core.publication import NewUnit
 from core.rules import RulesBook, RuleSet
 from core.settings import Settings
 from ingest import crossfile
 from ingest.checks import ISSUE_SCHEMA, empty_issues, staging_schema, type_and_check
 from ingest.control import Control, read_control
 from ingest.derived import derived_tables, earlier_targets, units_that_may_hold
+from ingest.landing import read_file, refuse_link
 from ingest.records import LINE, DecodeError, Records, decode, read_records, say
-from ingest.rejects import publish_rejects, rejects_frame
+from ingest.rejects import rejects_unit
 from ingest.result import FolderRejected, IngestResult
 from schemas.exports import CONTROL_FILE, EXPORT_FILES, ExportFile
 from schemas.staging import STAGING_MODELS
@@ -60,6 +65,10 @@ class _State:
     reports: dict[str, Any] = field(default_factory=dict)
     reversal_targets: pl.DataFrame | None = None
     """Earlier-loaded transactions named by this folder's reversal_of (ingest.derived.TARGET_COLUMNS)."""
+    staged: NewUnit | None = None
+    """The date's staging unit, once the folder passed the gate."""
+    completed_run: str | None = None
+    """The run whose interrupted publication of this date this ingest completed first."""
 
 
 def ingest_folder(
@@ -71,6 +80,11 @@ def ingest_folder(
     st = _State(folder_date(folder))
     # one ingest of a date at a time: a second one waits, then finds the first's extract_seq loaded
     with catalog.lock(STAGING, st.d.isoformat()):
+        completed = catalog.recover()
+        st.completed_run = next(
+            (r["run_id"] for r in completed if r.get("kind") == "ingest" and r.get("business_date") == str(st.d)),
+            None,
+        )
         try:
             status, reason, message = _run(folder, catalog, settings, rules.for_date(st.d), run_id, st)
         except FolderRejected as e:
@@ -88,17 +102,18 @@ def ingest_folder(
             folder=str(folder),
             reports=st.reports,
         )
+        units = [st.staged] if st.staged is not None and status == "LOADED" else []
         if status in ("REJECTED", "HELD", "LOADED") and seq is not None:
-            frame = rejects_frame(st.issues, st.d, seq)
-            publish_rejects(catalog, st.d, frame, result)
-    result.duration_s = time.perf_counter() - t0
-    catalog.log_run(result.to_log())
+            units.append(rejects_unit(st.issues, st.d, seq, result))
+        result.duration_s = time.perf_counter() - t0
+        catalog.publish_together(units, [result.to_log()])
     return result
 
 
 def _run(
     folder: Path, catalog: Catalog, settings: Settings, rules: RuleSet, run_id: str, st: _State
 ) -> tuple[Any, str | None, str]:
+    refuse_link(folder / CONTROL_FILE)
     if not (folder / CONTROL_FILE).is_file():
         return (
             "NOT_READY",
@@ -110,6 +125,8 @@ def _run(
     loaded = (catalog.meta(STAGING, unit) or {}).get("extract_seq")
     if loaded is not None and control.extract_seq <= int(loaded):
         msg = f"{folder.name}: extract_seq {control.extract_seq} is not higher than the loaded extract_seq {loaded}"
+        if st.completed_run:
+            msg += f" (run {st.completed_run} loaded it; a crash had interrupted its publication, completed now)"
         return "STALE_DELIVERY", "STALE_DELIVERY", msg
     _check_listing(folder, control, st)
     for f in EXPORT_FILES:
@@ -137,7 +154,7 @@ def _run(
         **st.reports,
         **derived_meta,
     }
-    catalog.publish(STAGING, unit, {**tables, **derived}, meta)
+    st.staged = NewUnit(STAGING, unit, {**tables, **derived}, meta)
     n_rej = sum(c["rejected"] for c in st.counts.values())
     return (
         "LOADED",
@@ -153,6 +170,7 @@ def _check_listing(folder: Path, control: Control, st: _State) -> None:
                 "FILE_MISSING", f"{f.filename} is required every day but not listed in {CONTROL_FILE}"
             )
     for name in control.entries:
+        refuse_link(folder / name)
         if not (folder / name).is_file():
             raise FolderRejected(
                 "FILE_MISSING", f"{name} is listed in {CONTROL_FILE} but missing from {folder.name}"
@@ -177,7 +195,7 @@ def _open_quote_hint(recs: Records) -> str:
 
 
 def _verify_digest(folder: Path, name: str, control: Control) -> bytes:
-    data = (folder / name).read_bytes()
+    data = read_file(folder, name)
     digest = hashlib.sha256(data).hexdigest()
     if digest != control.entries[name].sha256:
         raise FolderRejected(

@@ -35,13 +35,34 @@ def codec_name(encoding: str) -> str:
     return "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
 
 
+def _line_of(data: bytes, pos: int) -> int:
+    return data.count(b"\n", 0, pos) + 1
+
+
 def decode(data: bytes, encoding: str) -> str:
-    """Decode a whole file; a failure names the physical line and byte offset."""
+    """Decode a whole file; a failure names the physical line and the byte offset in the file.
+
+    EXPORTS: a UTF-8 byte-order mark may be present, so one is skipped whatever the declared
+    encoding. A file declared otherwise whose text after the mark is UTF-8 too (not ASCII only)
+    is refused: the producer wrote UTF-8, and read in its declared encoding it would load garbled."""
+    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    codec = codec_name(encoding)
+    if start and codec != "utf-8-sig" and not data[start:].isascii():
+        try:
+            data[start:].decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            first = start + next(i for i, b in enumerate(data[start:]) if b > 0x7F)
+            raise DecodeError(
+                f"starts with a UTF-8 byte-order mark and is UTF-8 text, not {encoding} as declared "
+                f"(first non-ASCII character at line {_line_of(data, first)}, byte {first})"
+            )
     try:
-        return data.decode(codec_name(encoding))
+        return data[start:].decode(codec)
     except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        raise DecodeError(f"not valid {encoding} at line {line} (byte {e.start}: {e.reason})") from e
+        pos = start + e.start
+        raise DecodeError(f"not valid {encoding} at line {_line_of(data, pos)} (byte {pos}: {e.reason})") from e
 
 
 _SEP = "\x1f"  # a separator that is not in the file: polars' CSV reader then returns whole lines

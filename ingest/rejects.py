@@ -10,6 +10,7 @@ import polars as pl
 from pandera.config import ValidationDepth, config_context
 
 from core.catalog import Catalog
+from core.publication import NewUnit
 from ingest.records import LINE, say
 from schemas.exports import EXPORT_FILES
 from schemas.published import Rejects
@@ -47,10 +48,13 @@ def rejects_frame(issues: dict[str, pl.DataFrame], d: dt.date, extract_seq: int)
     return pl.concat([empty, *parts], how="vertical_relaxed").select(COLUMNS)
 
 
-def publish_rejects(catalog: Catalog, d: dt.date, frame: pl.DataFrame, result: IngestResult) -> None:
-    """Publish the folder's rejects (also for REJECTED / HELD folders), validated against Rejects."""
+def rejects_unit(
+    issues: dict[str, pl.DataFrame], d: dt.date, extract_seq: int, result: IngestResult
+) -> NewUnit:
+    """The folder's rejects unit (also for REJECTED / HELD folders), validated against Rejects;
+    ingest publishes it together with the date's staging unit and run-log record."""
     with config_context(validation_depth=ValidationDepth.SCHEMA_AND_DATA):
-        frame = Rejects.validate(frame, lazy=True)
+        frame = Rejects.validate(rejects_frame(issues, d, extract_seq), lazy=True)
     meta = {
         "business_date": d.isoformat(),
         "extract_seq": result.extract_seq,
@@ -60,7 +64,7 @@ def publish_rejects(catalog: Catalog, d: dt.date, frame: pl.DataFrame, result: I
         "run_id": result.run_id,
         "counts": result.files,
     }
-    catalog.publish(AREA, d.isoformat(), {TABLE: frame}, meta)
+    return NewUnit(AREA, d.isoformat(), {TABLE: frame}, meta)
 
 
 def export_rejects_csv(catalog: Catalog, d: dt.date, out: Path) -> Path:

@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import gc
 import hashlib
+import multiprocessing
 import os
 import re
 import time
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.lifeline import die_with_parent
 from reports import fmt
 from reports.model import AnyReport, BranchReport, MonthlyReport, WeeklyReport
 
@@ -216,10 +218,23 @@ def _init_worker() -> None:
     _worker = _Worker()
 
 
-def _init_pool_worker() -> None:
+def _init_pool_worker(parent: int) -> None:
+    die_with_parent(parent)  # a kill -9 of the flow process takes its render workers with it
     _init_worker()
     gc.freeze()
     gc.set_threshold(*_GC_THRESHOLD)
+
+
+def render_pool(workers: int) -> ProcessPoolExecutor:
+    """The pool of render workers: forked (they inherit what the caller imported), each ending
+    with the process that started it. (The kernel signals a worker when the thread that forked it
+    ends: the thread that maps the jobs, which waits for them.)"""
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_init_pool_worker,
+        initargs=(os.getpid(),),
+    )
 
 
 def _render_one(job: tuple[AnyReport, Path]) -> tuple[RenderedReport, dict[str, float]]:
@@ -274,5 +289,5 @@ def render_reports_timed(
     charts.setup_fonts()
 
     chunk = max(1, min(8, len(tasks) // (workers * 4)))
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_pool_worker) as pool:
+    with render_pool(workers) as pool:
         return list(pool.map(_render_one, tasks, chunksize=chunk))

@@ -1,9 +1,11 @@
 """Published tables: what the pipeline produces (../shared/spec/OUTPUTS.md), one contract each.
 
 These are the interface between the computations (transforms/, steps/) and their readers
-(reports/, delivery/, cmreport export). Published money is rounded half away from zero to 0.01,
-ratios and rates to 6 places (transforms.money.round_half_away). ``txn_ids`` is a comma-joined
-string of transaction ids in (txn_time, txn_id) order.
+(reports/, delivery/, cmreport export). Every figure is rounded half away from zero
+(transforms.money.round_half_away) to its column's scale, schemas.types: Money 0.01, Rate 6
+places, Points 0.01; an indicator's ``actual`` and ``target`` (Measure) to the places of the
+metric's unit (METRIC_UNIT, UNIT_PLACES). ``txn_ids`` is a comma-joined string of transaction ids
+in (txn_time, txn_id) order.
 
 Catalog placement (core.catalog): area ``daily`` unit ``YYYY-MM-DD``: alerts, dormancy,
 dormant_customers, not_evaluated; area ``monthly`` unit ``YYYY-MM``: attrition,
@@ -13,11 +15,49 @@ weekly_unplanned; area ``rejects`` unit ``YYYY-MM-DD``: rejects.
 """
 
 import datetime as dt
+from enum import StrEnum
 
 import pandera.polars as pa
+import polars as pl
+from pandera.api.polars.types import PolarsData
 
 from core.rules import BANDS, SCORE_RANGE
-from schemas.types import Money, Rate
+from schemas.types import MEASURE, Measure, Money, Points, Rate
+
+
+class Unit(StrEnum):
+    """The unit of an indicator's ``actual`` and ``target`` (docs/decisions.md, "Indicator units")."""
+
+    CNY = "CNY"  # 元
+    COUNT = "COUNT"  # customers (户)
+    PERCENT = "PERCENT"  # 2.298851 means 2.298851 %
+    FRACTION = "FRACTION"  # 0 … 1
+    POINTS = "POINTS"  # a manual item's entered score (分)
+
+
+METRIC_UNIT: dict[str, Unit] = {
+    "DEP_AVG_INC": Unit.CNY, "LOAN_AVG_INC": Unit.CNY, "WEALTH_SALES": Unit.CNY, "CONTRIBUTION": Unit.CNY,
+    "NEW_CUST": Unit.COUNT, "NPL_RATIO": Unit.PERCENT, "RETENTION": Unit.PERCENT,
+    "CONTACT": Unit.FRACTION, "FOLLOWUP": Unit.FRACTION, "EVAL": Unit.POINTS, "ADJUST": Unit.POINTS,
+}  # fmt: skip
+"""Every scorecard item's unit: RULES §6 (computed) and the SCORE items (manual)."""
+
+UNIT_PLACES: dict[Unit, int] = {Unit.CNY: 2, Unit.COUNT: 6, Unit.PERCENT: 6, Unit.FRACTION: 6, Unit.POINTS: 2}
+"""Decimal places a value of the unit is published with. A COUNT actual is whole by construction;
+a COUNT target keeps what PLAN delivered (a decimal of at most 6 places), never rounded to a whole."""
+
+
+def metrics_in(unit: Unit) -> list[str]:
+    return [m for m, u in METRIC_UNIT.items() if u == unit]
+
+
+def _has_unit_places(value: pl.Expr) -> pl.Expr:
+    """True where ``value`` has no more decimals than its row's metric's unit allows (null passes)."""
+    ok: pl.Expr = pl.lit(False)
+    for unit, places in UNIT_PLACES.items():
+        rounded = value.cast(pl.Decimal(38, places)).cast(MEASURE) == value
+        ok = pl.when(pl.col("metric").is_in(metrics_in(unit))).then(rounded).otherwise(ok)
+    return ok | value.is_null()
 
 
 class _Published(pa.DataFrameModel):
@@ -101,7 +141,8 @@ class ManagerAttrition(_Published):
     mgr_id: str
     n_baseline_customers: int = pa.Field(ge=0)  # customers with baseline >= 50,000 (period-end assignment)
     n_lost: int = pa.Field(ge=0)
-    attrition_rate: Rate = pa.Field(nullable=True)  # n_lost / n_baseline_customers; null = not assessed
+    # n_lost / n_baseline_customers, a fraction; null = not assessed
+    attrition_rate: Rate = pa.Field(nullable=True)
 
 
 class Indicators(_Published):
@@ -109,15 +150,29 @@ class Indicators(_Published):
 
     period: str
     mgr_id: str
-    metric: str
+    metric: str = pa.Field(isin=list(METRIC_UNIT))
     category: str
-    actual: Rate = pa.Field(nullable=True)
-    target: Rate = pa.Field(nullable=True)
-    rate: Rate = pa.Field(nullable=True)  # actual / target, uncapped; null without a usable target
-    weight: Rate  # effective weight after redistribution
-    nominal_weight: Rate
-    score: Rate  # capped, unrounded to 6 places
+    actual: Measure = pa.Field(nullable=True)  # in the metric's unit (METRIC_UNIT)
+    target: Measure = pa.Field(nullable=True)  # the PLAN target, same unit
+    # actual / target, a fraction, uncapped; null without a usable target
+    rate: Rate = pa.Field(nullable=True)
+    weight: Points  # effective weight after redistribution
+    nominal_weight: Points
+    score: Points  # capped score of the item
     assessed: str = pa.Field(isin=["OK", "NO_TARGET", "TARGET_LE_0", "NO_DATA", "NOT_ENTERED"])
+
+    @pa.dataframe_check(
+        error="actual and target have at most their metric's unit's places (a count is whole)"
+    )
+    def actual_and_target_rounded_to_their_unit(cls, data: PolarsData) -> pl.LazyFrame:
+        whole = pl.col("metric").is_in(metrics_in(Unit.COUNT)).not_() | (
+            pl.col("actual").cast(pl.Decimal(38, 0)).cast(MEASURE) == pl.col("actual")
+        )
+        return data.lazyframe.select(
+            actual=_has_unit_places(pl.col("actual")),
+            target=_has_unit_places(pl.col("target")),
+            count_is_whole=whole | pl.col("actual").is_null(),
+        )
 
 
 class Scorecard(_Published):
@@ -126,15 +181,15 @@ class Scorecard(_Published):
     period: str
     mgr_id: str
     branch_id: str
-    total: Money = pa.Field(ge=int(SCORE_RANGE[0]), le=int(SCORE_RANGE[1]))
-    max_total: Rate  # < 100 when a category's computed weight was lost
+    total: Points = pa.Field(ge=int(SCORE_RANGE[0]), le=int(SCORE_RANGE[1]))
+    max_total: Points  # < 100 when a category's computed weight was lost
     band: str = pa.Field(isin=list(BANDS))
     rank_in_branch: int = pa.Field(ge=1)
     branch_size: int = pa.Field(ge=1)
     top25: bool
     bottom25: bool
-    prev_total: Money = pa.Field(nullable=True)
-    quarter_mean: Rate = pa.Field(nullable=True)  # quarter's last month only
+    prev_total: Points = pa.Field(nullable=True)
+    quarter_mean: Rate = pa.Field(nullable=True)  # quarter's last month only; a mean, so 6 places
     quarter_suggestion: str = pa.Field(isin=["UP", "KEEP", "DOWN"], nullable=True)
     missing_days: str  # comma-joined dates missing from a forced close; empty when whole
 

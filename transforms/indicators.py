@@ -234,12 +234,17 @@ def new_customer_rows(
 
 
 def retention_rows(manager_attrition: pl.LazyFrame, managers: pl.LazyFrame) -> pl.LazyFrame:
-    """RETENTION actual = the manager's attrition rate in percent (ManagerAttrition.attrition_rate
-    × 100); no rate (no customer with a baseline): NO_DATA."""
-    rates = manager_attrition.select("mgr_id", "attrition_rate").unique("mgr_id")
-    pct = pl.col("attrition_rate").cast(DEC) * dec(100, SCALE)
+    """RETENTION actual = the manager's attrition rate in percent, n_lost × 100 ÷ n_baseline_customers
+    of ManagerAttrition, exact (its published ``attrition_rate`` is that fraction rounded to 6
+    places: RULES §0 rounds nothing a score is computed from). No customer with a baseline: NO_DATA."""
+    counts = manager_attrition.select("mgr_id", "n_lost", "n_baseline_customers").unique("mgr_id")
+    n_base = pl.col("n_baseline_customers")
+    assessed = n_base.fill_null(0) > 0
+    pct = pl.when(assessed).then(
+        pl.col("n_lost").cast(DEC) * dec(100, SCALE) / n_base.clip(lower_bound=1).cast(pl.Decimal(38, 0))
+    )
     return (
         managers.select("mgr_id")
-        .join(rates, on="mgr_id", how="left")
-        .select(_out("RETENTION", pct, pl.col("attrition_rate").is_not_null()))
+        .join(counts, on="mgr_id", how="left")
+        .select(_out("RETENTION", pct, assessed))
     )

@@ -11,7 +11,8 @@ import math
 import polars as pl
 
 from core.rules import Retention, Scorecard
-from schemas.types import MONEY, RATE
+from schemas.published import UNIT_PLACES, metrics_in
+from schemas.types import MEASURE, POINTS, RATE
 from transforms.money import dec, round_half_away
 
 SCALE = 18
@@ -42,6 +43,19 @@ def _clamp(x: pl.Expr, lo: pl.Expr, hi: pl.Expr) -> pl.Expr:
     return pl.when(x < lo).then(lo).when(x > hi).then(hi).otherwise(x)
 
 
+def _in_unit(value: pl.Expr) -> pl.Expr:
+    """``value`` rounded half away from zero to the places of its row's metric's unit."""
+    out: pl.Expr = pl.lit(None, dtype=MEASURE)
+    for unit, places in UNIT_PLACES.items():
+        rounded = round_half_away(value, places).cast(MEASURE)
+        out = pl.when(pl.col("metric").is_in(metrics_in(unit))).then(rounded).otherwise(out)
+    return out
+
+
+def _points(value: pl.Expr) -> pl.Expr:
+    return round_half_away(value, 2).cast(POINTS)
+
+
 def score_items(
     actuals: pl.LazyFrame,
     targets: pl.LazyFrame,
@@ -56,7 +70,8 @@ def score_items(
     actuals: mgr_id, metric, actual (exact), has_data — the computed items.
     targets: mgr_id, metric, target (current PLAN view of the period).
     manual: mgr_id, item, score (current SCORE view of the period).
-    Columns out: the Indicators contract (6-place rounding) plus ``score_exact``, ``item_no``.
+    Columns out: the Indicators contract (actual and target rounded to their unit's places, rate
+    to 6, points to 0.01) plus the unrounded ``score_exact``, ``weight_exact`` and ``item_no``.
     """
     zero, one = dec(0, SCALE), dec(1, SCALE)
     act = actuals.select(
@@ -144,14 +159,12 @@ def score_items(
             mgr_id="mgr_id",
             metric="metric",
             category="category",
-            actual=round_half_away(
-                pl.when(is_manual).then(pl.col("manual_score")).otherwise(pl.col("actual")), 6
-            ),
-            target=round_half_away(pl.col("target"), 6),
-            rate=round_half_away(pl.col("rate_exact"), 6),
-            weight=round_half_away(pl.col("weight"), 6),
-            nominal_weight=round_half_away(pl.col("nominal_weight"), 6),
-            score=round_half_away(pl.col("score_exact"), 6),
+            actual=_in_unit(pl.when(is_manual).then(pl.col("manual_score")).otherwise(pl.col("actual"))),
+            target=_in_unit(pl.col("target")),
+            rate=round_half_away(pl.col("rate_exact"), 6).cast(RATE),
+            weight=_points(pl.col("weight")),
+            nominal_weight=_points(pl.col("nominal_weight")),
+            score=_points(pl.col("score_exact")),
             assessed="assessed",
             score_exact="score_exact",
             weight_exact="weight",
@@ -190,7 +203,7 @@ def score_totals(
         items.group_by("mgr_id")
         .agg(sum_exact=pl.col("score_exact").sum(), max_exact=pl.col("weight_exact").sum())
         .join(managers.select("mgr_id", "branch_id").unique("mgr_id"), on="mgr_id", how="inner")
-        .with_columns(total=round_half_away(total_exact, 2).cast(MONEY))
+        .with_columns(total=_points(total_exact))
         .with_columns(
             rank_in_branch=pl.col("total").rank("min", descending=True).over("branch_id").cast(pl.Int64),
             rank_from_bottom=pl.col("total").rank("min", descending=False).over("branch_id").cast(pl.Int64),
@@ -200,7 +213,7 @@ def score_totals(
         .with_columns(top25=pl.col("rank_in_branch") <= pl.col("k"))
         .with_columns(bottom25=(pl.col("rank_from_bottom") <= pl.col("k")) & ~pl.col("top25"))
     )
-    prev = prev_totals.select("mgr_id", pl.col("total").cast(MONEY).alias("prev_total"))
+    prev = prev_totals.select("mgr_id", pl.col("total").cast(POINTS).alias("prev_total"))
     out = totals.join(prev, on="mgr_id", how="left")
     if quarter_history is None:
         out = out.with_columns(
@@ -208,17 +221,18 @@ def score_totals(
         )
     else:
         hist = pl.concat(
-            [quarter_history.select("mgr_id", pl.col("total").cast(MONEY)), out.select("mgr_id", "total")]
+            [quarter_history.select("mgr_id", pl.col("total").cast(POINTS)), out.select("mgr_id", "total")]
         )
         means = hist.group_by("mgr_id").agg(qsum=pl.col("total").cast(DEC).sum(), qn=pl.len().cast(pl.Int64))
-        mean = round_half_away(pl.col("qsum") / pl.col("qn"), 6).cast(RATE)
+        # mean >= x compared as Σ >= x × n: exact
+        qsum, qn = pl.col("qsum"), pl.col("qn").cast(pl.Decimal(38, 0))
         out = (
             out.join(means, on="mgr_id", how="left")
-            .with_columns(quarter_mean=mean)
+            .with_columns(quarter_mean=round_half_away(qsum / qn, 6).cast(RATE))
             .with_columns(
-                quarter_suggestion=pl.when(pl.col("quarter_mean") >= dec(sc.quarter_up_min, 6))
+                quarter_suggestion=pl.when(qsum >= dec(sc.quarter_up_min, 2) * qn)
                 .then(pl.lit("UP"))
-                .when(pl.col("quarter_mean") < dec(sc.quarter_down_below, 6))
+                .when(qsum < dec(sc.quarter_down_below, 2) * qn)
                 .then(pl.lit("DOWN"))
                 .otherwise(pl.lit("KEEP"))
             )
@@ -228,7 +242,7 @@ def score_totals(
         mgr_id="mgr_id",
         branch_id="branch_id",
         total="total",
-        max_total=round_half_away(pl.col("max_exact"), 6).cast(RATE),
+        max_total=_points(pl.col("max_exact")),
         band=_band(pl.col("total"), sc),
         rank_in_branch="rank_in_branch",
         branch_size="branch_size",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pandera.polars as pa
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -12,6 +13,8 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from core.rules import load_rules
+from schemas.published import Indicators
+from transforms.indicators import retention_rows
 from transforms.scorecard import score_items, score_totals
 
 RULES = load_rules("conf/rules.toml").for_date(dt.date(2026, 10, 31))
@@ -58,7 +61,7 @@ def _view(df: pl.DataFrame, mgr: str) -> pl.DataFrame:
 
 
 def _golden(rows: list[tuple]) -> pl.DataFrame:
-    d = pl.Decimal(38, 6)
+    d, points = pl.Decimal(38, 6), pl.Decimal(38, 2)
     return pl.DataFrame(
         [tuple(Decimal(x) if isinstance(x, str) and x[:1] in "-0123456789" else x for x in r) for r in rows],
         schema={
@@ -66,8 +69,8 @@ def _golden(rows: list[tuple]) -> pl.DataFrame:
             "actual": d,
             "target": d,
             "rate": d,
-            "weight": d,
-            "score": d,
+            "weight": points,
+            "score": points,
             "assessed": pl.String,
         },
         orient="row",
@@ -82,15 +85,15 @@ def test_redistribution_cap_zero_target_negative_increment_missing_manual():
         _actuals({"M1": actual}), _targets({"M1": targets}), _manual([("M1", "EVAL", "3.5")]), ["M1"]
     )
     # 工作业绩: NEW_CUST (10, no target) and CONTRIBUTION (5, target 0) give 15 to DEP 25, LOAN 10, NPL 5, WEALTH 15
-    # (Σ 55): DEP 25 + 15*25/55 = 31.818182; LOAN 12.727273; NPL 6.363636; WEALTH 19.090909.
-    # 综合评价: RETENTION 6 % -> (10 - 6) / (10 - 2) = 0.5. ADJUST not entered -> 0.
+    # (Σ 55): DEP 25 + 15*25/55 = 31.818181..; LOAN 12.727272..; NPL 6.363636..; WEALTH 19.090909..
+    # (points published to 0.01). 综合评价: RETENTION 6 % -> (10 - 6) / (10 - 2) = 0.5. ADJUST not entered -> 0.
     assert_frame_equal(
         _view(got, "M1"),
         _golden([
-            ("DEP_AVG_INC", "150", "100", "1.5", "31.818182", "38.181818", "OK"),  # ratio 1.5 capped at 1.2
-            ("LOAN_AVG_INC", "-40", "100", "-0.4", "12.727273", "0", "OK"),  # negative increment scores 0
-            ("NPL_RATIO", "3", "2", "1.5", "6.363636", "3.181818", "OK"),  # (2*2 - 3) / 2 = 0.5
-            ("WEALTH_SALES", "100", "100", "1", "19.090909", "19.090909", "OK"),
+            ("DEP_AVG_INC", "150", "100", "1.5", "31.82", "38.18", "OK"),  # ratio 1.5 capped at 1.2
+            ("LOAN_AVG_INC", "-40", "100", "-0.4", "12.73", "0", "OK"),  # negative increment scores 0
+            ("NPL_RATIO", "3", "2", "1.5", "6.36", "3.18", "OK"),  # (2*2 - 3) / 2 = 0.5
+            ("WEALTH_SALES", "100", "100", "1", "19.09", "19.09", "OK"),
             ("NEW_CUST", "2", None, None, "0", "0", "NO_TARGET"),
             ("CONTRIBUTION", "100", "0", None, "0", "0", "TARGET_LE_0"),
             ("CONTACT", "0.5", None, None, "10", "5", "OK"),
@@ -180,6 +183,16 @@ def test_quarter_mean_and_prev_total():
     ]
 
 
+def test_quarter_suggestion_compares_the_exact_mean():
+    hist = pl.LazyFrame({"mgr_id": ["A", "A", "B", "B"], "total": ["89.99", "90.00", "60.00", "60.00"]},
+                        schema={"mgr_id": pl.String, "total": pl.Decimal(38, 2)})  # fmt: skip
+    got = _branch({"A": "90", "B": "59.99"}, {"A": "B1", "B": "B1"}, None, hist)
+    assert got.select("mgr_id", "quarter_mean", "quarter_suggestion").rows() == [
+        ("A", Decimal("89.996667"), "KEEP"),  # 269.99 / 3 < 90, though it rounds to 90.00
+        ("B", Decimal("59.996667"), "DOWN"),  # 179.99 / 3 < 60
+    ]
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     st.lists(st.integers(min_value=-500, max_value=20000), min_size=9, max_size=9),
@@ -195,3 +208,51 @@ def test_effective_weights_keep_the_category_total_unless_all_lost(actual_cents,
     assert abs(w - (Decimal(70) if any(has_target) else Decimal(0))) < Decimal("1e-12")
     assert all(Decimal(0) <= s <= wt * Decimal("1.2") + Decimal("1e-12")
                for s, wt in zip(perf["score_exact"], perf["weight_exact"], strict=True))  # fmt: skip
+
+
+def test_retention_is_the_exact_attrition_percent_and_the_total_uses_it_unrounded():
+    # 2 LOST of 87 customers with a baseline: 2.2988505747.. %, published 2.298851 (not 2.298900,
+    # the percent of the fraction already rounded to 0.022989). Its score (10 - 2.29885..) / 8 × 5 =
+    # 4.8132183908..; with EVAL 0.1918 and nothing else scoring the total is 5.0050183908.. -> 5.01
+    # (from the rounded rate it would be 4.8131875 + 0.1918 = 5.0049875 -> 5.00).
+    manager_attrition = pl.LazyFrame(
+        {"mgr_id": ["M1"], "n_lost": [2], "n_baseline_customers": [87], "attrition_rate": [Decimal("0.022989")]}
+    )
+    retention = retention_rows(manager_attrition, pl.LazyFrame({"mgr_id": ["M1"]}))
+    others = _actuals({"M1": {"CONTACT": "0", "FOLLOWUP": "0"}})
+    got = _items(pl.concat([others, retention]), _targets({}), _manual([("M1", "EVAL", "0.1918")]), ["M1"])
+    row = got.filter(pl.col("metric") == "RETENTION").row(0, named=True)
+    assert (row["actual"], row["score"]) == (Decimal("2.298851"), Decimal("4.81"))
+    exact = (10 - Decimal(200) / 87) / 8 * 5
+    assert abs(row["score_exact"] - exact) < Decimal("1e-15")
+    eval_row = got.filter(pl.col("metric") == "EVAL").row(0, named=True)
+    assert (eval_row["actual"], eval_row["score"]) == (Decimal("0.19"), Decimal("0.19"))  # points, 0.01
+    sc = score_totals(got.lazy(), pl.LazyFrame({"mgr_id": ["M1"], "branch_id": ["B1"]}), "2026-10", SC,
+                      pl.LazyFrame(schema={"mgr_id": pl.String, "total": pl.Decimal(38, 2)}), None).collect()  # fmt: skip
+    assert sc["total"].item() == Decimal("5.01")
+
+
+@pytest.mark.parametrize(
+    ("metric", "actual", "published"),
+    [
+        pytest.param("DEP_AVG_INC", "1234.565", "1234.570000", id="money half away from zero to 0.01"),
+        pytest.param("LOAN_AVG_INC", "-0.005", "-0.010000", id="a negative increment rounds away from zero"),
+        pytest.param("NPL_RATIO", "2.2988505", "2.298851", id="a percent to 6 places"),
+        pytest.param("CONTACT", "0.6666665", "0.666667", id="a fraction to 6 places"),
+        pytest.param("NEW_CUST", "3", "3.000000", id="a count is whole"),
+    ],
+)
+def test_actual_is_rounded_to_its_metrics_unit(metric, actual, published):
+    got = _items(_actuals({"M1": {metric: actual}}), _targets({}), _manual([]), ["M1"])
+    value = got.filter(pl.col("metric") == metric)["actual"].item()
+    assert f"{value}" == published
+    Indicators.validate(got.select(list(Indicators.to_schema().columns)), lazy=True)
+
+
+def test_the_indicators_contract_refuses_money_with_more_than_two_places():
+    got = _items(_actuals({"M1": {"WEALTH_SALES": "10"}}), _targets({}), _manual([]), ["M1"])
+    bad = got.select(list(Indicators.to_schema().columns)).with_columns(
+        actual=pl.when(pl.col("metric") == "WEALTH_SALES").then(Decimal("10.001")).otherwise(pl.col("actual"))
+    )
+    with pytest.raises(pa.errors.SchemaErrors, match="at most their metric's unit's places"):
+        Indicators.validate(bad, lazy=True)
