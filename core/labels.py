@@ -35,8 +35,11 @@ RULE_ZH = {
 
 DIRECTION_ZH = {"IN": "流入", "OUT": "流出"}
 ATTRITION_ZH = {"LOST": "流失", "AT_RISK": "流失预警"}
-DORMANCY_STATE_ZH = {"ACTIVE": "正常", "INACTIVE": "不动户", "DORMANT": "休眠(久悬)"}
-DORMANCY_EVENT_ZH = {"NEW_INACTIVE": "新转不动户", "NEW_DORMANT": "新转休眠", "REACTIVATED": "已激活"}
+# RULES §3's DORMANT (久悬 / 休眠) is 久悬 on every page, list and reason text
+DORMANCY_STATE_ZH = {"ACTIVE": "正常", "INACTIVE": "不动户", "DORMANT": "久悬"}
+DORMANCY_EVENT_ZH = {"NEW_INACTIVE": "新转不动户", "NEW_DORMANT": "新转久悬", "REACTIVATED": "恢复活跃"}
+DORMANCY_WATCH_ZH = "即将转久悬"
+"""The action list's label: not DORMANT yet, DORMANT within the look-ahead if nothing happens."""
 PRODUCT_ZH = {
     "DEMAND": "活期",
     "TIME": "定期",
