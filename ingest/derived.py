@@ -70,10 +70,10 @@ def account_first_frame(
     """ACCOUNT_FIRST of d from d's ACCOUNT and, when loaded with one, d − 1's ACCOUNT_FIRST; and the
     basis to record (d − 1's date and unit_id, or None when the state starts at d)."""
     prev = (d - dt.timedelta(days=1)).isoformat()
-    meta = catalog.meta(STAGING, prev) or {}
+    meta = catalog.meta(STAGING, prev)
     seen: pl.LazyFrame | None = None
     basis = None
-    if meta.get(UNIT_ID) and catalog.has(STAGING, prev, "ACCOUNT_FIRST"):
+    if meta is not None:
         seen = catalog.scan(STAGING, "ACCOUNT_FIRST", [prev]).select(FIRST_SEEN_COLUMNS).collect().lazy()
         basis = {"date": prev, UNIT_ID: str(meta[UNIT_ID])}
     rows = account.lazy().select(pl.lit(d).alias("business_date"), "acct_no", "last_cust_txn_date")
@@ -102,18 +102,15 @@ def txn_id_range(txn: pl.DataFrame) -> list[str] | None:
 
 
 def units_that_may_hold(catalog: Catalog, d: dt.date, ids: pl.Series) -> list[str]:
-    """The staging units of dates before d whose TXN may hold one of ``ids``: those without a
-    recorded txn_id range, and those whose range contains at least one of the ids."""
+    """The staging units of dates before d whose TXN may hold one of ``ids``: those whose recorded
+    txn_id range contains at least one of the ids."""
     wanted = ids.drop_nulls().unique().sort()
     out = []
     for u in catalog.units(STAGING):
         if u >= d.isoformat() or wanted.is_empty():
             continue
-        rng = (catalog.meta(STAGING, u) or {}).get(TXN_ID_RANGE, "unknown")
+        rng = (catalog.meta(STAGING, u) or {})[TXN_ID_RANGE]
         if rng is None:  # the unit has no transactions
-            continue
-        if rng == "unknown":
-            out.append(u)
             continue
         i = int(wanted.search_sorted(rng[0], side="left"))
         if i < wanted.len() and wanted[i] <= rng[1]:
@@ -147,7 +144,7 @@ def cancelled_frame(
     if earlier is None:
         earlier = earlier_targets(catalog, d, rev["reversal_of"])
     same = txn.select(TARGET_COLUMNS).with_columns(target_unit_id=pl.lit(unit_id))
-    unit_ids = {u: str((catalog.meta(STAGING, u) or {}).get(UNIT_ID, "")) for u in
+    unit_ids = {u: str((catalog.meta(STAGING, u) or {})[UNIT_ID]) for u in
                 {x.isoformat() for x in earlier["business_date"].unique()}}  # fmt: skip
     before = earlier.with_columns(
         target_unit_id=pl.col("business_date").dt.to_string("%Y-%m-%d").replace_strict(unit_ids, default="")
@@ -188,13 +185,10 @@ def derived_tables(
     """The derived tables of d (from its typed staging tables) and the meta keys to publish with them.
     ``reversal_targets``: earlier_targets of d's reversal_of values when the caller has them already."""
     first, basis = account_first_frame(catalog, d, tables["ACCOUNT"])
-    meta: dict[str, Any] = {UNIT_ID: uuid.uuid4().hex, BASIS: basis}
-    if "TXN" in tables:
-        meta[TXN_ID_RANGE] = txn_id_range(tables["TXN"])
+    meta: dict[str, Any] = {UNIT_ID: uuid.uuid4().hex, BASIS: basis, TXN_ID_RANGE: txn_id_range(tables["TXN"])}
     position = position_frame(tables)
     derived = {"POSITION": position, "ACCOUNT_FIRST": first, "AUM": aum_frame(position),
-               "DEPOSIT": deposit_frame(tables["ACCOUNT"], first)}  # fmt: skip
-    if "TXN" in tables:
-        derived["CANCELLED"] = cancelled_frame(catalog, d, tables["TXN"], meta[UNIT_ID], reversal_targets)
-        derived["TXN_CNY"], meta[account_seq.REGISTRY_KEY] = txn_cny_frame(catalog, tables)
+               "DEPOSIT": deposit_frame(tables["ACCOUNT"], first),
+               "CANCELLED": cancelled_frame(catalog, d, tables["TXN"], meta[UNIT_ID], reversal_targets)}  # fmt: skip
+    derived["TXN_CNY"], meta[account_seq.REGISTRY_KEY] = txn_cny_frame(catalog, tables)
     return derived, meta

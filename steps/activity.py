@@ -135,8 +135,6 @@ def _previous_state(
         cancelled = pl.read_parquet(path / f"{STATE_CANCELLED}.parquet")
     except (FileNotFoundError, json.JSONDecodeError):
         return None
-    if ACCT_KEY not in state.columns:  # published before the key: (acct_no, last_txn)
-        state = state.select(acct_key(), "last_txn")
     return sorted_on(state.select(STATE_COLUMNS)), cancelled
 
 

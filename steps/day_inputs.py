@@ -18,7 +18,6 @@ from schemas.types import CNY_EXACT
 from steps.cancelled import cancelled_targets
 from steps.deposits import deposit_keys, deposit_today
 from steps.positions import day_aum_table
-from steps.txns import txns_cny
 from transforms.alerts import is_large_value_candidate
 from transforms.assignment import serving_manager
 from transforms.dormancy import is_customer_initiated
@@ -95,7 +94,7 @@ def read_day_inputs(catalog: Catalog, d: dt.date, rules: RuleSet) -> DayInputs:
     cancelled = cancelled_targets(catalog, [x.isoformat() for x in catalog.dates("staging")])
     # only a cancelled transaction loaded in d's folder can be one of d's
     cancelled_here = cancelled.filter(pl.col("target_date") == d).select("txn_id").unique()
-    txns = txns_cny(catalog, [day], DAY_TXN_COLS).filter(day_signal_rows(rules))
+    txns = catalog.scan("staging", "TXN_CNY", [day]).select(DAY_TXN_COLS).filter(day_signal_rows(rules))
     if cancelled_here.height:
         txns = txns.join(cancelled_here.lazy(), on="txn_id", how="anti")
     if has_prev:

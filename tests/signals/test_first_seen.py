@@ -10,8 +10,7 @@ from polars.testing import assert_frame_equal
 
 from core.catalog import Catalog
 from ingest.derived import derived_tables
-from steps.deposits import deposit_today
-from steps.first_seen import first_seen, last_trusted
+from steps.deposits import deposit_today, first_seen, last_trusted
 from tests.signals import frames as f
 from transforms.dormancy import carry_first_snapshots, first_snapshot_values
 
@@ -61,6 +60,7 @@ def _publish(cat: Catalog, d: dt.date, last: dt.date | None, seq: int = 1) -> No
         "ACCOUNT": f.accounts([f.account(ACCTS[0], "C1", last_cust_txn_date=last)], d),
         "BALANCE": f.balances({ACCTS[0]: "1.00"}, d),
         "FX": f.fx(d),
+        "TXN": f.txns([], d),
     }
     derived, meta = derived_tables(cat, d, tables)
     cat.publish("staging", d.isoformat(), {**tables, **derived}, {"extract_seq": seq, **meta})
@@ -73,11 +73,11 @@ def test_redelivered_earlier_date_breaks_the_chain_and_is_recomputed(tmp_path):
         _publish(cat, d, VALUES[1])
     units = [d.isoformat() for d in days]
     assert last_trusted(cat, units) == 2
-    got = first_seen(cat, days, pl.Series([ACCTS[0]])).collect()
+    got = first_seen(cat, units, pl.LazyFrame({"acct_no": [ACCTS[0]]})).collect()
     assert got.rows() == [(ACCTS[0], VALUES[1], False)]
     _publish(cat, days[0], VALUES[2], seq=2)  # re-delivery of the first day with another value
     assert last_trusted(cat, units) == 0  # days 2 and 3 were carried from the old day 1
-    got = first_seen(cat, days, pl.Series([ACCTS[0]])).collect()
+    got = first_seen(cat, units, pl.LazyFrame({"acct_no": [ACCTS[0]]})).collect()
     assert got.rows() == [(ACCTS[0], VALUES[2], True)]
     stale = cat.read("staging", units[2], "ACCOUNT_FIRST")
     assert stale["first_last_cust_txn_date"].to_list() == [VALUES[1]]  # stale, but not trusted
@@ -93,6 +93,7 @@ def test_a_day_loaded_before_its_predecessor_is_not_trusted(tmp_path):
     _publish(cat, days[0], VALUES[1])
     _publish(cat, days[2], VALUES[1])  # day 2 missing when day 3 is loaded
     _publish(cat, days[1], VALUES[2])
-    assert last_trusted(cat, [d.isoformat() for d in days]) == 1
-    got = first_seen(cat, days, pl.Series([ACCTS[0]])).collect()
+    units = [d.isoformat() for d in days]
+    assert last_trusted(cat, units) == 1
+    got = first_seen(cat, units, pl.LazyFrame({"acct_no": [ACCTS[0]]})).collect()
     assert got.rows() == [(ACCTS[0], VALUES[1], True)]
