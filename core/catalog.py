@@ -96,6 +96,18 @@ class Catalog:
     def read(self, area: str, unit: str, table: str) -> pl.DataFrame:
         return pl.read_parquet(self.table_path(area, unit, table))
 
+    def read_version(
+        self, area: str, unit: str, tables: list[str]
+    ) -> tuple[dict[str, Any], dict[str, pl.DataFrame]] | None:
+        """The unit's metadata and ``tables`` from one version, even if the unit is republished
+        meanwhile; None when it is not published, lacks a table, or its version is replaced while read."""
+        try:
+            version = self.unit_path(area, unit).resolve(strict=True)
+            meta = json.loads((version / "_meta.json").read_text(encoding="utf-8"))
+            return meta, {t: pl.read_parquet(version / f"{t}.parquet") for t in tables}
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None
+
     def meta(self, area: str, unit: str) -> dict[str, Any] | None:
         """The unit's current metadata (a fresh dict on every call), None when not published."""
         link = self.unit_path(area, unit)

@@ -105,9 +105,11 @@ class Dormancy(_Rules):
             problems.append(
                 f"dormant_days: {self.dormant_days} is not above inactive_days {self.inactive_days}"
             )
-        if not 0 <= self.lookahead_days < self.dormant_days:
+        # the watch list starts at dormant_days − lookahead_days, among the INACTIVE accounts listed
+        if not 0 <= self.lookahead_days <= self.dormant_days - self.inactive_days:
             problems.append(
-                f"lookahead_days: {self.lookahead_days} is not from 0 to below dormant_days {self.dormant_days}"
+                f"lookahead_days: {self.lookahead_days} is not from 0 to dormant_days − inactive_days "
+                f"{self.dormant_days - self.inactive_days} (the watch list would start before inactive_days)"
             )
         _refuse(problems)
         return self

@@ -28,8 +28,9 @@ from core.catalog import Catalog
 from ingest import account_seq
 from schemas.staging import DERIVED_MODELS
 from transforms.balances import day_aum, day_positions
-from transforms.dormancy import FIRST_SEEN_COLUMNS, carry_first_snapshots, deposit_accounts
+from transforms.dormancy import deposit_accounts
 from transforms.effective import day_txns_cny
+from transforms.first_snapshot import FIRST_SEEN_COLUMNS, carry_first_snapshots
 
 STAGING = "staging"
 UNIT_ID, BASIS = "unit_id", "account_first_basis"

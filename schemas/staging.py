@@ -97,7 +97,7 @@ class StgAccountFirst(pa.DataFrameModel):
     """Derived, not an export file: the first-snapshot state of business_date, one row per account
     seen in any ACCOUNT snapshot up to and including business_date: the date of its first snapshot,
     that snapshot's ``last_cust_txn_date`` and whether a later one delivered another value (RULES §3).
-    Ingest carries it from the unit of business_date − 1 (transforms.dormancy.carry_first_snapshots)
+    Ingest carries it from the unit of business_date − 1 (transforms.first_snapshot.carry_first_snapshots)
     and records that unit's ``unit_id`` in the meta, so readers can tell a stale chain (an earlier
     date re-delivered or loaded later) and recompute from ACCOUNT. Not counted in the per-file figures."""
 

@@ -20,7 +20,6 @@ from steps.deposits import deposit_keys, deposit_today
 from steps.positions import day_aum_table
 from transforms.alerts import is_large_value_candidate
 from transforms.assignment import serving_manager
-from transforms.dormancy import is_customer_initiated
 from transforms.keys import ACCT_KEY, sorted_on
 from transforms.large_change import is_qualifying
 
@@ -38,14 +37,10 @@ NO_PREV_BALANCE = "NO_PREV_BALANCE"  # no account the customer held on d − 1 h
 
 
 def day_signal_rows(rules: RuleSet) -> pl.Expr:
-    """The transactions any daily signal reads: dormancy's customer activity, large-change's
-    qualifying and large-value's candidate transactions. The rest of a day (most of it: the bank's
-    interest and fee postings) decides nothing, so it is filtered out as TXN_CNY is read."""
-    return (
-        is_customer_initiated()
-        | is_qualifying(rules.large_change)
-        | is_large_value_candidate(rules.large_value)
-    )
+    """The transactions the day's alerts read: large-change's qualifying and large-value's
+    candidate transactions (dormancy reads its own, steps.activity). The rest of a day (most of it:
+    the bank's interest and fee postings) decides nothing, so it is filtered out as TXN_CNY is read."""
+    return is_qualifying(rules.large_change) | is_large_value_candidate(rules.large_value)
 
 
 @dataclass(frozen=True)

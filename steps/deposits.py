@@ -16,13 +16,8 @@ import polars as pl
 
 from core.catalog import Catalog
 from ingest.derived import BASIS, UNIT_ID
-from transforms.dormancy import (
-    DEPOSIT_COLUMNS,
-    FIRST_SEEN_COLUMNS,
-    carry_first_snapshots,
-    deposit_accounts,
-    is_open_deposit,
-)
+from transforms.dormancy import DEPOSIT_COLUMNS, deposit_accounts, is_open_deposit
+from transforms.first_snapshot import FIRST_SEEN_COLUMNS, carry_first_snapshots
 from transforms.keys import ACCT_KEY
 
 DEPOSIT = "DEPOSIT"
