@@ -17,6 +17,7 @@ import datetime as dt
 
 import polars as pl
 
+from core.labels import DORMANCY_EVENT_ZH, DORMANCY_STATE_ZH
 from core.rules import Dormancy
 from schemas.codes import DEPOSIT_PRODUCTS
 from transforms.assignment import customers_of
@@ -149,14 +150,10 @@ def is_published() -> pl.Expr:
 
 
 def reason_zh(rules: Dormancy) -> pl.Expr:
-    """最后活动日 …,已 N 天无客户主动交易:state[,今日 event][,距久悬还剩 M 天]."""
-    state_zh = {
-        "ACTIVE": "活跃",
-        "INACTIVE": f"不动户(≥{rules.inactive_days} 天)",
-        "DORMANT": f"久悬(≥{rules.dormant_days} 天)",
-    }
-    event_zh = {"NEW_INACTIVE": "新转不动户", "NEW_DORMANT": "新转久悬", "REACTIVATED": "恢复活跃"}
-    event = pl.col("event").cast(pl.String).replace_strict(event_zh, default=None)
+    """最后活动日 …,已 N 天无客户主动交易:state[(≥ its days)][,今日 event][,距久悬还剩 M 天]."""
+    threshold = {"INACTIVE": f"(≥{rules.inactive_days} 天)", "DORMANT": f"(≥{rules.dormant_days} 天)"}
+    state_zh = {s: DORMANCY_STATE_ZH[s] + threshold.get(s, "") for s in STATE.categories}
+    event = pl.col("event").cast(pl.String).replace_strict(DORMANCY_EVENT_ZH, default=None)
     to_dormant = pl.lit(rules.dormant_days) - pl.col("days_inactive")
     return pl.concat_str(
         pl.lit("最后活动日 "),
@@ -167,7 +164,11 @@ def reason_zh(rules: Dormancy) -> pl.Expr:
         pl.col("state").cast(pl.String).replace_strict(state_zh),
         pl.concat_str(pl.lit(",今日"), event).fill_null(""),
         pl.when(pl.col("is_watch"))
-        .then(pl.concat_str(pl.lit(",距久悬还剩 "), to_dormant.cast(pl.String), pl.lit(" 天")))
+        .then(
+            pl.concat_str(
+                pl.lit(f",距{DORMANCY_STATE_ZH['DORMANT']}还剩 "), to_dormant.cast(pl.String), pl.lit(" 天")
+            )
+        )
         .otherwise(pl.lit("")),
     )
 
