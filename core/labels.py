@@ -95,7 +95,7 @@ RULES_KEY_ZH = {
     "bands": "等级", "name": "名称", "top_bottom_pct": "前后段比例（%）", "quarter_up_min": "季度升级线",
     "quarter_down_below": "季度降级线", "assessed_roles": "考核岗位",
     "month_close_business_day": "月结日（月后第几个工作日）", "maturity_product_types": "到期提醒产品",
-    "dormancy_watch_days": "久悬预警天数", "list_row_limit": "清单行数上限",
+    "list_row_limit": "清单行数上限",
 }  # fmt: skip
 METHOD_ZH = {
     "ratio": "按达成率",

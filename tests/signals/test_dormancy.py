@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from core.catalog import Catalog
-from core.rules import Dormancy, RuleSet, parse_rules
+from core.rules import Dormancy, RulesError, RuleSet, parse_rules
 from core.settings import load_settings
 from ingest.derived import derived_tables
 from schemas import published
@@ -156,10 +156,12 @@ def test_the_watch_list_follows_the_dormancy_rules(dormant_days, lookahead_days,
 
 def test_a_watch_list_starting_before_inactive_days_is_refused():
     """The watch list is drawn from the listed accounts (INACTIVE or DORMANT)."""
-    with pytest.raises(
-        ValueError, match=r"lookahead_days \(60\) must be between 0 and dormant_days − inactive_days \(30\)"
-    ):
+    with pytest.raises(RulesError) as refused:
         dormancy_rules(dormant_days=120, lookahead_days=60)
+    assert refused.value.problems == [
+        "rules.toml: [[ruleset]] 2017-07-01: dormancy.lookahead_days: 60 is not from 0 to dormant_days − "
+        "inactive_days 30 (the watch list would start before inactive_days)"
+    ]
 
 
 def test_events_and_exclusions():
