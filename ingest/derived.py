@@ -1,7 +1,6 @@
 """Staging tables ingest derives from a date's accepted export tables (no export file, no rejects):
 POSITION (balances in CNY with the day's account attributes), AUM (per customer, from POSITION),
-TXN_CNY (the day's transactions with owner, CNY amount, own-transfer flag and the account's number in
-the warehouse's registry, ingest.account_seq), ACCOUNT_FIRST (the running
+TXN_CNY (the day's transactions with owner, CNY amount and own-transfer flag), ACCOUNT_FIRST (the running
 first-snapshot state of every account, carried from the previous date's unit), DEPOSIT (the day's open
 deposit accounts by integer key with their first-snapshot values, what dormancy reads) and CANCELLED (the
 transactions the date's REVERSALs cancel, with the account, date and initiator of each, resolved
@@ -25,7 +24,6 @@ import polars as pl
 from pandera.config import ValidationDepth, config_context
 
 from core.catalog import Catalog
-from ingest import account_seq
 from schemas.staging import DERIVED_MODELS
 from transforms.balances import day_aum, day_positions
 from transforms.dormancy import deposit_accounts
@@ -56,13 +54,10 @@ def aum_frame(position: pl.DataFrame) -> pl.DataFrame:
     return _validated("AUM", day_aum(position.lazy()).sort("cust_id").collect())
 
 
-def txn_cny_frame(catalog: Catalog, tables: dict[str, pl.DataFrame]) -> tuple[pl.DataFrame, str]:
-    """The TXN_CNY table of the date (typed staging TXN, ACCOUNT, CUSTOMER, FX), in TXN line order,
-    with each account's number from the warehouse's registry (numbering the new ones); and the
-    registry's id."""
+def txn_cny_frame(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """The TXN_CNY table of the date (typed staging TXN, ACCOUNT, CUSTOMER, FX), in TXN line order."""
     df = day_txns_cny(*(tables[t].lazy() for t in ("TXN", "ACCOUNT", "CUSTOMER", "FX"))).collect()
-    seq, rid = account_seq.number(catalog, df["acct_no"])
-    return _validated("TXN_CNY", df.with_columns(seq)), rid
+    return _validated("TXN_CNY", df)
 
 
 def account_first_frame(
@@ -191,5 +186,5 @@ def derived_tables(
     derived = {"POSITION": position, "ACCOUNT_FIRST": first, "AUM": aum_frame(position),
                "DEPOSIT": deposit_frame(tables["ACCOUNT"], first),
                "CANCELLED": cancelled_frame(catalog, d, tables["TXN"], meta[UNIT_ID], reversal_targets)}  # fmt: skip
-    derived["TXN_CNY"], meta[account_seq.REGISTRY_KEY] = txn_cny_frame(catalog, tables)
+    derived["TXN_CNY"] = txn_cny_frame(tables)
     return derived, meta
