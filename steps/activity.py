@@ -19,14 +19,13 @@ whole history, which grows without bound (docs/performance.md).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
 from core.catalog import Catalog
-from ingest.derived import UNIT_ID
+from ingest.derived import unit_digests
 from transforms.dormancy import is_customer_initiated
 from transforms.keys import ACCT_KEY, acct_key, sorted_on
 
@@ -81,16 +80,6 @@ def last_activity(catalog: Catalog, history: list[dt.date], cancelled: pl.DataFr
         state={STATE: last_df.select(ACCT_KEY, "last_txn"), EXCLUDED: excluded.select("txn_id", "acct_no")},
         meta={BASIS: bases[-1], STARTED_FROM: units[start - 1] if start else None, CHANGED: changed.len()},
     )
-
-
-def unit_digests(catalog: Catalog, units: list[str]) -> list[str]:
-    """For each i, a digest of the unit_ids of the staging units[:i + 1]: the basis a state of
-    units[i] was computed on."""
-    h, out = hashlib.sha256(), []
-    for u in units:
-        h.update(f"{u}:{(catalog.meta('staging', u) or {})[UNIT_ID]};".encode())
-        out.append(h.hexdigest()[:24])
-    return out
 
 
 def carried_state(

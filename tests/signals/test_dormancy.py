@@ -18,11 +18,11 @@ from polars.testing import assert_frame_equal
 from core.catalog import Catalog
 from core.rules import Dormancy, RulesError, RuleSet, parse_rules
 from core.settings import load_settings
-from ingest.derived import derived_tables
+from ingest.derived import derived_tables, newest_account_first, unit_digests
 from schemas import published
 from steps.activity import CHANGED, STARTED_FROM, STATE
 from steps.cancelled import cancelled_targets
-from steps.deposits import deposit_today, first_seen, last_trusted
+from steps.deposits import deposit_today, first_seen
 from steps.signals import compute_daily_signals
 from tests.signals import frames as f
 from tests.signals.pipeline import assigned
@@ -300,34 +300,44 @@ def _publish_first(cat: Catalog, d: dt.date, last: dt.date | None, seq: int = 1)
     cat.publish("staging", d.isoformat(), {**tables, **derived}, {"extract_seq": seq, **meta})
 
 
-def test_a_redelivered_earlier_date_breaks_the_first_snapshot_chain_and_is_recomputed(tmp_path):
+def newest(cat: Catalog, units: list[str]) -> int | None:
+    return newest_account_first(cat, units, unit_digests(cat, units))
+
+
+def test_a_redelivered_earlier_date_is_recomputed_until_the_next_ingest_carries_past_it(tmp_path):
     cat = Catalog(tmp_path)
-    days = [DAY0 + dt.timedelta(days=i) for i in range(3)]
-    for d in days:
+    days = [DAY0 + dt.timedelta(days=i) for i in range(4)]
+    for d in days[:3]:
         _publish_first(cat, d, VALUES[1])
     units = [d.isoformat() for d in days]
     one = pl.LazyFrame({"acct_no": [ACCTS[0]]})
-    assert last_trusted(cat, units) == 2
-    assert first_seen(cat, units, one).collect().rows() == [(ACCTS[0], VALUES[1], False)]
+    assert newest(cat, units[:3]) == 2
+    assert first_seen(cat, units[:3], one).collect().rows() == [(ACCTS[0], VALUES[1], False)]
     _publish_first(cat, days[0], VALUES[2], seq=2)  # re-delivery of the first day with another value
-    assert last_trusted(cat, units) == 0  # days 2 and 3 were carried from the old day 1
-    assert first_seen(cat, units, one).collect().rows() == [(ACCTS[0], VALUES[2], True)]
+    assert newest(cat, units[:3]) == 0  # days 2 and 3 were carried from the old day 1
+    assert first_seen(cat, units[:3], one).collect().rows() == [(ACCTS[0], VALUES[2], True)]
     stale = cat.read("staging", units[2], "ACCOUNT_FIRST")
-    assert stale["first_last_cust_txn_date"].to_list() == [VALUES[1]]  # stale, but not trusted
+    assert stale["first_last_cust_txn_date"].to_list() == [VALUES[1]]  # stale, and not used
     # DEPOSIT of day 3 was derived from that stale state: dormancy takes the recomputed value instead
     assert cat.read("staging", units[2], "DEPOSIT")["first_last_cust_txn_date"].to_list() == [VALUES[1]]
-    dep = deposit_today(cat, days).collect()
+    dep = deposit_today(cat, days[:3]).collect()
     assert dep.select("first_last_cust_txn_date", "is_last_cust_txn_changed").rows() == [(VALUES[2], True)]
+    # the next day's ingest carries from the re-delivered day: its own tables are right and used
+    _publish_first(cat, days[3], VALUES[1])
+    assert newest(cat, units) == 3
+    fourth = cat.read("staging", units[3], "DEPOSIT")
+    assert fourth.select("first_last_cust_txn_date", "is_last_cust_txn_changed").rows() == [(VALUES[2], True)]
+    assert deposit_today(cat, days).collect().equals(fourth)
 
 
-def test_a_day_loaded_before_its_predecessor_is_not_trusted(tmp_path):
+def test_a_day_loaded_before_its_predecessor_is_recomputed(tmp_path):
     cat = Catalog(tmp_path)
     days = [DAY0 + dt.timedelta(days=i) for i in range(3)]
     _publish_first(cat, days[0], VALUES[1])
     _publish_first(cat, days[2], VALUES[1])  # day 2 missing when day 3 is loaded
     _publish_first(cat, days[1], VALUES[2])
     units = [d.isoformat() for d in days]
-    assert last_trusted(cat, units) == 1
+    assert newest(cat, units) == 1
     got = first_seen(cat, units, pl.LazyFrame({"acct_no": [ACCTS[0]]})).collect()
     assert got.rows() == [(ACCTS[0], VALUES[1], True)]
 
