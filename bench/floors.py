@@ -73,14 +73,14 @@ def measure(specs: list[Spec], passes: int = 2) -> tuple[float, int]:
         return pool.submit(_scan, specs, passes).result()
 
 
-def day_signal_specs(catalog: Catalog, d: dt.date, carried: bool) -> list[Spec]:
+def day_signal_specs(catalog: Catalog, d: dt.date, started_from: dt.date | None) -> list[Spec]:
     """What one day's signals read: d's TXN_CNY, CUSTOMER, MANAGER and DEPOSIT, d − 1's DEPOSIT keys
     and open dates, the FX of d − 1 and d, d − 1's AUM, every CANCELLED, the alerts already published
-    for d (when it is a rerun), and either d − 1's published activity
-    state (carried) or the customer columns of the history before d (txn_id only in the units that
-    hold a cancelled transaction), as the full-history path reads it: TXN_CNY's account numbers and
-    the registry's keys, or TXN's account numbers when the history is not all numbered against
-    the current registry (steps.activity.numbered_history)."""
+    for d (when it is a rerun), and the last activity's inputs (steps.activity): the state published
+    with the signals of ``started_from`` (None: no state) and the customer columns of TXN_CNY of the
+    days after it, txn_id only in the units that hold a cancelled transaction."""
+    from steps.activity import EXCLUDED, STATE
+    from steps.cancelled import cancelled_targets
     from steps.day_inputs import DAY_CUSTOMER_COLS, DAY_TXN_COLS, MANAGER_COLS
     from transforms.dormancy import DEPOSIT_COLUMNS
 
@@ -97,26 +97,15 @@ def day_signal_specs(catalog: Catalog, d: dt.date, carried: bool) -> list[Spec]:
         spec(catalog, "staging", "CANCELLED", catalog.units("staging"), ["business_date", "reversal_id", "txn_id", "target_date", "target_unit_id", "acct_no", "txn_date", "initiator"]),
         spec(catalog, "daily", "alerts", [day], ["alert_id"]),  # a rerun: the alerts it may withdraw
     ]  # fmt: skip
-    if carried:
-        out += [spec(catalog, "daily", "_activity", [prev], ["acct_key", "last_txn"]),
-                spec(catalog, "daily", "_activity_cancelled", [prev], ["txn_id", "acct_no"])]  # fmt: skip
-    else:  # txn_id only where a cancelled transaction sits (steps.activity._from_history)
-        from ingest.account_seq import REGISTRY, SEQ, TABLE, UNIT
-        from steps.activity import numbered_history, units_holding
-        from steps.cancelled import cancelled_targets
-
-        hit = units_holding(cancelled_targets(catalog, units))
-        history = units[:-1]
-        plain, checked = [u for u in history if u not in hit], [u for u in history if u in hit]
-        if numbered_history(catalog, history):  # by the accounts' numbers (steps.activity._state_by_number)
-            cols = [SEQ, "txn_date", "initiator"]
-            out += [spec(catalog, "staging", "TXN_CNY", plain, cols),
-                    spec(catalog, "staging", "TXN_CNY", checked, ["txn_id", *cols]),
-                    spec(catalog, REGISTRY, TABLE, [UNIT], ["acct_key"])]  # fmt: skip
-        else:
-            cols = ["acct_no", "txn_date", "initiator", "txn_code"]
-            out += [spec(catalog, "staging", "TXN", plain, cols),
-                    spec(catalog, "staging", "TXN", checked, ["txn_id", *cols])]  # fmt: skip
+    if started_from is not None:
+        state = started_from.isoformat()
+        out += [spec(catalog, "daily", STATE, [state], ["acct_key", "last_txn"]),
+                spec(catalog, "daily", EXCLUDED, [state], ["txn_id", "acct_no"])]  # fmt: skip
+        units = [u for u in units if u > state]
+    holding = {x.isoformat() for x in cancelled_targets(catalog, units)["target_date"].drop_nulls()}
+    cols = ["acct_no", "txn_date", "initiator"]
+    out += [spec(catalog, "staging", "TXN_CNY", [u for u in units if u not in holding], cols),
+            spec(catalog, "staging", "TXN_CNY", [u for u in units if u in holding], ["txn_id", *cols])]  # fmt: skip
     return out
 
 

@@ -148,7 +148,7 @@ def run_bench(size: str, console: Console) -> dict[str, Any]:
     month_units = [d.isoformat() for d in month_days]
     _stage(results, f"signals {len(month_days)} days", lambda: cat.scan("staging", "TXN", month_units).select(pl.len()).collect().item(),
            signals_all,
-           floor=lambda: [x for d in month_days for x in day_signal_specs(cat, d, carried=d != all_days[0])])  # fmt: skip
+           floor=lambda: [x for d in month_days for x in day_signal_specs(cat, d, d - dt.timedelta(days=1) if d != month_days[0] else None)])  # fmt: skip
 
     def close() -> dict[str, pl.DataFrame]:
         att = compute_attrition(cat, PERIOD, rules)

@@ -3,12 +3,13 @@
     .venv/bin/python -m bench.signals --customers 100000 --days 31
     .venv/bin/python -m bench.signals --catalog bench-cache/L/work/warehouse   # after cmreport bench
 
-Writes the export tables and the derived POSITION / ACCOUNT_FIRST (ingest.derived, as ingest
-publishes them) for each day, or measures an existing warehouse. Times the last day's signals
-from the whole history and from the state d − 1 left (and checks both give the same tables), and
-the month's attrition; prints wall time (the fastest of --repeat runs, default 5), peak RSS and
-the ratio to a bare polars scan of exactly the columns each reads (the fastest of as many
-passes, each right after a run), with the median of the per-run ratios.
+Writes the export tables and the tables ingest derives from them (ingest.derived) for each day, or
+measures an existing warehouse. Times the last day's signals on the first night's path (no carried
+state), from the state d − 1 left, and (own warehouse) after re-delivering an earlier date
+(--redeliver days back: the night starts from the state before it), and checks all give the same
+tables; then the month's attrition. Prints wall time (the fastest of --repeat runs, default 5),
+peak RSS and the ratio to a bare polars scan of exactly the columns each reads (the fastest of as
+many passes, each right after a run), with the median of the per-run ratios.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import statistics
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -31,8 +33,9 @@ from bench.floors import FloorChild, attrition_specs, day_signal_specs
 from core.catalog import Catalog
 from core.rules import load_rules
 from core.settings import load_settings
-from ingest.derived import derived_tables
+from ingest.derived import UNIT_ID, derived_tables
 from schemas.types import FX_RATE, MONEY, RATE
+from steps.activity import STARTED_FROM, STATE
 from steps.attrition import compute_attrition
 from steps.signals import compute_daily_signals
 
@@ -148,6 +151,22 @@ def _timed(label: str, fn, specs=None) -> object:  # type: ignore[no-untyped-def
     return out
 
 
+def _staging_only(cat: Catalog) -> Catalog:
+    """A catalog that sees ``cat``'s staging and nothing else (no published signals)."""
+    view = Path(tempfile.mkdtemp(prefix="bench-staging-only-"))
+    (view / "staging").symlink_to(cat.root.resolve() / "staging")
+    return Catalog(view)
+
+
+def _redeliver(cat: Catalog, d: dt.date) -> None:
+    """Publish d's staging unit again as a re-delivery with the same content would (a new unit_id)."""
+    unit = d.isoformat()
+    found = cat.read_version("staging", unit, [p.stem for p in cat.unit_path("staging", unit).glob("*.parquet")])
+    assert found is not None
+    meta, tables = found
+    cat.publish("staging", unit, tables, {**meta, UNIT_ID: uuid.uuid4().hex})
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--customers", type=int, default=100_000)
@@ -156,6 +175,8 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, default=None, help="write the staging here (kept afterwards)")
     ap.add_argument("--catalog", type=Path, default=None,
                     help="measure on an existing warehouse instead (e.g. bench-cache/L/work/warehouse)")  # fmt: skip
+    ap.add_argument("--redeliver", type=int, default=7,
+                    help="re-deliver the date this many days before the last and time the night after (own warehouse only)")  # fmt: skip
     ap.add_argument("--repeat", type=int, default=5,
                     help="runs of each stage and passes of each floor; the fastest is reported (at least 2)")  # fmt: skip
     a = ap.parse_args()
@@ -182,20 +203,31 @@ def main() -> None:
         print(f"wrote {len(days)} days of staging for {a.customers:,} customers in {time.perf_counter() - t0:.1f} s -> {root}")  # fmt: skip
     rules = load_rules(load_settings().paths.rules)
     d = days[-1]
-    prev = d - dt.timedelta(days=1)
     print(f"history: {days[0]} .. {d} ({len(days)} days)")
-    full = _timed("daily signals, full history", lambda: compute_daily_signals(cat, d, rules.for_date(d), incremental=False),
-                  day_signal_specs(cat, d, carried=False))  # fmt: skip
-    if not cat.has("daily", prev.isoformat(), "_activity"):  # the state the nightly run of d − 1 leaves
-        s = compute_daily_signals(cat, prev, rules.for_date(prev), incremental=False)
-        cat.publish("daily", prev.isoformat(), *s.publishable({}))
-    out = _timed("daily signals, carried state", lambda: compute_daily_signals(cat, d, rules.for_date(d)),
-                 day_signal_specs(cat, d, carried=True))  # fmt: skip
-    assert out.state_meta["activity_mode"] == "incremental", out.state_meta  # type: ignore[attr-defined]
-    for name, df in out.tables.items():  # type: ignore[attr-defined]
-        assert df.equals(full.tables[name]), f"{name}: carried state and full history differ"  # type: ignore[attr-defined]
+    night = lambda c, x: compute_daily_signals(c, x, rules.for_date(x))  # noqa: E731
+    blank = _staging_only(cat)  # no published state: the first night's path, whatever cat holds
+    first = _timed("daily signals, first night", lambda: night(blank, d), day_signal_specs(blank, d, None))
+    assert first.state_meta[STARTED_FROM] is None, first.state_meta  # type: ignore[attr-defined]
+    back = a.redeliver if not a.catalog else 1
+    for x in days[-back - 2 : -1]:  # the nights before d, so that d − 1's state and older ones exist
+        if not cat.has("daily", x.isoformat(), STATE):
+            cat.publish("daily", x.isoformat(), *night(cat, x).publishable({}))
+    prev = d - dt.timedelta(days=1)
+    out = _timed("daily signals, carried state", lambda: night(cat, d), day_signal_specs(cat, d, prev))
+    assert out.state_meta[STARTED_FROM] == prev.isoformat(), out.state_meta  # type: ignore[attr-defined]
+    runs = {"carried state": out}
+    if not a.catalog:  # an earlier date re-delivered (as is): the nights from it on start before it
+        again = d - dt.timedelta(days=back)
+        _redeliver(cat, again)
+        before = again - dt.timedelta(days=1)
+        fixed = _timed(f"daily signals, {again} re-delivered", lambda: night(cat, d), day_signal_specs(cat, d, before))
+        assert fixed.state_meta[STARTED_FROM] == before.isoformat(), fixed.state_meta  # type: ignore[attr-defined]
+        runs["re-delivery"] = fixed
+    for label, run in runs.items():
+        for name, df in run.tables.items():  # type: ignore[attr-defined]
+            assert df.equals(first.tables[name]), f"{name}: {label} and first night differ"  # type: ignore[attr-defined]
     print("   rows:", {k: v.height for k, v in out.tables.items()}, "not evaluated:", out.not_evaluated_counts,  # type: ignore[attr-defined]
-          "(same tables from both paths)")  # fmt: skip
+          f"(same tables from the first night's path and {', '.join(runs)})")  # fmt: skip
     period = f"{d.year}-{d.month:02d}"
     month = [x.isoformat() for x in days if (x.year, x.month) == (d.year, d.month)]
     if len(month) == calendar.monthrange(d.year, d.month)[1]:

@@ -105,17 +105,6 @@ def ingest(date: str, config: ConfigOpt = None) -> None:
 
 
 @app.command()
-def renumber(config: ConfigOpt = None) -> None:
-    """Give the account registry's numbers to staged dates that lack them (staged before the
-    registry, or after it was lost). Safe beside the nightly run: each date is locked as ingest locks it."""
-    from flows.context import load_context
-    from ingest.account_seq import renumber as run
-
-    done = run(load_context(config).catalog)
-    console.print(f"renumbered {len(done)} staged dates" + (f": {done[0]} .. {done[-1]}" if done else ""))
-
-
-@app.command()
 def nightly(date: str, config: ConfigOpt = None, deliver: bool = True) -> None:
     """Run the nightly flow for one business date (ingest, signals, weekly on Monday, close when due)."""
     from flows.pipeline import nightly as flow

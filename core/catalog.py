@@ -8,8 +8,7 @@ Layout under the warehouse root::
 Areas: ``staging`` (unit = business date ``YYYY-MM-DD``: the typed export tables of that
 date's folder), ``rejects`` (unit = business date), ``daily`` (alerts, dormancy),
 ``monthly`` (unit = ``YYYY-MM``), ``weekly`` (unit = ``YYYY-Www``), ``mtd`` (unit = ``YYYY-MM``:
-month-to-date figures as of the latest nightly run), ``registry`` (unit ``accounts``: the account
-numbers ingest hands out, ingest.account_seq), and ``whatif/<name>/``: a what-if run's own
+month-to-date figures as of the latest nightly run), and ``whatif/<name>/``: a what-if run's own
 ``daily`` and ``monthly`` areas (`Catalog.whatif`). A unit is published whole by
 writing a new version directory and swapping the symlink with one ``os.replace``: readers see
 the old version or the new one, never a mix, and a crash mid-write leaves the old one current.
@@ -36,7 +35,7 @@ from core import publication
 from core.calendar import days
 from core.publication import RUNLOG, NewUnit, flock
 
-AREAS = ("staging", "rejects", "daily", "monthly", "weekly", "mtd", "registry")
+AREAS = ("staging", "rejects", "daily", "monthly", "weekly", "mtd")
 WHATIF_AREAS = ("daily", "monthly")
 """The computed areas a what-if run may recompute (under whatif/<name>/): never the published ones."""
 WHATIF_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -95,6 +94,18 @@ class Catalog:
 
     def read(self, area: str, unit: str, table: str) -> pl.DataFrame:
         return pl.read_parquet(self.table_path(area, unit, table))
+
+    def read_version(
+        self, area: str, unit: str, tables: list[str]
+    ) -> tuple[dict[str, Any], dict[str, pl.DataFrame]] | None:
+        """The unit's metadata and ``tables`` from one version, even if the unit is republished
+        meanwhile; None when it is not published, lacks a table, or its version is replaced while read."""
+        try:
+            version = self.unit_path(area, unit).resolve(strict=True)
+            meta = json.loads((version / "_meta.json").read_text(encoding="utf-8"))
+            return meta, {t: pl.read_parquet(version / f"{t}.parquet") for t in tables}
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None
 
     def meta(self, area: str, unit: str) -> dict[str, Any] | None:
         """The unit's current metadata (a fresh dict on every call), None when not published."""

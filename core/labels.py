@@ -35,8 +35,11 @@ RULE_ZH = {
 
 DIRECTION_ZH = {"IN": "流入", "OUT": "流出"}
 ATTRITION_ZH = {"LOST": "流失", "AT_RISK": "流失预警"}
-DORMANCY_STATE_ZH = {"ACTIVE": "正常", "INACTIVE": "不动户", "DORMANT": "休眠(久悬)"}
-DORMANCY_EVENT_ZH = {"NEW_INACTIVE": "新转不动户", "NEW_DORMANT": "新转休眠", "REACTIVATED": "已激活"}
+# RULES §3's DORMANT (久悬 / 休眠) is 久悬 on every page, list and reason text
+DORMANCY_STATE_ZH = {"ACTIVE": "正常", "INACTIVE": "不动户", "DORMANT": "久悬"}
+DORMANCY_EVENT_ZH = {"NEW_INACTIVE": "新转不动户", "NEW_DORMANT": "新转久悬", "REACTIVATED": "恢复活跃"}
+DORMANCY_WATCH_ZH = "即将转久悬"
+"""The action list's label: not DORMANT yet, DORMANT within the look-ahead if nothing happens."""
 PRODUCT_ZH = {
     "DEMAND": "活期",
     "TIME": "定期",
@@ -92,7 +95,7 @@ RULES_KEY_ZH = {
     "bands": "等级", "name": "名称", "top_bottom_pct": "前后段比例（%）", "quarter_up_min": "季度升级线",
     "quarter_down_below": "季度降级线", "assessed_roles": "考核岗位",
     "month_close_business_day": "月结日（月后第几个工作日）", "maturity_product_types": "到期提醒产品",
-    "dormancy_watch_days": "久悬预警天数", "list_row_limit": "清单行数上限",
+    "list_row_limit": "清单行数上限",
 }  # fmt: skip
 METHOD_ZH = {
     "ratio": "按达成率",

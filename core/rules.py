@@ -105,9 +105,11 @@ class Dormancy(_Rules):
             problems.append(
                 f"dormant_days: {self.dormant_days} is not above inactive_days {self.inactive_days}"
             )
-        if not 0 <= self.lookahead_days < self.dormant_days:
+        # the watch list starts at dormant_days − lookahead_days, among the INACTIVE accounts listed
+        elif not 0 <= self.lookahead_days <= self.dormant_days - self.inactive_days:
             problems.append(
-                f"lookahead_days: {self.lookahead_days} is not from 0 to below dormant_days {self.dormant_days}"
+                f"lookahead_days: {self.lookahead_days} is not from 0 to dormant_days − inactive_days "
+                f"{self.dormant_days - self.inactive_days} (the watch list would start before inactive_days)"
             )
         _refuse(problems)
         return self
@@ -334,7 +336,6 @@ class Schedule(_Rules):
 
 class Reports(_Rules):
     maturity_product_types: list[str]
-    dormancy_watch_days: int
     list_row_limit: int = 20
 
     @model_validator(mode="after")
@@ -361,13 +362,6 @@ class RuleSet(_Rules):
     schedule: Schedule
     reports: Reports
     version: str = ""
-
-    @model_validator(mode="after")
-    def _check(self) -> Self:
-        watch, dormant = self.reports.dormancy_watch_days, self.dormancy.dormant_days
-        if watch >= dormant:
-            _refuse([f"reports.dormancy_watch_days: {watch} is not below dormancy.dormant_days {dormant}"])
-        return self
 
 
 def _twice(values: Iterable[Any]) -> list[Any]:

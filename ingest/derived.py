@@ -1,23 +1,23 @@
 """Staging tables ingest derives from a date's accepted export tables (no export file, no rejects):
 POSITION (balances in CNY with the day's account attributes), AUM (per customer, from POSITION),
-TXN_CNY (the day's transactions with owner, CNY amount, own-transfer flag and the account's number in
-the warehouse's registry, ingest.account_seq), ACCOUNT_FIRST (the running
+TXN_CNY (the day's transactions with owner, CNY amount and own-transfer flag), ACCOUNT_FIRST (the running
 first-snapshot state of every account, carried from the previous date's unit), DEPOSIT (the day's open
 deposit accounts by integer key with their first-snapshot values, what dormancy reads) and CANCELLED (the
 transactions the date's REVERSALs cancel, with the account, date and initiator of each, resolved
 once here so later stages never search the transaction history for them).
 
 All are published in the same unit as the exports they come from, so a re-delivered date
-recomputes its own. ACCOUNT_FIRST also depends on the unit of d − 1: the meta records that unit's
-``unit_id`` (``account_first_basis``); when d − 1 is later re-delivered (or loaded after d), the
-ACCOUNT_FIRST of d and of every later day is stale, and readers (steps.first_seen) detect the broken
-chain and recompute from ACCOUNT from the last valid unit on: correct, only slower, until those
-days are loaded again.
+recomputes its own. ACCOUNT_FIRST also depends on the units before d: it is carried from the newest
+ACCOUNT_FIRST still valid (normally d − 1's) over the ACCOUNT rows of the days after it, and the
+meta records a digest of the units before d (``account_first_basis``, unit_digests). A date
+re-delivered (or loaded late) leaves the ACCOUNT_FIRST of the days after it on another basis:
+readers (steps.deposits) recompute those, and the next ingest carries from before it again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 from typing import Any
 
@@ -25,14 +25,16 @@ import polars as pl
 from pandera.config import ValidationDepth, config_context
 
 from core.catalog import Catalog
-from ingest import account_seq
 from schemas.staging import DERIVED_MODELS
 from transforms.balances import day_aum, day_positions
-from transforms.dormancy import FIRST_SEEN_COLUMNS, carry_first_snapshots, deposit_accounts
+from transforms.dormancy import deposit_accounts
 from transforms.effective import day_txns_cny
+from transforms.first_snapshot import FIRST_SEEN_COLUMNS, carry_first_snapshots
 
 STAGING = "staging"
 UNIT_ID, BASIS = "unit_id", "account_first_basis"
+NO_UNITS = ""
+"""The basis of a state carried over no unit (unit_digests of nothing)."""
 
 
 def _validated(name: str, df: pl.DataFrame) -> pl.DataFrame:
@@ -55,35 +57,59 @@ def aum_frame(position: pl.DataFrame) -> pl.DataFrame:
     return _validated("AUM", day_aum(position.lazy()).sort("cust_id").collect())
 
 
-def txn_cny_frame(catalog: Catalog, tables: dict[str, pl.DataFrame]) -> tuple[pl.DataFrame, str]:
-    """The TXN_CNY table of the date (typed staging TXN, ACCOUNT, CUSTOMER, FX), in TXN line order,
-    with each account's number from the warehouse's registry (numbering the new ones); and the
-    registry's id."""
+def txn_cny_frame(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """The TXN_CNY table of the date (typed staging TXN, ACCOUNT, CUSTOMER, FX), in TXN line order."""
     df = day_txns_cny(*(tables[t].lazy() for t in ("TXN", "ACCOUNT", "CUSTOMER", "FX"))).collect()
-    seq, rid = account_seq.number(catalog, df["acct_no"])
-    return _validated("TXN_CNY", df.with_columns(seq)), rid
+    return _validated("TXN_CNY", df)
 
 
-def account_first_frame(
-    catalog: Catalog, d: dt.date, account: pl.DataFrame
-) -> tuple[pl.DataFrame, dict[str, str] | None]:
-    """ACCOUNT_FIRST of d from d's ACCOUNT and, when loaded with one, d − 1's ACCOUNT_FIRST; and the
-    basis to record (d − 1's date and unit_id, or None when the state starts at d)."""
-    prev = (d - dt.timedelta(days=1)).isoformat()
-    meta = catalog.meta(STAGING, prev) or {}
-    seen: pl.LazyFrame | None = None
-    basis = None
-    if meta.get(UNIT_ID) and catalog.has(STAGING, prev, "ACCOUNT_FIRST"):
-        seen = catalog.scan(STAGING, "ACCOUNT_FIRST", [prev]).select(FIRST_SEEN_COLUMNS).collect().lazy()
-        basis = {"date": prev, UNIT_ID: str(meta[UNIT_ID])}
-    rows = account.lazy().select(pl.lit(d).alias("business_date"), "acct_no", "last_cust_txn_date")
+def unit_digests(catalog: Catalog, units: list[str]) -> list[str]:
+    """For each i, a digest of the unit_ids of the staging units[:i + 1] (oldest first): what a
+    state carried over them was computed on. A re-delivered or late-loaded unit changes it."""
+    h, out = hashlib.sha256(), []
+    for u in units:
+        h.update(f"{u}:{(catalog.meta(STAGING, u) or {})[UNIT_ID]};".encode())
+        out.append(h.hexdigest()[:24])
+    return out
+
+
+def newest_account_first(catalog: Catalog, units: list[str], digests: list[str]) -> int | None:
+    """Index of the newest of the staging ``units`` whose ACCOUNT_FIRST was carried over exactly the
+    units before it as published now (``digests``: unit_digests of ``units``); None when none was."""
+    for i in reversed(range(len(units))):
+        if (catalog.meta(STAGING, units[i]) or {}).get(BASIS) == (digests[i - 1] if i else NO_UNITS):
+            return i
+    return None
+
+
+def first_seen_rows(
+    catalog: Catalog, units: list[str], k: int | None
+) -> tuple[pl.LazyFrame | None, list[str]]:
+    """The ACCOUNT_FIRST of units[k] (None when k is None), and the units after it whose ACCOUNT
+    rows are still to be carried into it."""
+    if k is None:
+        return None, units
+    return catalog.scan(STAGING, "ACCOUNT_FIRST", [units[k]]).select(FIRST_SEEN_COLUMNS), units[k + 1 :]
+
+
+def account_first_frame(catalog: Catalog, d: dt.date, account: pl.DataFrame) -> tuple[pl.DataFrame, str]:
+    """ACCOUNT_FIRST of d: the newest valid one of the days before d (newest_account_first)
+    carried over the ACCOUNT rows of the days after it and d's; and the basis to record."""
+    before = [u for u in catalog.units(STAGING) if u < d.isoformat()]
+    digests = unit_digests(catalog, before)
+    seen, rest = first_seen_rows(catalog, before, newest_account_first(catalog, before, digests))
+    rows = [account.lazy().select(pl.lit(d).alias("business_date"), "acct_no", "last_cust_txn_date")]
+    if rest:
+        rows.insert(
+            0, catalog.scan(STAGING, "ACCOUNT", rest).select("business_date", "acct_no", "last_cust_txn_date")
+        )
     df = (
-        carry_first_snapshots(seen, rows)
+        carry_first_snapshots(seen, pl.concat(rows))
         .select(pl.lit(d).alias("business_date"), *FIRST_SEEN_COLUMNS)
         .sort("acct_no")
         .collect()
     )
-    return _validated("ACCOUNT_FIRST", df), basis
+    return _validated("ACCOUNT_FIRST", df), digests[-1] if digests else NO_UNITS
 
 
 TARGET_COLUMNS = ["business_date", "txn_id", "acct_no", "txn_date", "initiator"]
@@ -102,18 +128,15 @@ def txn_id_range(txn: pl.DataFrame) -> list[str] | None:
 
 
 def units_that_may_hold(catalog: Catalog, d: dt.date, ids: pl.Series) -> list[str]:
-    """The staging units of dates before d whose TXN may hold one of ``ids``: those without a
-    recorded txn_id range, and those whose range contains at least one of the ids."""
+    """The staging units of dates before d whose TXN may hold one of ``ids``: those whose recorded
+    txn_id range contains at least one of the ids."""
     wanted = ids.drop_nulls().unique().sort()
     out = []
     for u in catalog.units(STAGING):
         if u >= d.isoformat() or wanted.is_empty():
             continue
-        rng = (catalog.meta(STAGING, u) or {}).get(TXN_ID_RANGE, "unknown")
+        rng = (catalog.meta(STAGING, u) or {})[TXN_ID_RANGE]
         if rng is None:  # the unit has no transactions
-            continue
-        if rng == "unknown":
-            out.append(u)
             continue
         i = int(wanted.search_sorted(rng[0], side="left"))
         if i < wanted.len() and wanted[i] <= rng[1]:
@@ -147,7 +170,7 @@ def cancelled_frame(
     if earlier is None:
         earlier = earlier_targets(catalog, d, rev["reversal_of"])
     same = txn.select(TARGET_COLUMNS).with_columns(target_unit_id=pl.lit(unit_id))
-    unit_ids = {u: str((catalog.meta(STAGING, u) or {}).get(UNIT_ID, "")) for u in
+    unit_ids = {u: str((catalog.meta(STAGING, u) or {})[UNIT_ID]) for u in
                 {x.isoformat() for x in earlier["business_date"].unique()}}  # fmt: skip
     before = earlier.with_columns(
         target_unit_id=pl.col("business_date").dt.to_string("%Y-%m-%d").replace_strict(unit_ids, default="")
@@ -188,13 +211,14 @@ def derived_tables(
     """The derived tables of d (from its typed staging tables) and the meta keys to publish with them.
     ``reversal_targets``: earlier_targets of d's reversal_of values when the caller has them already."""
     first, basis = account_first_frame(catalog, d, tables["ACCOUNT"])
-    meta: dict[str, Any] = {UNIT_ID: uuid.uuid4().hex, BASIS: basis}
-    if "TXN" in tables:
-        meta[TXN_ID_RANGE] = txn_id_range(tables["TXN"])
+    meta: dict[str, Any] = {
+        UNIT_ID: uuid.uuid4().hex,
+        BASIS: basis,
+        TXN_ID_RANGE: txn_id_range(tables["TXN"]),
+    }
     position = position_frame(tables)
     derived = {"POSITION": position, "ACCOUNT_FIRST": first, "AUM": aum_frame(position),
-               "DEPOSIT": deposit_frame(tables["ACCOUNT"], first)}  # fmt: skip
-    if "TXN" in tables:
-        derived["CANCELLED"] = cancelled_frame(catalog, d, tables["TXN"], meta[UNIT_ID], reversal_targets)
-        derived["TXN_CNY"], meta[account_seq.REGISTRY_KEY] = txn_cny_frame(catalog, tables)
+               "DEPOSIT": deposit_frame(tables["ACCOUNT"], first),
+               "CANCELLED": cancelled_frame(catalog, d, tables["TXN"], meta[UNIT_ID], reversal_targets)}  # fmt: skip
+    derived["TXN_CNY"] = txn_cny_frame(tables)
     return derived, meta

@@ -375,7 +375,7 @@ def _dormancy_rows(df: pl.DataFrame | None, names: _Names) -> tuple[DormancyRow,
     watch = [r for r in rows if r["as_of"] == latest_day and r["is_watch"]]
     out = []
     for r in events + watch:
-        event = L.DORMANCY_EVENT_ZH.get(r["event"] or "", "") if r in events else "即将转休眠"
+        event = L.DORMANCY_EVENT_ZH.get(r["event"] or "", "") if r in events else L.DORMANCY_WATCH_ZH
         out.append(
             DormancyRow(
                 acct_masked=L.mask_account(r["acct_no"]),

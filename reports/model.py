@@ -230,7 +230,7 @@ class MonthlyReport(_Report):
             out[f"预警 {a.alert_id} 跟进"] = a.followup_zh
         out["联系未达标客户数"] = str(len(self.contact_gaps))
         out["流失/预警客户数"] = str(len(self.attrition))
-        out["久悬/休眠账户数"] = str(len(self.dormancy))
+        out["不动户/久悬账户数"] = str(len(self.dormancy))
         out["下月到期数"] = str(len(self.maturities))
         out["信息不完整客户数"] = str(len(self.info_gaps))
         return out

@@ -97,7 +97,7 @@ class Dormancy(_Published):
     days_inactive: int = pa.Field(ge=0)
     state: str = pa.Field(isin=["ACTIVE", "INACTIVE", "DORMANT"])
     event: str = pa.Field(isin=["NEW_INACTIVE", "NEW_DORMANT", "REACTIVATED"], nullable=True)
-    is_watch: bool  # not DORMANT and days_inactive >= watch threshold (335): dormant within 30 days
+    is_watch: bool  # not DORMANT, and DORMANT within lookahead_days (days_inactive >= dormant − lookahead)
     reason_zh: str
 
 

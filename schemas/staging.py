@@ -97,7 +97,7 @@ class StgAccountFirst(pa.DataFrameModel):
     """Derived, not an export file: the first-snapshot state of business_date, one row per account
     seen in any ACCOUNT snapshot up to and including business_date: the date of its first snapshot,
     that snapshot's ``last_cust_txn_date`` and whether a later one delivered another value (RULES §3).
-    Ingest carries it from the unit of business_date − 1 (transforms.dormancy.carry_first_snapshots)
+    Ingest carries it from the unit of business_date − 1 (transforms.first_snapshot.carry_first_snapshots)
     and records that unit's ``unit_id`` in the meta, so readers can tell a stale chain (an earlier
     date re-delivered or loaded later) and recompute from ACCOUNT. Not counted in the per-file figures."""
 
@@ -183,8 +183,6 @@ class StgTxnCny(pa.DataFrameModel):
     currency: str
     amount_cny: CnyExact
     is_own_transfer: bool
-    acct_seq: pl.UInt32
-    """The account's number in the warehouse's account registry (ingest.account_seq)."""
 
     class Config:
         strict = True
@@ -301,22 +299,6 @@ STAGING_MODELS: dict[str, type[_Staging]] = {
     "SCORE": StgScore,
 }
 """Export file stem -> staging model. The staging table in the catalog is named after the stem."""
-
-
-class AccountSeq(pa.DataFrameModel):
-    """The warehouse's account registry (ingest.account_seq): row i numbers account i. Not staging:
-    one table for the whole warehouse, that only grows."""
-
-    acct_seq: pl.UInt32
-    acct_key: pl.UInt64 = pa.Field(unique=True)
-
-    class Config:
-        strict = True
-        coerce = False
-
-    @pa.dataframe_check(error="acct_seq must be the row number (0, 1, 2, ...)")
-    def dense(cls, data: PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(pl.col("acct_seq") == pl.int_range(pl.len(), dtype=pl.UInt32))
 
 
 DERIVED_MODELS: dict[str, type[pa.DataFrameModel]] = {

@@ -2,9 +2,8 @@
 
 Ingest resolves each REVERSAL's target once (ingest.derived.cancelled_frame) and records the
 unit_id of the unit the target was loaded in. A row is trusted while that unit is still the one
-published; rows of units without CANCELLED (loaded before it existed, written by hand) and rows
-whose target unit was re-delivered since are resolved again from TXN. The result is the same as
-searching the whole history, without reading it on every run.
+published; a row whose target unit was re-delivered since is resolved again from TXN. The result
+is the same as searching the whole history, without reading it on every run.
 """
 
 from __future__ import annotations
@@ -17,6 +16,8 @@ from ingest.derived import UNIT_ID, find_txns
 STAGING = "staging"
 COLUMNS = ["booked", "reversal_id", "txn_id", "target_date", "acct_no", "txn_date", "initiator"]
 """booked: the folder of the REVERSAL; txn_id: the cancelled transaction; target_date: its folder."""
+SCHEMA = {"booked": pl.Date, "reversal_id": pl.String, "txn_id": pl.String, "target_date": pl.Date,
+          "acct_no": pl.String, "txn_date": pl.Date, "initiator": pl.String}  # fmt: skip
 
 
 def _resolve(catalog: Catalog, reversals: pl.DataFrame, units: list[str]) -> pl.DataFrame:
@@ -32,45 +33,14 @@ def _resolve(catalog: Catalog, reversals: pl.DataFrame, units: list[str]) -> pl.
 def cancelled_targets(catalog: Catalog, units: list[str]) -> pl.DataFrame:
     """Every REVERSAL in the staging ``units`` with the transaction it cancels (COLUMNS)."""
     if not units:
-        return pl.DataFrame(
-            schema={
-                "booked": pl.Date,
-                "reversal_id": pl.String,
-                "txn_id": pl.String,
-                "target_date": pl.Date,
-                "acct_no": pl.String,
-                "txn_date": pl.Date,
-                "initiator": pl.String,
-            }  # fmt: skip
-        )
+        return pl.DataFrame(schema=SCHEMA)
     unit_ids = {u: str((catalog.meta(STAGING, u) or {}).get(UNIT_ID, "")) for u in catalog.units(STAGING)}
-    with_table = [u for u in units if catalog.has(STAGING, u, "CANCELLED")]
-    without = [u for u in units if u not in set(with_table)]
-    parts = []
-    stale = []
-    if with_table:
-        rows = catalog.scan(STAGING, "CANCELLED", with_table).collect()
-        current = pl.col("target_date").dt.to_string("%Y-%m-%d").replace_strict(unit_ids, default="")
-        ok = (pl.col("target_unit_id") != "") & (pl.col("target_unit_id") == current)
-        parts.append(rows.filter(ok).rename({"business_date": "booked"}).select(COLUMNS))
-        stale.append(
-            rows.filter(~ok).select(pl.col("business_date").alias("booked"), "reversal_id", "txn_id")
-        )
-    if without:
-        stale.append(
-            catalog.scan(STAGING, "TXN", without)
-            .filter(pl.col("txn_code") == "REVERSAL")
-            .select(
-                pl.col("business_date").alias("booked"),
-                pl.col("txn_id").alias("reversal_id"),
-                pl.col("reversal_of").alias("txn_id"),
-            )  # fmt: skip
-            .filter(pl.col("txn_id").is_not_null())
-            .collect()
-        )
-    if stale:
-        parts.append(_resolve(catalog, pl.concat(stale), list(unit_ids)))
-    return pl.concat(parts).sort("booked", "reversal_id")
+    rows = catalog.scan(STAGING, "CANCELLED", units).collect()
+    current = pl.col("target_date").dt.to_string("%Y-%m-%d").replace_strict(unit_ids, default="")
+    ok = pl.col("target_unit_id") == current
+    trusted = rows.filter(ok).rename({"business_date": "booked"}).select(COLUMNS)
+    stale = rows.filter(~ok).select(pl.col("business_date").alias("booked"), "reversal_id", "txn_id")
+    return pl.concat([trusted, _resolve(catalog, stale, list(unit_ids))]).sort("booked", "reversal_id")
 
 
 def cancelled_ids(catalog: Catalog, units: list[str]) -> pl.DataFrame:

@@ -18,10 +18,8 @@ from schemas.types import CNY_EXACT
 from steps.cancelled import cancelled_targets
 from steps.deposits import deposit_keys, deposit_today
 from steps.positions import day_aum_table
-from steps.txns import txns_cny
 from transforms.alerts import is_large_value_candidate
 from transforms.assignment import serving_manager
-from transforms.dormancy import is_customer_initiated
 from transforms.keys import ACCT_KEY, sorted_on
 from transforms.large_change import is_qualifying
 
@@ -39,14 +37,10 @@ NO_PREV_BALANCE = "NO_PREV_BALANCE"  # no account the customer held on d − 1 h
 
 
 def day_signal_rows(rules: RuleSet) -> pl.Expr:
-    """The transactions any daily signal reads: dormancy's customer activity, large-change's
-    qualifying and large-value's candidate transactions. The rest of a day (most of it: the bank's
-    interest and fee postings) decides nothing, so it is filtered out as TXN_CNY is read."""
-    return (
-        is_customer_initiated()
-        | is_qualifying(rules.large_change)
-        | is_large_value_candidate(rules.large_value)
-    )
+    """The transactions the day's alerts read: large-change's qualifying and large-value's
+    candidate transactions (dormancy reads its own, steps.activity). The rest of a day (most of it:
+    the bank's interest and fee postings) decides nothing, so it is filtered out as TXN_CNY is read."""
+    return is_qualifying(rules.large_change) | is_large_value_candidate(rules.large_value)
 
 
 @dataclass(frozen=True)
@@ -95,7 +89,7 @@ def read_day_inputs(catalog: Catalog, d: dt.date, rules: RuleSet) -> DayInputs:
     cancelled = cancelled_targets(catalog, [x.isoformat() for x in catalog.dates("staging")])
     # only a cancelled transaction loaded in d's folder can be one of d's
     cancelled_here = cancelled.filter(pl.col("target_date") == d).select("txn_id").unique()
-    txns = txns_cny(catalog, [day], DAY_TXN_COLS).filter(day_signal_rows(rules))
+    txns = catalog.scan("staging", "TXN_CNY", [day]).select(DAY_TXN_COLS).filter(day_signal_rows(rules))
     if cancelled_here.height:
         txns = txns.join(cancelled_here.lazy(), on="txn_id", how="anti")
     if has_prev:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -13,12 +13,7 @@ from schemas import published
 from steps.activity import last_activity
 from steps.day_inputs import DayInputs
 from transforms.assignment import rows_among
-from transforms.dormancy import (
-    account_dormancy_from_last,
-    dormant_customers,
-    is_published,
-    publishable_dormancy,
-)
+from transforms.dormancy import account_states, dormant_customers, is_published, publishable_dormancy
 from transforms.keys import acct_no_of_key
 
 
@@ -28,37 +23,27 @@ class DayDormancy:
     """dormancy and dormant_customers, validated against schemas.published."""
     changed_last_cust_txn_date: list[str]
     """Accounts whose later snapshots changed last_cust_txn_date (ignored, reported)."""
-    state: dict[str, pl.DataFrame] = field(default_factory=dict)
-    """Working state published with the day's tables for the next day (steps.activity)."""
-    state_meta: dict[str, Any] = field(default_factory=dict)
+    state: dict[str, pl.DataFrame]
+    """The activity state to publish with the day's tables for the next day (steps.activity)."""
+    state_meta: dict[str, Any]
 
 
-def day_dormancy(
-    catalog: Catalog, inputs: DayInputs, rules: RuleSet, incremental: bool = True
-) -> DayDormancy:
+def day_dormancy(catalog: Catalog, inputs: DayInputs, rules: RuleSet) -> DayDormancy:
     """Dormancy of d's open deposit accounts from their last customer activity (steps.activity)."""
-    activity = last_activity(catalog, inputs.d, inputs.history, inputs.cancelled, inputs.txns, incremental)
-    # the states of the accounts not settled; the three inputs are sorted by key, so the lookups
-    # are merge joins on the in-memory engine (the streaming engine hashes them)
-    states = account_dormancy_from_last(
+    activity = last_activity(catalog, inputs.history, inputs.cancelled)
+    # merge joins on the sorted account key need the in-memory engine (streaming hashes them)
+    states = account_states(
         inputs.deposits_today.lazy(), inputs.deposits_yesterday.lazy(), activity.last.lazy(), inputs.d,
-        rules.dormancy, rules.reports.dormancy_watch_days, unsettled_only=True,
+        rules.dormancy,
     ).collect(engine="in-memory")  # fmt: skip
-    # the day's customers and accounts narrowed to the few thousand customers wanted: those of the
-    # listed accounts (every dormant customer is among them) and the accounts of the customers with
-    # a DORMANT account (the settled ones, ACTIVE both days, only count there)
-    listed = states.filter(is_published())["cust_id"]
-    managers = rows_among(inputs.customers, listed).select("cust_id", "branch_id", inputs.serving)
-    with_dormant = states.filter(pl.col("_state") == 2)["cust_id"]
-    held = rows_among(inputs.deposits_today, with_dormant).select(
-        pl.col("business_date").alias("as_of"), "cust_id"
-    )
+    # the serving managers looked up for the listed accounts' customers only (dormant ones included)
+    listed = states.filter(is_published())
+    managers = rows_among(inputs.customers, listed["cust_id"]).select("cust_id", "branch_id", inputs.serving)
     dormancy, dormant = pl.collect_all(
         [
-            publishable_dormancy(states.lazy(), managers.lazy(), rules.dormancy, rules.reports),
-            dormant_customers(states.lazy(), managers.lazy(), held.lazy()),
-        ],
-        engine="in-memory",
+            publishable_dormancy(listed.lazy(), managers.lazy(), rules.dormancy),
+            dormant_customers(states.lazy(), managers.lazy()),
+        ]
     )
     changed = inputs.deposits_today.filter(pl.col("is_last_cust_txn_changed")).select(acct_no_of_key())
     return DayDormancy(

@@ -39,19 +39,16 @@ class DailySignals:
         return {**self.tables, **self.state}, full
 
 
-def compute_daily_signals(
-    catalog: Catalog, d: dt.date, rules: RuleSet, incremental: bool = True
-) -> DailySignals:
+def compute_daily_signals(catalog: Catalog, d: dt.date, rules: RuleSet) -> DailySignals:
     """Alerts (§1–2), dormancy (§3) and not-evaluated customer-days for business date d.
 
     Needs staging for d and every day before it in the history; d − 1 may be absent only when d is
-    the first loaded day. Dormancy starts from the activity state published with d − 1's signals
-    when it is still valid (steps.activity); ``incremental`` False reads the whole history instead.
+    the first loaded day. Dormancy starts from the newest activity state still valid (steps.activity).
     Raises FileNotFoundError when d or a day of the history is not in staging, and pandera
     SchemaErrors if an output breaks its contract."""
     inputs = read_day_inputs(catalog, d, rules)
     alerts, not_evaluated = day_alerts(inputs, rules)
-    dormancy = day_dormancy(catalog, inputs, rules, incremental)
+    dormancy = day_dormancy(catalog, inputs, rules)
     return DailySignals(
         tables={"alerts": alerts, **dormancy.tables, "not_evaluated": not_evaluated},
         not_evaluated_counts={RULE_GROUP: not_evaluated.height},

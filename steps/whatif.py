@@ -32,7 +32,7 @@ class WhatIfRefused(ValueError):
 def signal_rules(rules: RuleSet) -> tuple[Any, ...]:
     """What the daily signals read of the rules (steps.alerts, steps.dormancy): a draft that leaves
     these alone leaves every daily table as published."""
-    return rules.large_value, rules.large_change, rules.dormancy, rules.reports.dormancy_watch_days
+    return rules.large_value, rules.large_change, rules.dormancy
 
 
 @dataclass(frozen=True)

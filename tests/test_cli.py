@@ -9,7 +9,6 @@ from typer.testing import CliRunner
 
 import synth
 from cmreport.cli import app
-from core.catalog import Catalog
 from core.settings import write_settings
 
 runner = CliRunner()
@@ -40,12 +39,6 @@ def test_ingest_then_status_and_export(site, tmp_path):
     rejects = tmp_path / "rejects" / "2026-09-28" / "rejects.csv"
     with rejects.open(encoding="utf-8") as f:
         assert next(csv.reader(f))[:4] == ["business_date", "extract_seq", "file", "line"]
-    # the account registry: ingest numbered both dates; after losing it, renumber numbers them again
-    again = runner.invoke(app, ["renumber", "--config", cfg])
-    assert again.exit_code == 0 and "renumbered 0 staged dates" in again.output, again.output
-    Catalog(root / "warehouse").withdraw("registry", "accounts")
-    again = runner.invoke(app, ["renumber", "--config", cfg])
-    assert "renumbered 2 staged dates: 2026-09-28 .. 2026-09-29" in again.output, again.output
 
 
 def test_a_rejected_folder_exits_non_zero_naming_the_file(site, tmp_path):

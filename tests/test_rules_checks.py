@@ -90,10 +90,10 @@ def test_the_rules_in_force_pass_every_check():
             id="an unknown key and days out of order",
         ),
         pytest.param(
-            "[ruleset.dormancy]\ndormant_days = 300\n",
-            ["draft.toml: [[ruleset]] 2026-07-01: reports.dormancy_watch_days: 335 is not below "
-             "dormancy.dormant_days 300"],
-            id="a change that leaves another key behind",
+            "[ruleset.dormancy]\nlookahead_days = 300\n",
+            ["draft.toml: [[ruleset]] 2026-07-01: dormancy.lookahead_days: 300 is not from 0 to dormant_days − "
+             "inactive_days 275 (the watch list would start before inactive_days)"],
+            id="a watch list starting before the accounts are listed",
         ),
     ],
 )  # fmt: skip

@@ -105,7 +105,7 @@ def test_monthly_alerts_with_amounts_and_followup_status(catalog, rendered):
 def test_watch_lists_and_review_lines(rendered):
     text = pdf_text(rendered["MONTHLY:M0001"].path)
     assert "流失预警" in text and "250,000.00" in text
-    assert "新转不动户(10-12)" in text and "即将转休眠(10-31)" in text
+    assert "新转不动户(10-12)" in text and "即将转久悬(10-31)" in text
     assert "2026-11-18" in text and "300,000.00" in text  # maturity next month
     assert "手机号、地址、证件号码" in text
     assert "原因:" in text and "改进措施:" in text

@@ -15,7 +15,7 @@ START, END = dt.date(2026, 9, 30), dt.date(2026, 10, 31)
 A1, A2, A3 = "6200000000000001", "6200000000000002", "6200000000000003"
 
 
-def _publish_history(cat: Catalog, derived: bool) -> None:
+def _publish_history(cat: Catalog) -> None:
     d = START
     while d <= END:
         # C2 and C3 are served by MX, who has LEFT: unassigned, so no manager on their rows
@@ -43,20 +43,18 @@ def _publish_history(cat: Catalog, derived: bool) -> None:
             "FX": f.fx(d),
             "MANAGER": f.managers([f.manager("M1"), f.manager("MX", status="LEFT")], d),
         }
-        meta = {"extract_seq": 1}
-        if derived:  # as ingest publishes them; without, steps recompute from BALANCE, ACCOUNT, FX
-            extra, more = derived_tables(cat, d, tables)
-            tables, meta = {**tables, **extra}, {**meta, **more}
+        extra, more = derived_tables(cat, d, tables)  # as ingest publishes them
+        tables, meta = {**tables, **extra}, {"extract_seq": 1, **more}
         if d < END:
             cat.publish("staging", d.isoformat(), tables, meta)
         d += dt.timedelta(days=1)
     cat.publish("staging", END.isoformat(), tables, meta)
 
 
-@pytest.fixture(scope="module", params=[True, False], ids=["with derived tables", "exports only"])
-def catalog(tmp_path_factory, request):
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory):
     cat = Catalog(tmp_path_factory.mktemp("wh"))
-    _publish_history(cat, request.param)
+    _publish_history(cat)
     return cat
 
 
