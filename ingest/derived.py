@@ -29,7 +29,7 @@ from schemas.staging import DERIVED_MODELS
 from transforms.balances import day_aum, day_positions
 from transforms.dormancy import deposit_accounts
 from transforms.effective import day_txns_cny
-from transforms.first_snapshot import FIRST_SEEN_COLUMNS, carry_first_snapshots
+from transforms.first_snapshot import FIRST_SEEN_COLUMNS, carry_first_snapshots, carry_one_day
 
 STAGING = "staging"
 UNIT_ID, BASIS = "unit_id", "account_first_basis"
@@ -98,18 +98,21 @@ def account_first_frame(catalog: Catalog, d: dt.date, account: pl.DataFrame) -> 
     before = [u for u in catalog.units(STAGING) if u < d.isoformat()]
     digests = unit_digests(catalog, before)
     seen, rest = first_seen_rows(catalog, before, newest_account_first(catalog, before, digests))
-    rows = [account.lazy().select(pl.lit(d).alias("business_date"), "acct_no", "last_cust_txn_date")]
-    if rest:
-        rows.insert(
-            0, catalog.scan(STAGING, "ACCOUNT", rest).select("business_date", "acct_no", "last_cust_txn_date")
-        )
+    basis = digests[-1] if digests else NO_UNITS
+    if not rest:  # the nightly case: d − 1's state (or none) and d's rows, each account once (its key)
+        state = carry_one_day(seen.collect() if seen is not None else None, d, account)
+        return _validated("ACCOUNT_FIRST", state.select(pl.lit(d).alias("business_date"), *FIRST_SEEN_COLUMNS)), basis
+    rows = [
+        catalog.scan(STAGING, "ACCOUNT", rest).select("business_date", "acct_no", "last_cust_txn_date"),
+        account.lazy().select(pl.lit(d).alias("business_date"), "acct_no", "last_cust_txn_date"),
+    ]
     df = (
         carry_first_snapshots(seen, pl.concat(rows))
         .select(pl.lit(d).alias("business_date"), *FIRST_SEEN_COLUMNS)
         .sort("acct_no")
         .collect()
     )
-    return _validated("ACCOUNT_FIRST", df), digests[-1] if digests else NO_UNITS
+    return _validated("ACCOUNT_FIRST", df), basis
 
 
 TARGET_COLUMNS = ["business_date", "txn_id", "acct_no", "txn_date", "initiator"]
