@@ -25,7 +25,7 @@ def _issues(df: pl.DataFrame, column: str, reason: str, detail: pl.Expr) -> pl.D
 
 def orphans(typed: pl.DataFrame, ref: Reference, valid: pl.Series) -> pl.DataFrame:
     """Records whose `ref.column` names no valid row of `ref.target` in this folder."""
-    targets = valid.unique().to_frame(ref.column)
+    targets = valid.to_frame(ref.column)  # repeated values are harmless in an anti join: no unique() first
     bad = typed.filter(pl.col(ref.column).is_not_null()).join(
         targets, on=ref.column, how="anti", maintain_order="left"
     )
@@ -82,6 +82,8 @@ def negative_holdings(balance: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataF
 
 def uncovered_currencies(accounts: pl.DataFrame, used_accts: pl.Series, fx: pl.DataFrame) -> list[str]:
     """Currencies of the accounts used by BALANCE/TXN that have no valid FX row."""
+    if accounts["currency"].is_in(fx["currency"].implode()).all():
+        return []  # every account's currency has a rate: no lookup of the accounts used (0.4 s at 1 M)
     used = accounts.filter(pl.col("acct_no").is_in(used_accts.implode()))["currency"].unique()
     return sorted(set(used.to_list()) - set(fx["currency"].to_list()))
 
