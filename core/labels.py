@@ -1,4 +1,4 @@
-"""Chinese labels of the codes the reports print (indicator names, reasons, states, rules)."""
+"""The Chinese label of every code a person reads (reports, alert and dormancy texts, exports): one map per code."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ RULE_ZH = {
     "RM_OUTFLOW": "大额资金流出",
     "RM_INFLOW": "大额资金流入",
 }
+"""Every alert rule of conf/rules.toml (a rule missing here prints as its code: tests check)."""
 
 DIRECTION_ZH = {"IN": "流入", "OUT": "流出"}
 ATTRITION_ZH = {"LOST": "流失", "AT_RISK": "流失预警"}
@@ -56,6 +57,13 @@ UNASSIGNED_ZH = {
     "MANAGER_LEFT": "客户经理已离职",
 }
 SUGGESTION_ZH = {"UP": "升级", "KEEP": "保持", "DOWN": "降级"}
+
+
+def alert_zh(rule: str, direction: str) -> str:
+    """An alert's type as the reports and its reason print it: the rule's name and, when the name
+    does not already say it, the direction: 大额现金(流入), 大额资金流出."""
+    name, way = RULE_ZH.get(rule, rule), DIRECTION_ZH.get(direction, direction)
+    return name if way in name else f"{name}({way})"
 
 
 def requirement_zh(requirement: str) -> str:

@@ -396,7 +396,8 @@ class Planter:
         for role, alert in (("large_out_hit", True), ("large_out_miss", False)):
             accts = self.accts[role]
             aum_fen = int(self.b.bal[accts].sum())  # all CNY; end of the previous day
-            threshold = max(lc.min_amount_cny, Decimal(aum_fen) / 100 * lc.out_pct / 100)
+            out_pct = next(r.aum_pct for r in lc.rules if r.code == "RM_OUTFLOW")
+            threshold = max(lc.min_amount_cny, Decimal(aum_fen) / 100 * out_pct / 100)
             need = int((threshold * 100).to_integral_value(rounding="ROUND_CEILING"))
             fen = need if alert else need - 1
             ids = self._post(

@@ -32,7 +32,7 @@ def other_bank_outflows(txns: pl.LazyFrame) -> pl.LazyFrame:
     """(cust_id, out_other_bank_cny): effective TRF_OUT to another bank or cross-border, summed.
 
     ``txns``: the month's effective transactions with cust_id, txn_code, cp_bank, cross_border,
-    amount_cny (transforms.alerts.with_cny)."""
+    amount_cny (transforms.money.with_cny)."""
     other_bank = pl.col("cp_bank").is_not_null() & ~pl.col("cp_bank").is_in(["", "SELF"])
     return (
         txns.filter((pl.col("txn_code") == "TRF_OUT") & (other_bank | (pl.col("cross_border") == "Y")))

@@ -180,7 +180,8 @@ def test_large_change_hit_and_near_miss(gt):
             ):
                 if r["txn_code"] in lc.txn_codes and not _own(r, accts):
                     net += Decimal(r["amount"]) * (1 if r["dc"] == "D" else -1)
-        threshold = max(lc.min_amount_cny, aum * lc.out_pct / 100)
+        out_pct = next(r.aum_pct for r in lc.rules if r.code == c["expected"]["rule"])
+        threshold = max(lc.min_amount_cny, aum * out_pct / 100)
         assert threshold > lc.min_amount_cny  # the percentage branch is the one tested
         assert (net >= threshold) is c["expected"]["alert"]
         assert threshold - net < Decimal("0.02") and net - threshold < Decimal("0.02")
