@@ -36,6 +36,12 @@ RULE_ZH = {
 
 DIRECTION_ZH = {"IN": "流入", "OUT": "流出"}
 ATTRITION_ZH = {"LOST": "流失", "AT_RISK": "流失预警"}
+ATTRITION_REASON_ZH = {
+    "CLOSED_ALL": "已销户或无有效账户",
+    "AUM_DROP": "金融资产降至基线的 {at_risk_pct}% 及以下",
+    "OUT_TO_OTHER_BANK": "资金主要转出他行或境外",
+}
+"""RULES §4's reasons; AUM_DROP names the configured share."""
 # RULES §3's DORMANT (久悬 / 休眠) is 久悬 on every page, list and reason text
 DORMANCY_STATE_ZH = {"ACTIVE": "正常", "INACTIVE": "不动户", "DORMANT": "久悬"}
 DORMANCY_EVENT_ZH = {"NEW_INACTIVE": "新转不动户", "NEW_DORMANT": "新转久悬", "REACTIVATED": "恢复活跃"}
