@@ -23,6 +23,7 @@ from synth.day import Day
 from synth.snapshots import is_month_end
 
 MIN_CUSTOMERS = 60
+_Leg = tuple[list[int], str, str, str, str | None, str]
 HK_BANK = "HSBCHKHHHKH"
 
 
@@ -235,18 +236,18 @@ class Planter:
 
     # --- rule 1 ------------------------------------------------------------------------------------
     def _large_value(self, day: Day, fx_row: np.ndarray) -> None:
+        self._cash_cases(day, fx_row)
+        self._transfer_cases(day)
+        self._own_transfer_and_reversals(day)
+
+    def _cash_cases(self, day: Day, fx_row: np.ndarray) -> None:
+        """LV_CASH in CNY (three deposits on the threshold or a fen below) and in USD (two)."""
         a = self.accts
         cash, cash_usd = self._lv(day, "LV_CASH")
         for role, total, alert in (("cash_split_hit", cash, True), ("cash_split_miss", cash - 1, False)):
             ids = self._post(day, a[role][0], "C", _pieces(total, 3), "CASH_DEP")
-            self._case(
-                "LV",
-                day,
-                role,
-                a[role][:1],
-                ids,
-                {"rule": "LV_CASH", "direction": "IN", "currency_class": "CNY", "alert": alert},
-            )
+            lv = {"rule": "LV_CASH", "direction": "IN", "currency_class": "CNY", "alert": alert}
+            self._case("LV", day, role, a[role][:1], ids, lv)
         rate = Decimal(int(fx_row[USD])) / Decimal(10**6)
         for role, usd, alert in (("fx_cash_hit", cash_usd, True), ("fx_cash_miss", cash_usd - 1, False)):
             ids = self._post(day, a[role][1], "C", _pieces(usd, 2), "CASH_DEP")
@@ -255,132 +256,41 @@ class Planter:
                 "total_cny": str(Decimal(usd) / 100 * rate), "threshold_cny": str(Decimal(cash_usd) / 100 * rate),
                 "usd_cny_per_unit": str(rate),
             })  # fmt: skip
-        corp, _ = self._lv(day, "LV_CORP_TRF")
-        ids = self._post(
-            day,
-            a["corp_trf_hit"][0],
-            "C",
-            [corp],
-            "TRF_IN",
-            "ONLINE",
-            cp_bank=OTHER_BANKS[0],
-            cp_acct="6217000011112222",
-            cp_name="上海宏达贸易有限公司",
-        )
-        self._case(
-            "LV",
-            day,
-            "corp_trf_hit",
-            a["corp_trf_hit"],
-            ids,
-            {"rule": "LV_CORP_TRF", "direction": "IN", "currency_class": "CNY", "alert": True},
-        )
+
+    def _transfer_cases(self, day: Day) -> None:
+        """Each transfer rule reached exactly, and missed by a fen (corporate: domestic and
+        cross-border legs summed)."""
+        corp, dom, xb = (self._lv(day, c)[0] for c in ("LV_CORP_TRF", "LV_PERS_DOM", "LV_PERS_XB"))
         p1, p2 = _pieces(corp - 1, 2)
-        ids = self._post(
-            day,
-            a["corp_trf_miss"][0],
-            "D",
-            [p1],
-            "TRF_OUT",
-            "ONLINE",
-            cp_bank=OTHER_BANKS[1],
-            cp_acct="6217000033334444",
-        )
-        ids += self._post(
-            day,
-            a["corp_trf_miss"][0],
-            "D",
-            [p2],
-            "TRF_OUT",
-            "ONLINE",
-            cp_bank=HK_BANK,
-            cp_acct="812345678901",
-            cross_border="Y",
-        )
-        self._case(
-            "LV",
-            day,
-            "corp_trf_miss",
-            a["corp_trf_miss"],
-            ids,
-            {"rule": "LV_CORP_TRF", "direction": "OUT", "currency_class": "CNY", "alert": False},
-        )
+        # role, rule, dc, alert, legs: (fens, channel, cp_bank, cp_acct, cp_name, cross_border)
+        cases: list[tuple[str, str, str, bool, list[_Leg]]] = [
+            ("corp_trf_hit", "LV_CORP_TRF", "C", True,
+             [([corp], "ONLINE", OTHER_BANKS[0], "6217000011112222", "上海宏达贸易有限公司", "N")]),
+            ("corp_trf_miss", "LV_CORP_TRF", "D", False,
+             [([p1], "ONLINE", OTHER_BANKS[1], "6217000033334444", None, "N"),
+              ([p2], "ONLINE", HK_BANK, "812345678901", None, "Y")]),
+            ("pers_dom_hit", "LV_PERS_DOM", "D", True, [([dom], "MOBILE", OTHER_BANKS[2], "6228480000000001", None, "N")]),
+            ("pers_dom_miss", "LV_PERS_DOM", "C", False,
+             [(_pieces(dom - 1, 2), "MOBILE", OTHER_BANKS[3], "6228480000000002", None, "N")]),
+            ("pers_xb_hit", "LV_PERS_XB", "C", True, [([xb], "ONLINE", HK_BANK, "812000000003", None, "Y")]),
+            ("pers_xb_miss", "LV_PERS_XB", "D", False, [([xb - 1], "ONLINE", HK_BANK, "812000000004", None, "Y")]),
+        ]  # fmt: skip
+        for role, rule, dc, alert, legs in cases:
+            acct, code = self.accts[role][0], "TRF_IN" if dc == "C" else "TRF_OUT"
+            ids = []
+            for fens, channel, bank, cp_acct, cp_name, xborder in legs:
+                ids += self._post(day, acct, dc, fens, code, channel, cp_bank=bank, cp_acct=cp_acct,
+                                  cp_name=cp_name, cross_border=xborder)  # fmt: skip
+            direction = "IN" if dc == "C" else "OUT"
+            lv = {"rule": rule, "direction": direction, "currency_class": "CNY", "alert": alert}
+            self._case("LV", day, role, self.accts[role], ids, lv)
+
+    def _own_transfer_and_reversals(self, day: Day) -> None:
+        """Own-account transfers above LV_PERS_DOM never count; a reversal cancels a deposit the
+        same day; a deposit above LV_CASH is reversed three days later (_later_reversal_undo)."""
+        a = self.accts
+        cash, _ = self._lv(day, "LV_CASH")
         dom, _ = self._lv(day, "LV_PERS_DOM")
-        ids = self._post(
-            day,
-            a["pers_dom_hit"][0],
-            "D",
-            [dom],
-            "TRF_OUT",
-            "MOBILE",
-            cp_bank=OTHER_BANKS[2],
-            cp_acct="6228480000000001",
-        )
-        self._case(
-            "LV",
-            day,
-            "pers_dom_hit",
-            a["pers_dom_hit"],
-            ids,
-            {"rule": "LV_PERS_DOM", "direction": "OUT", "currency_class": "CNY", "alert": True},
-        )
-        ids = self._post(
-            day,
-            a["pers_dom_miss"][0],
-            "C",
-            _pieces(dom - 1, 2),
-            "TRF_IN",
-            "MOBILE",
-            cp_bank=OTHER_BANKS[3],
-            cp_acct="6228480000000002",
-        )
-        self._case(
-            "LV",
-            day,
-            "pers_dom_miss",
-            a["pers_dom_miss"],
-            ids,
-            {"rule": "LV_PERS_DOM", "direction": "IN", "currency_class": "CNY", "alert": False},
-        )
-        xb, _ = self._lv(day, "LV_PERS_XB")
-        ids = self._post(
-            day,
-            a["pers_xb_hit"][0],
-            "C",
-            [xb],
-            "TRF_IN",
-            "ONLINE",
-            cp_bank=HK_BANK,
-            cp_acct="812000000003",
-            cross_border="Y",
-        )
-        self._case(
-            "LV",
-            day,
-            "pers_xb_hit",
-            a["pers_xb_hit"],
-            ids,
-            {"rule": "LV_PERS_XB", "direction": "IN", "currency_class": "CNY", "alert": True},
-        )
-        ids = self._post(
-            day,
-            a["pers_xb_miss"][0],
-            "D",
-            [xb - 1],
-            "TRF_OUT",
-            "ONLINE",
-            cp_bank=HK_BANK,
-            cp_acct="812000000004",
-            cross_border="Y",
-        )
-        self._case(
-            "LV",
-            day,
-            "pers_xb_miss",
-            a["pers_xb_miss"],
-            ids,
-            {"rule": "LV_PERS_XB", "direction": "OUT", "currency_class": "CNY", "alert": False},
-        )
         src, dst = a["own_transfer"]
         amount = dom * 6 // 5
         b = self.b
