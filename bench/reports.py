@@ -75,7 +75,7 @@ def synthetic_report(i: int, period: str = "2026-10") -> MonthlyReport:
     )
     alerts = tuple(
         AlertRow(f"A{i}-{k}", start + dt.timedelta(days=k * 3), c, n, "LV_CASH", alert_zh("LV_CASH", "IN"),
-                 _d(rng.uniform(5e4, 5e5)), Decimal("50000.00"), 2, "当日大额现金(流入)累计 ¥68,000.00 ≥ ¥50,000.00,共 2 笔",
+                 _d(rng.uniform(5e4, 5e5)), Decimal("50000.00"), 2, "当日大额现金（流入）累计 ¥68,000.00 ≥ ¥50,000.00，共 2 笔",
                  rng.choice(["第 1 天已跟进", "未跟进", "第 3 天已跟进"]))
         for k, (c, n) in enumerate(custs[:10])
     )  # fmt: skip

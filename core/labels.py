@@ -32,7 +32,7 @@ RULE_ZH = {
     "RM_OUTFLOW": "大额资金流出",
     "RM_INFLOW": "大额资金流入",
 }
-"""Every alert rule of conf/rules.toml (a rule missing here prints as its code: tests check)."""
+"""Every alert rule's name: a rules file naming a rule without its label here is refused (core.rules)."""
 
 DIRECTION_ZH = {"IN": "流入", "OUT": "流出"}
 ATTRITION_ZH = {"LOST": "流失", "AT_RISK": "流失预警"}
@@ -67,9 +67,9 @@ SUGGESTION_ZH = {"UP": "升级", "KEEP": "保持", "DOWN": "降级"}
 
 def alert_zh(rule: str, direction: str) -> str:
     """An alert's type as the reports and its reason print it: the rule's name and, when the name
-    does not already say it, the direction: 大额现金(流入), 大额资金流出."""
+    does not already say it, the direction: 大额现金（流入）, 大额资金流出."""
     name, way = RULE_ZH.get(rule, rule), DIRECTION_ZH.get(direction, direction)
-    return name if way in name else f"{name}({way})"
+    return name if way in name else f"{name}（{way}）"
 
 
 def requirement_zh(requirement: str) -> str:
@@ -94,8 +94,8 @@ RULES_KEY_ZH = {
     "in_codes": "流入交易类型", "out_codes": "流出交易类型", "rules": "规则", "cust_type": "客户类型",
     "txn_codes": "交易类型", "cross_border": "境内外", "cny_threshold": "人民币阈值（元）",
     "usd_threshold": "美元阈值（美元）", "initiator": "发起方", "min_amount_cny": "最低金额（元）",
-    "out_pct": "流出占上日资产比例（%）", "in_pct": "流入占上日资产比例（%）",
-    "inactive_days": "转不动户天数", "dormant_days": "转休眠天数", "lookahead_days": "提前提示天数",
+    "direction": "方向", "aum_pct": "占上日资产比例（%）",
+    "inactive_days": "转不动户天数", "dormant_days": "转久悬天数", "lookahead_days": "提前提示天数",
     "baseline_months": "基准月数", "baseline_min_aum_cny": "基准资产下限（元）", "lost_aum_below_cny": "流失资产线（元）",
     "at_risk_pct": "流失预警比例（%）", "out_to_other_bank_share_pct": "转他行占降幅比例（%）",
     "scope_key_customer": "重点客户纳入考核", "scope_segments": "纳入考核的客户层级",
@@ -140,7 +140,7 @@ TXN_CODE_ZH = {
 RULES_VALUE_ZH = {
     "method": METHOD_ZH, "source": SOURCE_ZH, "base_period": BASE_PERIOD_ZH, "cust_type": CUST_TYPE_ZH,
     "scope_cust_types": CUST_TYPE_ZH, "cross_border": CROSS_BORDER_ZH, "initiator": INITIATOR_ZH,
-    "txn_codes": TXN_CODE_ZH, "in_codes": TXN_CODE_ZH, "out_codes": TXN_CODE_ZH, "scope_segments": SEGMENT_ZH,
+    "txn_codes": TXN_CODE_ZH, "in_codes": TXN_CODE_ZH, "direction": DIRECTION_ZH, "out_codes": TXN_CODE_ZH, "scope_segments": SEGMENT_ZH,
     "npl_classes": LOAN_CLASS_ZH, "assessed_roles": ROLE_ZH, "visit_types": CONTACT_TYPE_ZH,
     "weekly_call_types": CONTACT_TYPE_ZH, "maturity_product_types": PRODUCT_ZH,
     "items": METRIC_ZH, "rules": RULE_ZH, "ftp_pct": PRODUCT_ZH, "fee_pct": PRODUCT_ZH,

@@ -19,10 +19,10 @@ def test_every_configured_alert_rule_has_a_label():
 @pytest.mark.parametrize(
     ("rule", "direction", "label"),
     [
-        pytest.param("LV_CASH", "IN", "大额现金(流入)", id="a large-value rule names its direction"),
-        pytest.param("LV_PERS_XB", "OUT", "个人跨境大额转账(流出)", id="cross-border transfer out"),
+        pytest.param("LV_CASH", "IN", "大额现金（流入）", id="a large-value rule names its direction"),
+        pytest.param("LV_PERS_XB", "OUT", "个人跨境大额转账（流出）", id="cross-border transfer out"),
         pytest.param("RM_OUTFLOW", "OUT", "大额资金流出", id="a rule whose name says the direction"),
-        pytest.param("LV_NEW", "IN", "LV_NEW(流入)", id="a rule without a label prints its code"),
+        pytest.param("LV_NEW", "IN", "LV_NEW（流入）", id="a rule without a label prints its code"),
     ],
 )
 def test_alert_type(rule, direction, label):
@@ -33,7 +33,8 @@ def test_dormancy_is_jiuxuan_everywhere():
     assert L.DORMANCY_STATE_ZH == {"ACTIVE": "正常", "INACTIVE": "不动户", "DORMANT": "久悬"}
     assert L.DORMANCY_EVENT_ZH == {"NEW_INACTIVE": "新转不动户", "NEW_DORMANT": "新转久悬", "REACTIVATED": "恢复活跃"}
     assert L.DORMANCY_WATCH_ZH == "即将转久悬"
-    every = [*L.DORMANCY_STATE_ZH.values(), *L.DORMANCY_EVENT_ZH.values(), L.DORMANCY_WATCH_ZH]
+    maps = [v for v in vars(L).values() if isinstance(v, dict)]
+    every = [x for m in maps for x in m.values() if isinstance(x, str)] + [L.DORMANCY_WATCH_ZH]
     assert not [x for x in every if "休眠" in x]
 
 

@@ -51,7 +51,7 @@ def _alert_zh(rule_direction: pl.Series) -> pl.Series:
 
 
 def reason_zh(measure_zh: str) -> pl.Expr:
-    """当日<alert type><measure> ¥amount ≥ ¥threshold<reason_extra>,共 N 笔; a foreign-currency class
+    """当日<alert type><measure> ¥amount ≥ ¥threshold<reason_extra>，共 N 笔; a foreign-currency class
     says its sum is converted. Run only on the groups that reached a threshold."""
     fx_note = pl.when(pl.col("ccy_class") == "FX").then(pl.lit("外币折人民币")).otherwise(pl.lit(""))
     return pl.concat_str(
@@ -63,7 +63,7 @@ def reason_zh(measure_zh: str) -> pl.Expr:
         pl.lit(" ≥ "),
         fmt_cny(pl.col("threshold_exact")),
         pl.col("reason_extra"),
-        pl.lit(",共 "),
+        pl.lit("，共 "),
         pl.col("txn_count").cast(pl.String),
         pl.lit(" 笔"),
     )

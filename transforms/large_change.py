@@ -97,8 +97,8 @@ def large_change_groups(flows: pl.LazyFrame, prev_aum: pl.LazyFrame, lc: LargeCh
     flow = pl.when(pl.col("direction") == "OUT").then(net_out).otherwise(-net_out)
     share = pl.col("prev_aum_cny").cast(pl.Decimal(38, _SCALE)) * pl.col("aum_frac")
     why = pl.concat_str(
-        pl.lit("(前一日金融资产 "), fmt_cny(pl.col("prev_aum_cny")), pl.lit(" 的 "), pl.col("aum_pct_zh"),
-        pl.lit(",不低于 "), fmt_cny(dec(lc.min_amount_cny, 2)), pl.lit(")"),
+        pl.lit("（前一日金融资产 "), fmt_cny(pl.col("prev_aum_cny")), pl.lit(" 的 "), pl.col("aum_pct_zh"),
+        pl.lit("，不低于 "), fmt_cny(dec(lc.min_amount_cny, 2)), pl.lit("）"),
     )  # fmt: skip
     return (
         flows.filter(big)

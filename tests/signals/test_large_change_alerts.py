@@ -112,7 +112,7 @@ def test_reason_lists_previous_aum_and_transactions():
     row = alerts.row(0, named=True)
     assert (row["txn_ids"], row["txn_count"], row["mgr_id"]) == ("T1,T2", 2, "M1")
     assert row["reason_zh"] == (
-        "当日大额资金流出净额 ¥400,000.00 ≥ ¥300,000.00(前一日金融资产 ¥1,000,000.00 的 30%,不低于 ¥100,000.00),共 2 笔"
+        "当日大额资金流出净额 ¥400,000.00 ≥ ¥300,000.00（前一日金融资产 ¥1,000,000.00 的 30%，不低于 ¥100,000.00），共 2 笔"
     )
 
 

@@ -181,7 +181,7 @@ def test_large_value_alerts(rows, want):
 def test_reason_and_id_are_deterministic():
     rows = [f.txn("T1", A1, "CASH_DEP", "1234567.891"[:-1]), f.txn("T2", A1, "CASH_DEP", "0.01")]
     got = lv_alerts(f.txns(rows), ACCT, CUST)
-    assert got["reason_zh"].to_list() == ["当日大额现金(流入)累计 ¥1,234,567.90 ≥ ¥50,000.00,共 2 笔"]
+    assert got["reason_zh"].to_list() == ["当日大额现金（流入）累计 ¥1,234,567.90 ≥ ¥50,000.00，共 2 笔"]
     again = lv_alerts(f.txns(list(reversed(rows))), ACCT, CUST)
     assert got["alert_id"].to_list() == again["alert_id"].to_list()
     assert len(got["alert_id"][0]) == 16 and got["branch_id"][0] == "B1"
@@ -192,7 +192,7 @@ def test_fx_threshold_uses_the_day_usd_rate_without_division():
     # 10,000 USD × 7.12345678 = 71,234.5678; HKD 78,079.95 × 0.91234567 = 71,235.9... ≥ threshold
     got = lv_alerts(f.txns([f.txn("T1", A1USD, "CASH_DEP", "10000.00")]), ACCT, CUST, fx=fx)
     assert got["threshold_cny"].to_list() == [Decimal("71234.57")]
-    assert got["reason_zh"][0] == "当日大额现金(流入)外币折人民币累计 ¥71,234.57 ≥ ¥71,234.57,共 1 笔"
+    assert got["reason_zh"][0] == "当日大额现金（流入）外币折人民币累计 ¥71,234.57 ≥ ¥71,234.57，共 1 笔"
     below = lv_alerts(f.txns([f.txn("T1", A1USD, "CASH_DEP", "9999.99")]), ACCT, CUST, fx=fx)
     assert below.height == 0
 
@@ -244,7 +244,7 @@ def test_a_rule_added_to_the_rules_file_alerts(monkeypatch):
         got.select(COLS),
         expected(("C1", "M1", "LV_PERS_TRF", "OUT", "CNY", m("150000.00"), m("150000.00"), 2, "T1,T2")),
     )
-    assert got["reason_zh"][0] == "当日个人转账内控线(流出)累计 ¥150,000.00 ≥ ¥150,000.00,共 2 笔"
+    assert got["reason_zh"][0] == "当日个人转账内控线（流出）累计 ¥150,000.00 ≥ ¥150,000.00，共 2 笔"
     published.alerts_contract(rules).validate(got)
     with pytest.raises(SchemaErrors, match="LV_PERS_TRF"):  # a rule the rules in force do not name
         published.alerts_contract(f.rules()).validate(got, lazy=True)

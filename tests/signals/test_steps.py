@@ -135,7 +135,7 @@ def test_an_added_rule_alerts_in_the_nightly_step_and_counts_for_its_kind(tmp_pa
         ("C1", "RM_OUTFLOW", "OUT", Decimal("190000.00"), Decimal("100000.00"), "T31"),
         ("C3", "LV_CASH", "IN", Decimal("50000.00"), Decimal("50000.00"), "T32"),
     ]
-    assert alerts["reason_zh"][0] == "当日个人转账内控线(流出)累计 ¥190,000.00 ≥ ¥150,000.00,共 1 笔"
+    assert alerts["reason_zh"][0] == "当日个人转账内控线（流出）累计 ¥190,000.00 ≥ ¥150,000.00，共 1 笔"
     mtd = month_to_date(cat, END, book).select("mgr_id", "n_alerts", "n_large_value", "n_large_change")
     # 10-30's LV_CASH (T30) is gone: its reversal of 10-31 was loaded before 10-30 was computed
     assert mtd.rows() == [("M1", 2, 1, 1), (None, 1, 1, 0)]
