@@ -38,8 +38,6 @@ rules = [
 [ruleset.dormancy]
 inactive_days = 60
 dormant_days = 180
-[ruleset.reports]
-dormancy_watch_days = 150
 [ruleset.attrition]
 baseline_min_aum_cny = "60000"
 lost_aum_below_cny = "400"
