@@ -125,7 +125,7 @@ def test_an_added_rule_alerts_in_the_nightly_step_and_counts_for_its_kind(tmp_pa
     alerts step, the contract checked against the rules in force, the month-to-date counts."""
     monkeypatch.setitem(RULE_ZH, "LV_PERS_TRF", "个人转账内控线")
     cat = Catalog(tmp_path)
-    _publish_history(cat, derived=True)
+    _publish_history(cat)
     book = f.book_with_new_rule()
     for d in (dt.date(2026, 10, 30), END):
         cat.publish("daily", d.isoformat(), *compute_daily_signals(cat, d, book.for_date(d)).publishable({}))
