@@ -1,4 +1,4 @@
-"""Chinese labels of the codes the reports print (indicator names, reasons, states, rules)."""
+"""The Chinese label of every code a person reads (reports, alert and dormancy texts, exports): one map per code."""
 
 from __future__ import annotations
 
@@ -32,9 +32,16 @@ RULE_ZH = {
     "RM_OUTFLOW": "大额资金流出",
     "RM_INFLOW": "大额资金流入",
 }
+"""Every alert rule's name: a rules file naming a rule without its label here is refused (core.rules)."""
 
 DIRECTION_ZH = {"IN": "流入", "OUT": "流出"}
 ATTRITION_ZH = {"LOST": "流失", "AT_RISK": "流失预警"}
+ATTRITION_REASON_ZH = {
+    "CLOSED_ALL": "已销户或无有效账户",
+    "AUM_DROP": "金融资产降至基线的 {at_risk_pct}% 及以下",
+    "OUT_TO_OTHER_BANK": "资金主要转出他行或境外",
+}
+"""RULES §4's reasons; AUM_DROP names the configured share."""
 # RULES §3's DORMANT (久悬 / 休眠) is 久悬 on every page, list and reason text
 DORMANCY_STATE_ZH = {"ACTIVE": "正常", "INACTIVE": "不动户", "DORMANT": "久悬"}
 DORMANCY_EVENT_ZH = {"NEW_INACTIVE": "新转不动户", "NEW_DORMANT": "新转久悬", "REACTIVATED": "恢复活跃"}
@@ -56,6 +63,13 @@ UNASSIGNED_ZH = {
     "MANAGER_LEFT": "客户经理已离职",
 }
 SUGGESTION_ZH = {"UP": "升级", "KEEP": "保持", "DOWN": "降级"}
+
+
+def alert_zh(rule: str, direction: str) -> str:
+    """An alert's type as the reports and its reason print it: the rule's name and, when the name
+    does not already say it, the direction: 大额现金（流入）, 大额资金流出."""
+    name, way = RULE_ZH.get(rule, rule), DIRECTION_ZH.get(direction, direction)
+    return name if way in name else f"{name}（{way}）"
 
 
 def requirement_zh(requirement: str) -> str:
@@ -80,8 +94,8 @@ RULES_KEY_ZH = {
     "in_codes": "流入交易类型", "out_codes": "流出交易类型", "rules": "规则", "cust_type": "客户类型",
     "txn_codes": "交易类型", "cross_border": "境内外", "cny_threshold": "人民币阈值（元）",
     "usd_threshold": "美元阈值（美元）", "initiator": "发起方", "min_amount_cny": "最低金额（元）",
-    "out_pct": "流出占上日资产比例（%）", "in_pct": "流入占上日资产比例（%）",
-    "inactive_days": "转不动户天数", "dormant_days": "转休眠天数", "lookahead_days": "提前提示天数",
+    "direction": "方向", "aum_pct": "占上日资产比例（%）",
+    "inactive_days": "转不动户天数", "dormant_days": "转久悬天数", "lookahead_days": "提前提示天数",
     "baseline_months": "基准月数", "baseline_min_aum_cny": "基准资产下限（元）", "lost_aum_below_cny": "流失资产线（元）",
     "at_risk_pct": "流失预警比例（%）", "out_to_other_bank_share_pct": "转他行占降幅比例（%）",
     "scope_key_customer": "重点客户纳入考核", "scope_segments": "纳入考核的客户层级",
@@ -126,7 +140,7 @@ TXN_CODE_ZH = {
 RULES_VALUE_ZH = {
     "method": METHOD_ZH, "source": SOURCE_ZH, "base_period": BASE_PERIOD_ZH, "cust_type": CUST_TYPE_ZH,
     "scope_cust_types": CUST_TYPE_ZH, "cross_border": CROSS_BORDER_ZH, "initiator": INITIATOR_ZH,
-    "txn_codes": TXN_CODE_ZH, "in_codes": TXN_CODE_ZH, "out_codes": TXN_CODE_ZH, "scope_segments": SEGMENT_ZH,
+    "txn_codes": TXN_CODE_ZH, "in_codes": TXN_CODE_ZH, "direction": DIRECTION_ZH, "out_codes": TXN_CODE_ZH, "scope_segments": SEGMENT_ZH,
     "npl_classes": LOAN_CLASS_ZH, "assessed_roles": ROLE_ZH, "visit_types": CONTACT_TYPE_ZH,
     "weekly_call_types": CONTACT_TYPE_ZH, "maturity_product_types": PRODUCT_ZH,
     "items": METRIC_ZH, "rules": RULE_ZH, "ftp_pct": PRODUCT_ZH, "fee_pct": PRODUCT_ZH,

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.rules import RulesBook
 from synth import background as bg
 from synth import snapshots as snap
 from synth.bank import Bank, Roster
@@ -75,8 +76,10 @@ def generate(
     branches: int = 3,
     seed: int = 7,
     progress: Callable[[dt.date], None] | None = None,
+    rules: RulesBook | None = None,
 ) -> dict:
-    """Write out/YYYYMMDD/ for every day start..end and out/ground_truth.json; return stats."""
+    """Write out/YYYYMMDD/ for every day start..end and out/ground_truth.json; return stats. The
+    planted cases plant against ``rules`` (default: the rules file of the settings)."""
     if end < start:
         raise ValueError("end is before start")
     t0 = time.perf_counter()
@@ -91,7 +94,7 @@ def generate(
     if leaver:
         roster.left_from[leaver[0]] = leave_day
     bank = Bank(rng, customers, roster, s, e)
-    planter = Planter(bank, rng, exclude_mgr=leaver[0] if leaver else -1)
+    planter = Planter(bank, rng, exclude_mgr=leaver[0] if leaver else -1, book=rules)
     bank.freeze(rng)
     fx = snap.fx_rates(np.random.default_rng([seed, 999_999]), days)
     cp = bg.CounterParties(np.random.default_rng([seed, 999_998]))
