@@ -124,13 +124,15 @@ def _labelled(key: str, value: str, names: dict[str, str]) -> tuple[str, str]:
         return key, _money(value)
     if key in _COUNT_UNITS:
         return key, f"{value} {_COUNT_UNITS[key]}"
+    if key == "较上月" and value and not value.startswith("-"):
+        return key, f"+{value} 分"
     if key in ("总分", "满分", "较上月"):
         return key, _unit(value, "分")
     if key == "排名" and "/" in value:
         rank, size = value.split("/")
         return key, f"第 {rank} 名（共 {size} 人）"
     if key.startswith("等级 ") and key.endswith("人数"):
-        return key, f"{value} 人"
+        return f"{key.split()[1]}人数", f"{value} 人"
     return key, value or fmt.DASH
 
 
@@ -145,7 +147,7 @@ def _indicator_value(metric: str, what: str, value: str) -> str:
         if metric == "NPL_RATIO":
             return _unit(value, "%", space="")
         if metric == "NEW_CUST":
-            return _unit(value, "户")
+            return _unit(value.removesuffix(".00"), "户")
         if metric in ("EVAL", "ADJUST"):
             return _unit(value, "分")
     return value or fmt.DASH
