@@ -93,7 +93,7 @@ def run_bench(size: str, console: Console) -> dict[str, Any]:
     from core.settings import load_settings
     from delivery import Deliverable, deliver
     from delivery.server import free_port
-    from flows.report_tasks import deliverable_for, with_versions
+    from flows.report_tasks import deliverable_for, plan_jobs
     from ingest import ingest_folder, landing_folder
     from reports.build import build_monthly_reports
     from reports.render import render_reports
@@ -161,14 +161,16 @@ def run_bench(size: str, console: Console) -> dict[str, Any]:
            close,
            floor=lambda: close_specs(cat, units, month_units, [month_units[-1], before[-1].isoformat()] if before else month_units[-1:]))  # fmt: skip
     reports = _stage(results, "build report models", managers,
-                     lambda: with_versions(build_monthly_reports(cat, PERIOD, rules, END, f"bench-{size}", dt.datetime.now(dt.UTC)), settings))  # fmt: skip
+                     lambda: [j.report for j in plan_jobs(build_monthly_reports(cat, PERIOD, rules, END, f"bench-{size}", dt.datetime.now(dt.UTC)), settings)])  # fmt: skip
     workers = settings.render.workers or os.cpu_count() or 1
     rendered = _stage(results, f"render {len(reports)} PDFs ({workers} procs)", len(reports),
                       lambda: render_reports(reports, work / "output", workers))  # fmt: skip
     # delivery starts the embedded SMTP server ([smtp] embedded_server) writing into the outbox
     os.environ["CMREPORT_SMTP__HOST"], os.environ["CMREPORT_SMTP__PORT"] = "127.0.0.1", str(free_port())
     s2 = load_settings()
-    items = [Deliverable(**deliverable_for(j, r.path)) for j, r in zip(reports, rendered, strict=True)]
+    items = [
+        Deliverable(**deliverable_for(j, r.path, r.sha256)) for j, r in zip(reports, rendered, strict=True)
+    ]
     _stage(results, "deliver (local SMTP)", len(rendered), lambda: deliver(items, s2, f"bench-{size}"))
     # the month: its 31 nightly ingests and signals, the close, the reports and their delivery
     total = sum(r["wall_s"] for r in results if not r["stage"].startswith(("synth", "setup")))

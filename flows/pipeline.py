@@ -22,7 +22,7 @@ from core.calendar import (
     week_bounds,
 )
 from flows.context import load_context, new_run_id
-from flows.report_tasks import build_reports, chunks, deliver_reports, render_chunk
+from flows.report_tasks import build_reports, chunks, deliver_reports, deliverable_for, render_chunk
 from flows.tasks import (
     ingest_day,
     month_tables,
@@ -179,16 +179,22 @@ def backfill(start: str, end: str, config: str | None = None, deliver: bool = Tr
 def _render_and_deliver(
     config: str | None, kind: str, unit: str, run_id: str, as_of: dt.date, deliver: bool
 ) -> dict[str, Any]:
+    """Render the reports whose content is new (a rerun with nothing changed renders nothing),
+    keep the archived PDF of the others, then deliver them all through the ledger."""
     ctx = load_context(config)
     jobs = build_reports(config, kind, unit, run_id, as_of)
     out_dir = ctx.settings.paths.output / "reports" / unit / kind.lower()
     n_chunks = max(1, ctx.settings.dask.n_workers if ctx.settings.dask.enabled else 1)
     workers = 1 if ctx.settings.dask.enabled else ctx.settings.render.workers
-    futures = [render_chunk.submit(config, c, str(out_dir), workers) for c in chunks(jobs, n_chunks) if c]
+    to_render = [j.report for j in jobs if j.archived is None]
+    futures = [
+        render_chunk.submit(config, c, str(out_dir), workers) for c in chunks(to_render, n_chunks) if c
+    ]
     rendered = [r for f in futures for r in f.result()]
-    result: dict[str, Any] = {"reports": len(rendered), "out_dir": str(out_dir)}
-    if deliver and rendered:
-        result["delivery"] = deliver_reports(config, rendered, run_id)
+    kept = [deliverable_for(j.report, j.archived, j.archived_sha256) for j in jobs if j.archived is not None]
+    result: dict[str, Any] = {"reports": len(jobs), "rendered": len(rendered), "out_dir": str(out_dir)}
+    if deliver and jobs:
+        result["delivery"] = deliver_reports(config, rendered + kept, run_id)
     return result
 
 
