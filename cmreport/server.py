@@ -1,7 +1,7 @@
 """`cmreport server start|stop|status`: a local Prefect server that outlives the commands.
 
-Without it, each command that runs a flow starts Prefect's temporary server (20 s or more on this
-kind of machine) and stops it when done. With it, every command and `cmreport serve` find it
+Without it, each command that runs a flow starts a temporary server (10 s or more on this kind of
+machine; `temporary`) and stops it when done. With it, every command and `cmreport serve` find it
 through the state file in the configured Prefect home (settings [paths] prefect) and their
 orchestration costs a few seconds at most. The server's database and log live in that home too.
 """
@@ -16,6 +16,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -57,16 +59,34 @@ def start(settings: Settings, timeout_seconds: float = 300) -> Server:
     """Start the server in the background (its own session: Ctrl-C in this terminal leaves it be)."""
     if (server := running(settings)) is not None:
         return server
-    home = prefect_home(settings)
+    server = _launch(prefect_home(settings), timeout_seconds, ui=True)
+    (Path(server.home) / STATE_FILE).write_text(json.dumps(asdict(server)), encoding="utf-8")
+    return server
+
+
+@contextmanager
+def temporary(settings: Settings, timeout_seconds: float = 300) -> Iterator[Server]:
+    """A server for the length of one command, stopped when the block ends. Started as the local
+    one is, in its own session: a Ctrl-C in the terminal stops the command, which can still tell
+    the server that its run ended (Prefect's own temporary server is in the terminal's process
+    group, dies with the Ctrl-C, and leaves the command retrying for a minute)."""
+    server = _launch(prefect_home(settings), timeout_seconds, ui=False)
+    try:
+        yield server
+    finally:
+        _terminate(server.pid, grace_seconds=3)
+
+
+def _launch(home: Path, timeout_seconds: float, ui: bool) -> Server:
     home.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    args = ["--host", "127.0.0.1", "--port", str(port), *([] if ui else ["--no-ui"])]
     with open(home / LOG_FILE, "ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=home, env=env,
-            start_new_session=True,
+            [sys.executable, "-m", "prefect", "server", "start", *args], stdin=subprocess.DEVNULL,
+            stdout=log, stderr=subprocess.STDOUT, cwd=home, env=env, start_new_session=True,
         )  # fmt: skip
     server = Server(pid=proc.pid, api_url=f"http://127.0.0.1:{port}/api", home=str(home))
     deadline = time.monotonic() + timeout_seconds
@@ -82,8 +102,7 @@ def start(settings: Settings, timeout_seconds: float = 300) -> Server:
                 f"the Prefect server did not answer within {timeout_seconds:.0f} s",
                 f"its log: {home / LOG_FILE}",
             )
-        time.sleep(0.5)
-    (home / STATE_FILE).write_text(json.dumps(asdict(server)), encoding="utf-8")
+        time.sleep(0.3)
     return server
 
 

@@ -7,7 +7,7 @@ import logging
 import os
 import tomllib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -49,35 +49,56 @@ def prefect_env(settings: Settings) -> None:
     os.environ.setdefault("PREFECT_HOME", str(settings.paths.prefect))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "300")
+    os.environ.setdefault(
+        "PREFECT_LOGGING_EXTRA_LOGGERS", "delivery,ingest"
+    )  # their lines in the run logs too
 
 
 @contextmanager
 def orchestrated(settings: Settings, notice: Callable[[str], None]) -> Iterator[None]:
     """Run the block's flows against the configuration's Prefect: the local server when it runs,
-    else a temporary one (said in one line, since it takes a while to start)."""
+    else a temporary one for the block (said in one line, since it takes a while to start)."""
     prefect_env(settings)
     # the command prints its own progress and outcome; Prefect's run logs still reach its API
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
-    if not os.environ.get("PREFECT_API_URL"):
-        local = server.running(settings)
-        if local is not None:
+    with ExitStack() as stack:
+        if not os.environ.get("PREFECT_API_URL") and not _api_configured():
+            local = server.running(settings)
+            if local is None:
+                notice(
+                    "starting a temporary Prefect server for this command (cmreport server start keeps one running)"
+                )
+                local = stack.enter_context(server.temporary(settings))
+            stack.callback(_drain_prefect)  # before a temporary server stops, and not left to exit time
             os.environ["PREFECT_API_URL"] = local.api_url
-        elif not _api_configured():
-            notice(
-                "starting a temporary Prefect server for this command (cmreport server start keeps one running)"
-            )
-    from prefect.logging.handlers import PrefectConsoleHandler
-    from prefect.settings import temporary_settings
+            stack.callback(os.environ.pop, "PREFECT_API_URL", None)
+        from prefect.logging.configuration import ensure_logging_setup
+        from prefect.logging.handlers import PrefectConsoleHandler
+        from prefect.settings import temporary_settings
 
-    for handler in logging.getLogger().handlers:
-        if isinstance(handler, PrefectConsoleHandler) and not any(
-            isinstance(f, _OneLine) for f in handler.filters
-        ):
-            handler.addFilter(_OneLine())
-    # No flow-run heartbeats: the engine waits up to a second for its heartbeat thread at the end of
-    # every flow run, and an operator's command is watched by the operator (a served run keeps them).
-    with temporary_settings(updates={"flows.heartbeat_frequency": None}):
-        yield
+        ensure_logging_setup()  # Prefect configures its logging at the first run otherwise: too late for the filter
+        for handler in logging.getLogger().handlers:
+            if isinstance(handler, PrefectConsoleHandler) and not any(
+                isinstance(f, _OneLine) for f in handler.filters
+            ):
+                handler.addFilter(_OneLine())
+        # No flow-run heartbeats: the engine waits up to a second for its heartbeat thread at the end
+        # of every flow run, and an operator's command is watched by the operator (served runs keep them).
+        with temporary_settings(updates={"flows.heartbeat_frequency": None}):
+            yield
+
+
+def _drain_prefect() -> None:
+    """Send Prefect's pending run logs and events now, as its test harness does before it stops its
+    server (at exit there would be no server left to take them)."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    try:
+        APILogWorker.instance().drain()
+    except RuntimeError:  # no worker was started
+        pass
+    EventsWorker.drain_all(timeout=10)
 
 
 def _api_configured() -> bool:
@@ -92,13 +113,16 @@ def _api_configured() -> bool:
 
 
 class _OneLine(logging.Filter):
-    """Prefect's console as an operator reads it: records without tracebacks, and without the
-    engine's own report of a failed run or task (the command reports the failure in one line).
-    CMREPORT_DEBUG shows everything."""
+    """Prefect's console as an operator reads it: records without tracebacks; not the engine's own
+    report of a failed run or task (the command reports the failure in one line), nor delivery's
+    attempt by attempt (the command prints each report's outcome). CMREPORT_DEBUG shows everything;
+    the run logs in Prefect keep all of it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if os.environ.get("CMREPORT_DEBUG"):
             return True
+        if record.name.startswith("delivery."):
+            return False
         if record.levelno >= logging.ERROR and record.name.startswith(
             ("prefect.flow_runs", "prefect.task_runs")
         ):

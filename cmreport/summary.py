@@ -73,8 +73,8 @@ def print_deliveries(console: Console, result: dict[str, Any]) -> ExitCode:
     queued = sum(1 for s, _ in waiting if s == "queued")
     failed = len(waiting) - queued
     console.print(
-        f"not delivered: {queued} queued (sent again by the next nightly run), {failed} failed "
-        "(the mail server refused the address: correct it in the roster, then rerun the close)",
+        f"not delivered: {queued} queued (sent again by the next nightly run), {failed} failed (the mail "
+        "server refused the address: once MANAGER.csv has the right one, rerun the close or weekly check)",
         highlight=False, soft_wrap=True,
     )  # fmt: skip
     return ExitCode.UNDELIVERED

@@ -16,12 +16,20 @@ class RunRefused(RuntimeError):
 
 
 def weekly_refusal(ctx: RunContext, week: str) -> RunRefused | None:
-    """Why the weekly check of `week` must not run now, if it must not: none of its days is loaded."""
+    """Why the weekly check of `week` must not run now, if it must not: none of its days is loaded,
+    or the week is not over in what is loaded (its Sunday, or a later day, is what the check reads
+    the roster of and counts contacts up to)."""
     monday, sunday = week_bounds(week)
-    if not set(ctx.catalog.dates()).intersection(days(monday, sunday)):
+    loaded = ctx.catalog.dates()
+    if not set(loaded).intersection(days(monday, sunday)):
         return RunRefused(
             f"weekly check {week} refused: no day of {week} ({monday}..{sunday}) is loaded",
-            f"the warehouse holds {describe_days(ctx.catalog.dates())}",
+            f"the warehouse holds {describe_days(loaded)}",
+        )
+    if loaded[-1] < sunday:
+        return RunRefused(
+            f"weekly check {week} refused: the week ends {sunday}, and the warehouse holds days up to {loaded[-1]}",
+            "run it once its Sunday is loaded (the nightly run of the Monday after does)",
         )
     return None
 

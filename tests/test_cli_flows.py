@@ -1,0 +1,152 @@
+"""The real `cmreport` command in a subprocess, as the operator runs it: the local Prefect server it
+starts under the configured home, a month close whose mail server is down (exit 4, each report
+queued on a line) whose mail the next nightly run sends, a refused address, a nightly run
+interrupted by Ctrl-C or SIGTERM, and a command without the server (a temporary one, said so).
+Tests in this file share one bank and one server, and run in order."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import polars as pl
+import pytest
+
+import synth
+from core.calendar import days
+from delivery.server import embedded_smtp, free_port
+from flows.context import load_context
+from ingest import ingest_folder, landing_folder
+from tests.flows.kit import read_outbox, write_config
+
+CMREPORT = str(Path(sys.executable).with_name("cmreport"))
+ERROR_LOGGING = "Error logging to API"
+
+
+def run(*args: str, config: Path, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [CMREPORT, *args, "--config", str(config)], capture_output=True, text=True, timeout=timeout,
+        env={**_clean_env(), **(env or {})},
+    )  # fmt: skip
+
+
+def _clean_env() -> dict[str, str]:
+    """The operator's environment: no Prefect home or API chosen by the test session."""
+    return {k: v for k, v in os.environ.items() if k not in ("PREFECT_HOME", "PREFECT_API_URL")}
+
+
+@pytest.fixture(scope="module")
+def bank(tmp_path_factory):
+    root = tmp_path_factory.mktemp("operator")
+    synth.generate(root / "landing", dt.date(2026, 9, 1), dt.date(2026, 10, 2), customers=40, managers=4, branches=1, seed=3)  # fmt: skip
+    cfg = write_config(root, free_port())
+    ctx = load_context(cfg)
+    for d in days(dt.date(2026, 9, 1), dt.date(2026, 9, 30)):
+        result = ingest_folder(landing_folder(ctx.settings.paths.landing, d), ctx.catalog, ctx.settings, ctx.rules, "t")
+        assert result.status == "LOADED", result.message
+    started = run("server", "start", config=cfg)
+    assert started.returncode == 0, started.stderr
+    yield SimpleNamespace(root=root, cfg=cfg, ctx=ctx, started=started)
+    stopped = run("server", "stop", config=cfg)
+    assert stopped.returncode == 0 and "stopped the Prefect server" in stopped.stdout, stopped.stdout
+
+
+def test_the_local_server_lives_under_the_configured_prefect_home(bank):
+    home = bank.root / "prefect"
+    assert "(pid " in bank.started.stdout and f"home {home})" in bank.started.stdout
+    assert (home / "prefect.db").exists() and (home / "server.json").exists()
+    status = run("server", "status", config=bank.cfg)
+    assert status.returncode == 0 and status.stdout.startswith("Prefect server running at http://127.0.0.1:")
+
+
+def test_a_close_whose_mail_server_is_down_exits_4_with_each_report_queued(bank):
+    down = {"CMREPORT_SMTP__EMBEDDED_SERVER": "false", "CMREPORT_SMTP__PORT": str(free_port())}
+    result = run("close", "2026-09", config=bank.cfg, env=down)
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert "starting a temporary Prefect server" not in result.stderr  # the local server was used
+    assert result.stderr == "" and ERROR_LOGGING not in result.stdout
+    scorecard = bank.ctx.catalog.read("monthly", "2026-09", "scorecard")
+    lines = result.stdout.splitlines()
+    monthly = next(line for line in lines if line.startswith("monthly checks (managers)"))
+    assert monthly.split()[-5:] == ["0", "0", str(scorecard.height), "0", "0"]  # sent unchanged queued failed skipped
+    queued = [line for line in lines if line.startswith("queued  monthly 2026-09 ")]
+    assert sorted(line.split()[3] for line in queued) == sorted(scorecard["mgr_id"])
+    n_queued = sum(line.startswith("queued  ") for line in lines)  # the managers' and the branch head's
+    assert n_queued > len(queued)
+    assert lines[-1].startswith(f"not delivered: {n_queued} queued (sent again by the next nightly run), 0 failed")
+
+
+def test_the_next_nightly_run_sends_what_was_queued(bank):
+    with embedded_smtp(bank.root / "outbox-up") as (_, port):
+        up = {"CMREPORT_SMTP__EMBEDDED_SERVER": "false", "CMREPORT_SMTP__PORT": str(port)}
+        result = run("nightly", "2026-10-01", config=bank.cfg, env=up)  # a Thursday: no weekly check, no close
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("nightly 2026-10-01: loaded extract_seq 1") for line in lines), lines
+    scorecard = bank.ctx.catalog.read("monthly", "2026-09", "scorecard")
+    monthly = next(line for line in lines if line.startswith("monthly checks (managers)"))
+    assert monthly.split()[-5:] == [str(scorecard.height), "0", "0", "0", "0"]
+    received = read_outbox(bank.root / "outbox-up")
+    assert len(received) == scorecard.height + 1  # the managers' reports and the branch head's summary
+
+
+def test_a_refused_address_fails_its_report_and_exits_4(bank):
+    rendered = run("weekly", "2026-W39", "--no-deliver", config=bank.cfg)  # who has a plan that week
+    assert rendered.returncode == 0, rendered.stdout + rendered.stderr
+    planned = bank.ctx.catalog.read("weekly", "2026-W39", "weekly")["mgr_id"]
+    roster = bank.ctx.catalog.read("staging", "2026-09-30", "MANAGER")
+    refused = roster.filter(pl.col("mgr_id") == planned[0])["email"].item()
+    with embedded_smtp(bank.root / "outbox-refusing", reject=[refused]) as (_, port):
+        env = {"CMREPORT_SMTP__EMBEDDED_SERVER": "false", "CMREPORT_SMTP__PORT": str(port)}
+        result = run("weekly", "2026-W39", config=bank.cfg, env=env)
+    assert result.returncode == 4, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    weekly = next(line for line in lines if line.startswith("weekly checks (managers)"))
+    assert weekly.split()[-5:] == [str(len(planned) - 1), "0", "0", "1", "0"]
+    assert [line for line in lines if line.startswith("failed  ")] == [
+        f"failed  weekly 2026-W39 {planned[0]} v1 to {refused}: 550 5.1.1 Mailbox unavailable"
+    ]
+    assert lines[-1].startswith("not delivered: 0 queued (sent again by the next nightly run), 1 failed")
+
+
+@pytest.mark.parametrize(("sig", "name", "code"), [(signal.SIGINT, "Ctrl-C", 130), (signal.SIGTERM, "SIGTERM", 143)])
+def test_a_nightly_run_interrupted_stops_within_seconds_in_one_line(bank, sig, name, code):
+    # no folder for 2026-10-05: the run waits for it; Ctrl-C reaches the whole process group
+    proc = subprocess.Popen(
+        [CMREPORT, "nightly", "2026-10-05", "--config", str(bank.cfg)], stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, env=_clean_env(), start_new_session=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "waiting for" in line:
+            break
+    sent = time.monotonic()
+    os.killpg(proc.pid, sig)
+    out, err = proc.communicate(timeout=60)
+    assert time.monotonic() - sent < 10
+    assert proc.returncode == code
+    assert err.splitlines() == [f"error: interrupted by {name}: stopped; a rerun of the same command starts again safely"]
+    assert "Traceback" not in out and ERROR_LOGGING not in out
+
+
+def test_without_the_server_a_command_says_it_starts_a_temporary_one(bank, tmp_path):
+    # the same warehouse, another Prefect home: no server runs there
+    env = {"CMREPORT_PATHS__PREFECT": str(tmp_path / "prefect")}
+    result = run("weekly", "2026-W39", "--no-deliver", config=bank.cfg, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stderr.splitlines() == [
+        "starting a temporary Prefect server for this command (cmreport server start keeps one running)"
+    ]
+    assert (tmp_path / "prefect" / "prefect.db").exists()  # its home followed the configuration
+    assert not (tmp_path / "prefect" / "server.json").exists()  # and it is gone
+    assert result.stdout.splitlines()[-1] == f"weekly check 2026-W39: {_weekly_reports(bank)} reports in {bank.root}/output/reports/2026-W39/weekly"  # fmt: skip
+
+
+def _weekly_reports(bank) -> int:
+    return bank.ctx.catalog.read("weekly", "2026-W39", "weekly").height
