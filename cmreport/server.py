@@ -59,33 +59,50 @@ def start(settings: Settings, timeout_seconds: float = 300) -> Server:
     """Start the server in the background (its own session: Ctrl-C in this terminal leaves it be)."""
     if (server := running(settings)) is not None:
         return server
-    server = _launch(prefect_home(settings), timeout_seconds, ui=True)
+    server, _ = _launch(prefect_home(settings), ["-m", "prefect", "server", "start"], {}, timeout_seconds)
     (Path(server.home) / STATE_FILE).write_text(json.dumps(asdict(server)), encoding="utf-8")
     return server
 
 
 @contextmanager
 def temporary(settings: Settings, timeout_seconds: float = 300) -> Iterator[Server]:
-    """A server for the length of one command, stopped when the block ends. Started as the local
-    one is, in its own session: a Ctrl-C in the terminal stops the command, which can still tell
-    the server that its run ended (Prefect's own temporary server is in the terminal's process
-    group, dies with the Ctrl-C, and leaves the command retrying for a minute)."""
-    server = _launch(prefect_home(settings), timeout_seconds, ui=False)
+    """A server for the length of one command, stopped when the block ends.
+
+    Prefect's own temporary server, started the way Prefect starts it (uvicorn on its app factory,
+    no UI, the services a temporary server runs) but in its own session: a Ctrl-C in the terminal
+    stops the command, which can still tell the server that its run ended (Prefect's, in the
+    terminal's process group, died with it and left the command retrying for minutes). A watchdog
+    stops it should the command be killed outright (core.lifeline)."""
+    import prefect
+
+    from core.lifeline import stop_when_gone
+
+    uvicorn = [
+        "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent), "--factory",
+        "prefect.server.api.server:create_app", "--log-level", "error", "--lifespan", "on",
+    ]  # fmt: skip
+    flags = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+    server, proc = _launch(prefect_home(settings), uvicorn, flags, timeout_seconds)
+    watchdog = stop_when_gone([server.pid])
     try:
         yield server
     finally:
         _terminate(server.pid, grace_seconds=3)
+        proc.wait()
+        watchdog.wait()
 
 
-def _launch(home: Path, timeout_seconds: float, ui: bool) -> Server:
+def _launch(
+    home: Path, command: list[str], flags: dict[str, str], timeout_seconds: float
+) -> tuple[Server, subprocess.Popen[bytes]]:
+    """Start `python <command> --host 127.0.0.1 --port P` with its home and log there; wait until it answers."""
     home.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false")
-    args = ["--host", "127.0.0.1", "--port", str(port), *([] if ui else ["--no-ui"])]
+    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", **flags)
     with open(home / LOG_FILE, "ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "prefect", "server", "start", *args], stdin=subprocess.DEVNULL,
+            [sys.executable, *command, "--host", "127.0.0.1", "--port", str(port)], stdin=subprocess.DEVNULL,
             stdout=log, stderr=subprocess.STDOUT, cwd=home, env=env, start_new_session=True,
         )  # fmt: skip
     server = Server(pid=proc.pid, api_url=f"http://127.0.0.1:{port}/api", home=str(home))
@@ -103,7 +120,7 @@ def _launch(home: Path, timeout_seconds: float, ui: bool) -> Server:
                 f"its log: {home / LOG_FILE}",
             )
         time.sleep(0.3)
-    return server
+    return server, proc
 
 
 def stop(settings: Settings) -> Server | None:
