@@ -24,7 +24,7 @@ from cmreport import arguments
 from cmreport.errors import ExitCode, Interrupted, OperatorError
 from cmreport.progress import Progress
 from cmreport.session import open_context, orchestrated, prefect_env
-from cmreport.summary import print_deliveries
+from cmreport.summary import print_deliveries, shown
 from flows.context import RunContext
 
 console = Console(width=None if sys.stdout.isatty() else 150, highlight=False)  # full lines in logs and CI
@@ -247,7 +247,7 @@ def weekly(week: str, config: ConfigOpt = None, deliver: DeliverOpt = True) -> N
         from flows.pipeline import weekly_check
 
         result = weekly_check(label, config=_config_of(ctx), deliver=deliver)
-    console.print(f"weekly check {label}: {result['reports']} reports in {result['out_dir']}")
+    console.print(f"weekly check {label}: {result['reports']} reports in {shown(result['out_dir'])}")
     _exit(print_deliveries(console, result))
 
 
@@ -374,14 +374,16 @@ def export(
     ctx = open_context(config)
     written = export_unit(ctx, what, out, fmt, bom)
     for path, rows in written:
-        console.print(f"  {path}  ({rows:,} rows)", markup=False)
+        console.print(f"  {shown(path)}  ({rows:,} rows)", markup=False)
 
 
 @app.command()
 def whatif(
     periods: Annotated[list[str], typer.Argument(help="past periods to recompute (2026-09)")],
     rules: Annotated[Path, typer.Option("--rules", help="the draft rules file (TOML)")],
-    name: Annotated[str | None, typer.Option("--name", help="what-if name (default: the draft's file name)")] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="what-if name (default: the draft's file name)")
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Try a draft of the rules on past periods: their closes recomputed beside the published ones,
@@ -439,7 +441,7 @@ def _close_line(close: dict[str, Any]) -> str:
     forced = f", forced without {len(close['missing_days'])} day(s)" if close.get("forced") and close.get("missing_days") else ""  # fmt: skip
     return (
         f"month close {close['period']}: {close['monthly']['reports']} managers' reports, "
-        f"{close['branch']['reports']} branch summaries in {Path(close['monthly']['out_dir']).parent}{forced}"
+        f"{close['branch']['reports']} branch summaries in {shown(Path(close['monthly']['out_dir']).parent)}{forced}"
     )
 
 

@@ -18,13 +18,15 @@ from rich.console import Console
 
 from cmreport.progress import Progress
 from cmreport.session import open_context, orchestrated
-from cmreport.summary import print_deliveries
+from cmreport.summary import print_deliveries, shown
 
 START = dt.date(2026, 7, 1)
 END = dt.date(2026, 10, 2)
 
 
-def run_demo(root: Path, customers: int, managers: int, branches: int, console: Console, notes: Console) -> None:
+def run_demo(
+    root: Path, customers: int, managers: int, branches: int, console: Console, notes: Console
+) -> None:
     import synth
     from core.settings import write_settings
     from delivery.server import free_port
@@ -68,20 +70,18 @@ def _where(console: Console, paths, config: Path, seconds: float) -> None:  # ty
         ("delivery ledger", paths.ledger, "every report version sent, queued or failed"),
         ("landing folders", paths.landing, "the core system's exports, one folder a day"),
     ]  # fmt: skip
-    console.print(f"\ndone in {seconds:.0f} s; everything is under {_short(config.parent)}")
+    console.print(f"\ndone in {seconds:.0f} s; everything is under {shown(config.parent)}")
     for name, path, what in rows:
-        console.print(f"  {name:<17} {_short(path)}  ({what})", markup=False)
-    cfg = f"--config {_short(config)}"
+        console.print(f"  {name:<17} {shown(path)}  ({what})", markup=False)
+    cfg = f"--config {shown(config)}"
     console.print("\nnext, with the demo's own configuration:")
     for command, why in (
         (f"status {cfg}", "what is loaded, closed and delivered"),
-        (f"export 2026-09 --format xlsx --out {_short(config.parent / 'export')} {cfg}", "September in one workbook"),
+        (
+            f"export 2026-09 --format xlsx --out {shown(config.parent / 'export')} {cfg}",
+            "September in one workbook",
+        ),
         (f"close 2026-09 {cfg}", "a rerun: same tables, nothing sent twice"),
         (f"server start {cfg}", "keep Prefect running, so each command starts in seconds"),
     ):
         console.print(f"  .venv/bin/cmreport {command}\n      {why}", markup=False)
-
-
-def _short(path: Path) -> str:
-    """A path relative to the current directory when it lies under it (what the operator types)."""
-    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)

@@ -26,7 +26,9 @@ class Status:
     timezone: str
     loaded: list[dt.date] = field(default_factory=list)
     waiting: list[str] = field(default_factory=list)  # landing folders (YYYYMMDD) not loaded yet
-    rejected: list[str] = field(default_factory=list)  # one line per rejected/held folder or date with rejects
+    rejected: list[str] = field(
+        default_factory=list
+    )  # one line per rejected/held folder or date with rejects
     closes: list[str] = field(default_factory=list)
     deliveries: Counter[str] = field(default_factory=Counter)
     undelivered: list[str] = field(default_factory=list)
@@ -42,7 +44,9 @@ def collect(ctx: RunContext) -> Status:
     for period in cat.units("monthly"):
         status.closes.append(_close_line(ctx, period, ledger, tz))
     status.deliveries = Counter(r["status"] for r in ledger)
-    status.undelivered = [_delivery_line(r, tz) for r in ledger if r["status"] in ("queued", "sending", "failed")]
+    status.undelivered = [
+        _delivery_line(r, tz) for r in ledger if r["status"] in ("queued", "sending", "failed")
+    ]
     status.last_runs = [_run_line(r, tz) for r in cat.run_log()[-5:]]
     return status
 
@@ -51,7 +55,9 @@ def render(s: Status) -> list[str]:
     """The status as lines of at most about a hundred characters (longer only for long messages)."""
     lines = [f"config      {s.config}", f"warehouse   {s.warehouse}"]
     if not s.loaded:
-        lines.append("            empty: no date loaded yet (cmreport ingest DATE, nightly DATE or backfill START END)")
+        lines.append(
+            "            empty: no date loaded yet (cmreport ingest DATE, nightly DATE or backfill START END)"
+        )
     else:
         missing = [d for d in days(s.loaded[0], s.loaded[-1]) if d not in set(s.loaded)]
         lines += [
@@ -92,7 +98,9 @@ def _waiting(ctx: RunContext, loaded: list[dt.date]) -> list[str]:
 def _rejects_line(cat: Any, unit: str) -> str | None:
     meta = cat.meta("rejects", unit) or {}
     if meta.get("status") not in (None, "LOADED"):
-        return f"{unit}  {meta['status']} {meta.get('reason') or ''}: {meta.get('message', '')}".replace("  :", ":")
+        return f"{unit}  {meta['status']} {meta.get('reason') or ''}: {meta.get('message', '')}".replace(
+            "  :", ":"
+        )
     n = sum(c.get("rejected", 0) for c in (meta.get("counts") or {}).values())
     if not n:
         return None
@@ -110,7 +118,8 @@ def _ledger_rows(ctx: RunContext) -> list[dict[str, Any]]:
     ledger = Ledger(ctx.settings.paths.ledger)
     try:
         return [
-            {k: v for k, v in r.__dict__.items() if not k.endswith("_json")} for r in ledger.with_status(*STATUSES)
+            {k: v for k, v in r.__dict__.items() if not k.endswith("_json")}
+            for r in ledger.with_status(*STATUSES)
         ]
     finally:
         ledger.close()

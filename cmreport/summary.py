@@ -7,6 +7,7 @@ counts in the state it reached last.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -52,14 +53,14 @@ def print_deliveries(console: Console, result: dict[str, Any]) -> ExitCode:
     if not states:
         return ExitCode.OK
     width = max(len(label) for label in RECIPIENT_KINDS.values())
-    console.print(f"{'delivery':<{width}}  " + "  ".join(f"{s:>9}" for s in STATES), highlight=False)
+    console.print(f"{'delivery':<{width}}" + "".join(f"  {s}" for s in STATES), highlight=False)
     for kind, label in RECIPIENT_KINDS.items():
         counts = {
             s: sum(1 for (k, *_), (state, _) in states.items() if k == kind and state == s) for s in STATES
         }
         if any(counts.values()):
             console.print(
-                f"{label:<{width}}  " + "  ".join(f"{counts[s]:>9}" for s in STATES), highlight=False
+                f"{label:<{width}}" + "".join(f"  {counts[s]:>{len(s)}}" for s in STATES), highlight=False
             )
     waiting = [(state, e) for state, e in states.values() if state in ("queued", "failed")]
     for state, e in waiting:
@@ -78,3 +79,9 @@ def print_deliveries(console: Console, result: dict[str, Any]) -> ExitCode:
         highlight=False, soft_wrap=True,
     )  # fmt: skip
     return ExitCode.UNDELIVERED
+
+
+def shown(path: Path | str) -> str:
+    """A path as the operator would type it: relative to the current directory when under it."""
+    path = Path(path).resolve()
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
