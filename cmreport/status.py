@@ -53,7 +53,7 @@ def collect(ctx: RunContext) -> Status:
 
 def render(s: Status) -> list[str]:
     """The status as lines of at most about a hundred characters (longer only for long messages)."""
-    lines = [f"config      {s.config}", f"warehouse   {s.warehouse}"]
+    lines = [f"config      {s.config}", f"warehouse   {s.warehouse}", f"times       {s.timezone}"]
     if not s.loaded:
         lines.append(
             "            empty: no date loaded yet (cmreport ingest DATE, nightly DATE or backfill START END)"
