@@ -1,7 +1,7 @@
 """`cmreport`: the one operator command line. Every command takes --config; settings can be
 overridden by CMREPORT_<SECTION>__<KEY> environment variables.
 
-Every outcome ends in `_Commands.main`: an exit code from cmreport.errors.ExitCode, and when
+Every outcome ends in `cmreport.errors.Commands.main`: an exit code from cmreport.errors.ExitCode, and when
 something was wrong one line saying what (a second saying what to do), never a traceback unless
 CMREPORT_DEBUG is set. Commands that run flows refuse what they can before Prefect starts.
 """
@@ -9,123 +9,27 @@ CMREPORT_DEBUG is set. Commands that run flows refuse what they can before Prefe
 from __future__ import annotations
 
 import os
-import signal
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated
 
 import typer
 from rich.console import Console
-from typer.core import TyperGroup
 
 from cmreport import arguments
-from cmreport.errors import ExitCode, Interrupted, OperatorError
+from cmreport.errors import Commands, ExitCode, OperatorError, err_console
 from cmreport.progress import Progress
 from cmreport.session import open_context, orchestrated, prefect_env
-from cmreport.summary import print_deliveries, shown
+from cmreport.summary import close_line, night_line, print_deliveries, shown
 from flows.context import RunContext
 
 console = Console(width=None if sys.stdout.isatty() else 150, highlight=False)  # full lines in logs and CI
-err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 150, highlight=False)
-
-
-class _Commands(TyperGroup):
-    """Where every command ends: the exit code, and the one or two lines of a failure."""
-
-    def main(  # type: ignore[override]
-        self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
-        standalone_mode: bool = True, **extra: Any,
-    ) -> NoReturn:  # fmt: skip
-        handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            signal.signal(signal.SIGINT, _interrupted)
-            signal.signal(signal.SIGTERM, _interrupted)
-        except ValueError:  # not the main thread: keep the default handlers
-            handlers = {}
-        try:
-            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        except BaseException as exc:  # noqa: BLE001 - every way out is reported here, once
-            code = _report(exc)
-        finally:
-            for s, h in handlers.items():
-                signal.signal(s, h)
-        sys.exit(int(code or 0))
-
-
-def _interrupted(signum: int, _frame: object) -> None:
-    if signum == signal.SIGTERM:
-        raise Interrupted("SIGTERM", ExitCode.TERMINATED)
-    raise Interrupted("Ctrl-C", ExitCode.INTERRUPTED)
-
-
-def _report(exc: BaseException) -> int:
-    """The exit code of an exception that ended a command, after its one-line report."""
-    if isinstance(exc, SystemExit):
-        return int(exc.code or 0) if not isinstance(exc.code, str) else ExitCode.FAILED
-    if isinstance(exc, OperatorError):
-        return _error(exc.message, exc.hint, exc.code)
-    if isinstance(exc, typer.TyperException):  # typer's own: a usage error (missing argument, unknown option)
-        ctx = getattr(exc, "ctx", None)
-        usage = " ".join(["cmreport", *(ctx.command_path.split()[1:] if ctx is not None else []), "--help"])
-        if not exc.format_message():  # `cmreport` alone: the help was the answer
-            return ExitCode.USAGE
-        return _error(exc.format_message(), f"see {usage}", ExitCode.USAGE)
-    if isinstance(exc, typer.Abort):
-        return _error("aborted", code=ExitCode.INTERRUPTED)
-    interruption = _interruption(exc)
-    if interruption is not None:
-        name, code = interruption
-        return _error(
-            f"interrupted by {name}: stopped; a rerun of the same command starts again safely", code=code
-        )
-    if os.environ.get("CMREPORT_DEBUG"):
-        raise exc
-    if not isinstance(exc, Exception):
-        raise exc
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    known = _known(exc)
-    if known is not None:
-        return _error(text, known[1], known[0])
-    return _error(f"{type(exc).__name__}: {text}".rstrip(": "), "CMREPORT_DEBUG=1 shows the traceback")
-
-
-def _interruption(exc: BaseException) -> tuple[str, ExitCode] | None:
-    """Ctrl-C or SIGTERM, whichever way it surfaced (ours, Python's, or Prefect's TerminationSignal)."""
-    for e in (exc, exc.__context__, exc.__cause__):
-        if isinstance(e, Interrupted):
-            return e.signal_name, e.code
-        if isinstance(e, KeyboardInterrupt):
-            return "Ctrl-C", ExitCode.INTERRUPTED
-        if type(e).__name__ == "TerminationSignal":
-            return "SIGTERM", ExitCode.TERMINATED
-    return None
-
-
-def _known(exc: Exception) -> tuple[ExitCode, str] | None:
-    """Exit code and hint of the failures a flow reports on purpose (None: an unexpected one)."""
-    from flows.preconditions import RunRefused
-
-    if isinstance(exc, RunRefused):
-        return ExitCode.FAILED, exc.hint
-    if "flows.tasks" in sys.modules:  # (its import loads Prefect: only when a flow ran)
-        from flows.tasks import FolderNeverArrived, FolderRejected
-
-        if isinstance(exc, FolderRejected | FolderNeverArrived):
-            return ExitCode.NOT_LOADED, "docs/operations.md: the nightly run failed"
-    return None
-
-
-def _error(message: str, hint: str = "", code: ExitCode = ExitCode.FAILED) -> int:
-    err_console.print(f"[bold red]error:[/] {message}", soft_wrap=True, markup=True, highlight=False)
-    if hint:
-        err_console.print(f"  {hint}", soft_wrap=True, markup=False)
-    return int(code)
 
 
 app = typer.Typer(
-    cls=_Commands, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+    cls=Commands, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
     help="客户经理达成检查表 — the nightly pipeline's operator commands",
 )  # fmt: skip
 server_app = typer.Typer(no_args_is_help=True, help="A local Prefect server that every command uses")
@@ -196,7 +100,7 @@ def ingest(date: str, config: ConfigOpt = None) -> None:
         console.print(f"  {name:<14} read {c.get('read', 0):>9,}  accepted {c.get('accepted', 0):>9,}  rejected {c.get('rejected', 0):>6,}")  # fmt: skip
     if result.status != "LOADED":
         raise OperatorError(f"{d}: {result.status} {result.reason or ''}: {result.message}".replace("  ", " "),
-                            "docs/operations.md: a folder was rejected or held", ExitCode.NOT_LOADED)  # fmt: skip
+                            'docs/operations.md, "A folder was rejected or held", says what to do', ExitCode.NOT_LOADED)  # fmt: skip
     console.print(f"{d}: {result.message}")
 
 
@@ -210,7 +114,7 @@ def nightly(date: str, config: ConfigOpt = None, deliver: DeliverOpt = True) -> 
         from flows.pipeline import nightly as flow
 
         result = flow(d.isoformat(), config=_config_of(ctx), deliver=deliver)
-    console.print(_night_line(result))
+    console.print(night_line(result))
     _exit(print_deliveries(console, result))
 
 
@@ -271,7 +175,7 @@ def close(
         from flows.pipeline import month_close, with_runner
 
         result = with_runner(month_close, _config_of(ctx))(label, config=_config_of(ctx), force=force, deliver=deliver)  # fmt: skip
-    console.print(_close_line(result))
+    console.print(close_line(result))
     _exit(print_deliveries(console, result))
 
 
@@ -417,32 +321,6 @@ def bench(size: Annotated[str, typer.Option(help="S, M or L")] = "S") -> None:
         raise OperatorError(f"--size {size!r}: give one of {', '.join(SIZES)}", code=ExitCode.USAGE)
     with Progress(console, f"bench {size.upper()}") as progress:
         run_bench(size.upper(), console, progress.step)
-
-
-# -- one-line outcomes ---------------------------------------------------------------------------
-def _night_line(night: dict[str, Any]) -> str:
-    ingest, rows = night["ingest"], night["signals"].get("rows") or {}
-    files = ingest.get("files", {}).values()
-    loaded = (
-        f"loaded extract_seq {ingest.get('extract_seq')} ({sum(f.get('accepted', 0) for f in files):,} rows, "
-        f"{ingest.get('n_rejects', 0):,} rejected)"
-        if ingest.get("status") == "LOADED"
-        else f"already loaded (extract_seq {ingest.get('extract_seq')})"
-    )
-    parts = [f"nightly {night['date']}: {loaded}", f"{rows.get('alerts', 0):,} alerts", f"{rows.get('dormancy', 0):,} dormancy rows"]  # fmt: skip
-    if "weekly" in night:
-        parts.append(f"weekly check {night['weekly']['week']}: {night['weekly']['reports']} reports")
-    if "month_close" in night:
-        parts.append(_close_line(night["month_close"]))
-    return "; ".join(parts)
-
-
-def _close_line(close: dict[str, Any]) -> str:
-    forced = f", forced without {len(close['missing_days'])} day(s)" if close.get("forced") and close.get("missing_days") else ""  # fmt: skip
-    return (
-        f"month close {close['period']}: {close['monthly']['reports']} managers' reports, "
-        f"{close['branch']['reports']} branch summaries in {shown(Path(close['monthly']['out_dir']).parent)}{forced}"
-    )
 
 
 if __name__ == "__main__":

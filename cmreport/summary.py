@@ -85,3 +85,28 @@ def shown(path: Path | str) -> str:
     """A path as the operator would type it: relative to the current directory when under it."""
     path = Path(path).resolve()
     return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
+
+
+def night_line(night: dict[str, Any]) -> str:
+    ingest, rows = night["ingest"], night["signals"].get("rows") or {}
+    files = ingest.get("files", {}).values()
+    loaded = (
+        f"loaded extract_seq {ingest.get('extract_seq')} ({sum(f.get('accepted', 0) for f in files):,} rows, "
+        f"{ingest.get('n_rejects', 0):,} rejected)"
+        if ingest.get("status") == "LOADED"
+        else f"already loaded (extract_seq {ingest.get('extract_seq')})"
+    )
+    parts = [f"nightly {night['date']}: {loaded}", f"{rows.get('alerts', 0):,} alerts", f"{rows.get('dormancy', 0):,} dormancy rows"]  # fmt: skip
+    if "weekly" in night:
+        parts.append(f"weekly check {night['weekly']['week']}: {night['weekly']['reports']} reports")
+    if "month_close" in night:
+        parts.append(close_line(night["month_close"]))
+    return "; ".join(parts)
+
+
+def close_line(close: dict[str, Any]) -> str:
+    forced = f", forced without {len(close['missing_days'])} day(s)" if close.get("forced") and close.get("missing_days") else ""  # fmt: skip
+    return (
+        f"month close {close['period']}: {close['monthly']['reports']} managers' reports, "
+        f"{close['branch']['reports']} branch summaries in {shown(Path(close['monthly']['out_dir']).parent)}{forced}"
+    )
