@@ -106,6 +106,10 @@ def test_a_rejected_folder_exits_3_naming_the_file(site, tmp_path):
     assert result.exit_code == 3
     error = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert len(error) == 1 and "REJECTED CONTROL_MISMATCH" in error[0] and "ACCOUNT.csv" in error[0], result.output
+    status = runner.invoke(app, ["status", "--config", str(other)]).output.splitlines()
+    rejected = [line for line in status if line.startswith("rejected    ")]
+    assert len(rejected) == 1 and rejected[0].startswith("rejected    2026-09-30  REJECTED CONTROL_MISMATCH: ")
+    assert "            empty: no date loaded yet (cmreport ingest DATE, nightly DATE or backfill START END)" in status
 
 
 MISTAKES = [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
+import openpyxl
 import polars as pl
 import pytest
 
@@ -81,6 +83,21 @@ def test_a_close_whose_mail_server_is_down_exits_4_with_each_report_queued(bank)
     n_queued = sum(line.startswith("queued  ") for line in lines)  # the managers' and the branch head's
     assert n_queued > len(queued)
     assert lines[-1].startswith(f"not delivered: {n_queued} queued (sent again by the next nightly run), 0 failed")
+    steps = [line.split("s  ", 1)[1] for line in lines if line.lstrip()[:1].isdigit() and "s  month close" in line]
+    assert steps == [  # one line per step in a log
+        "month close 2026-09: daily signals of 30 day(s) whose inputs changed",
+        "month close 2026-09: attrition, indicators, scorecard",
+        "month close 2026-09: managers' reports and delivery",
+        "month close 2026-09: branch summaries and delivery",
+    ]
+    status = run("status", config=bank.cfg).stdout.splitlines()
+    assert f"deliveries  {n_queued} queued" in status
+    mgr = sorted(scorecard["mgr_id"])[0]
+    roster = bank.ctx.catalog.read("staging", "2026-09-30", "MANAGER").filter(pl.col("mgr_id") == mgr)
+    line = next(x for x in status if x.lstrip().startswith(f"queued  monthly 2026-09 {mgr} "))
+    who = f"{roster['mgr_name'].item()} <{roster['email'].item()}>"
+    expected = rf"queued  monthly 2026-09 {mgr} v1 to {who}, \d+ attempt\(s\), last [\d-]+ [\d:]+: connection refused \(connect\)"
+    assert re.fullmatch(expected, line.strip()), line
 
 
 def test_the_next_nightly_run_sends_what_was_queued(bank):
@@ -150,3 +167,22 @@ def test_without_the_server_a_command_says_it_starts_a_temporary_one(bank, tmp_p
 
 def _weekly_reports(bank) -> int:
     return bank.ctx.catalog.read("weekly", "2026-W39", "weekly").height
+
+
+def test_the_month_exports_as_one_workbook_its_weeks_included(bank, tmp_path):
+    result = run("export", "2026-09", "--format", "xlsx", "--out", str(tmp_path), config=bank.cfg)
+    assert result.returncode == 0, result.stdout + result.stderr
+    wb = openpyxl.load_workbook(tmp_path / "cmreport_2026-09.xlsx")
+    assert wb.sheetnames[:3] == ["目录 contents", "考核得分 scorecard", "考核指标 indicators"]
+    assert {"预警 alerts", "不动户与休眠户 dormancy", "周计划达成 weekly", "拒收记录 rejects"} <= set(wb.sheetnames)
+    scorecard = bank.ctx.catalog.read("monthly", "2026-09", "scorecard")
+    ws = wb["考核得分 scorecard"]
+    header = [c.value for c in ws[2]]
+    first = ws[3]
+    assert first[header.index("total")].number_format == "#,##0.00"
+    assert first[header.index("quarter_mean")].number_format == "0.000000"
+    marks = sorted(r[header.index("top25")] for r in ws.iter_rows(min_row=3, values_only=True))
+    assert marks == sorted("Y" if x else "N" for x in scorecard["top25"])
+    contents = {r[1]: r[3] for r in wb["目录 contents"].iter_rows(min_row=3, values_only=True)}
+    assert contents["dormancy"] == "daily 2026-09-01 .. 2026-09-30 (30 units)"
+    assert contents["weekly"].startswith("weekly 2026-W39")  # the weeks of the month that ran
