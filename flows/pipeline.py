@@ -108,24 +108,31 @@ def _night(config: str | None, d: dt.date, deliver: bool) -> dict[str, Any]:
     )
     summary: dict[str, Any] = {
         "date": d.isoformat(), "run_id": run_id, "ingest": loaded, "signals": signals, "mtd": mtd,
+        **_started_by(ctx, config, d, deliver),
     }  # fmt: skip
+    ctx.catalog.log_run({"run_id": run_id, "kind": "nightly", "date": d.isoformat(), "status": "OK"})
+    return summary
+
+
+def _started_by(ctx: Any, config: str | None, d: dt.date, deliver: bool) -> dict[str, Any]:
+    """The runs the night of d starts: on a Monday the previous week's check, on the configured
+    business day the previous month's close (not for a week or month before the loaded history)."""
+    started: dict[str, Any] = {}
     history = set(ctx.catalog.dates())
     logger = get_run_logger()
     if d.weekday() == 0:
         week = iso_week(d - dt.timedelta(days=7))
         if history.intersection(days(*week_bounds(week))):
-            summary["weekly"] = weekly_check(week, config=config, deliver=deliver)
+            started["weekly"] = weekly_check(week, config=config, deliver=deliver)
         else:
             logger.info("weekly check %s skipped: the week lies before the loaded history", week)
     rules = ctx.rules_for(d)
     due = month_close_due(d, rules.calendar, rules.schedule.month_close_business_day)
     if due and not history.intersection(days(*period_bounds(due))):
         logger.info("month close %s skipped: the month lies before the loaded history", due)
-        due = None
-    if due:
-        summary["month_close"] = month_close(due, config=config, deliver=deliver, as_of=d.isoformat())
-    ctx.catalog.log_run({"run_id": run_id, "kind": "nightly", "date": d.isoformat(), "status": "OK"})
-    return summary
+    elif due:
+        started["month_close"] = month_close(due, config=config, deliver=deliver, as_of=d.isoformat())
+    return started
 
 
 def _delivered(night: dict[str, Any]) -> bool:

@@ -186,3 +186,8 @@ def test_the_month_exports_as_one_workbook_its_weeks_included(bank, tmp_path):
     contents = {r[1]: r[3] for r in wb["目录 contents"].iter_rows(min_row=3, values_only=True)}
     assert contents["dormancy"] == "daily 2026-09-01 .. 2026-09-30 (30 units)"
     assert contents["weekly"].startswith("weekly 2026-W39")  # the weeks of the month that ran
+    week = run("export", "2026-W39", "--out", str(tmp_path), config=bank.cfg)
+    assert week.returncode == 0, week.stdout + week.stderr
+    assert sorted(p.name for p in (tmp_path / "2026-W39").iterdir()) == [
+        "weekly.csv", "weekly_detail.csv", "weekly_unplanned.csv"
+    ]
