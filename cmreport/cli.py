@@ -25,7 +25,9 @@ from cmreport.session import open_context, orchestrated, prefect_env
 from cmreport.summary import close_line, night_line, print_deliveries, shown
 from flows.context import RunContext
 
-console = Console(width=None if sys.stdout.isatty() else 150, highlight=False)  # full lines in logs and CI
+console = Console(
+    width=None if sys.stdout.isatty() else 150, highlight=False, markup=False
+)  # full lines in logs
 
 
 app = typer.Typer(

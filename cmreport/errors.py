@@ -16,9 +16,10 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.text import Text
 from typer.core import TyperGroup
 
-err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 150, highlight=False)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 150, highlight=False, markup=False)
 
 
 class ExitCode(IntEnum):
@@ -140,7 +141,7 @@ def _known(exc: Exception) -> tuple[ExitCode, str] | None:
 
 
 def _error(message: str, hint: str = "", code: ExitCode = ExitCode.FAILED) -> int:
-    err_console.print(f"[bold red]error:[/] {message}", soft_wrap=True, markup=True, highlight=False)
+    err_console.print(Text.assemble(("error:", "bold red"), f" {message}"), soft_wrap=True)
     if hint:
         err_console.print(f"  {hint}", soft_wrap=True, markup=False)
     return int(code)

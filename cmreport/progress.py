@@ -29,7 +29,7 @@ class Progress:
         self._t0 = time.monotonic()
         if self.console.is_terminal:
             self.live = LiveBar(
-                SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                 TimeElapsedColumn(), console=self.console,
             )  # fmt: skip
             self.live.start()

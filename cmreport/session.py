@@ -30,10 +30,12 @@ def open_context(config: str | None) -> RunContext:
     except tomllib.TOMLDecodeError as exc:
         raise OperatorError(f"{source} is not valid TOML: {exc}") from None
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(x) for x in first["loc"])
+        first, n = exc.errors()[0], exc.error_count()
+        section, *key = (str(x) for x in first["loc"])
         raise OperatorError(
-            f"{source}: setting {where}: {first['msg']}", f"{exc.error_count()} problem(s) in all"
+            f"{source}: [{section}] {'.'.join(key)}: {first['msg']}",
+            "conf/settings.toml lists every setting with its default"
+            + (f"; {n} problems in all" if n > 1 else ""),
         ) from None
     except KeyError as exc:
         raise OperatorError(f"{source}: section [{exc.args[0]}] is missing") from None
@@ -45,13 +47,11 @@ def open_context(config: str | None) -> RunContext:
 
 def prefect_env(settings: Settings) -> None:
     """Prefect's environment for this configuration, set before Prefect is first imported: its
-    home (an explicit PREFECT_HOME wins), no telemetry, room for a slow first start."""
+    home (an explicit PREFECT_HOME wins), no telemetry."""
     os.environ.setdefault("PREFECT_HOME", str(settings.paths.prefect))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "300")
-    os.environ.setdefault(
-        "PREFECT_LOGGING_EXTRA_LOGGERS", "delivery,ingest"
-    )  # their lines in the run logs too
+    # the project's own log lines reach the run logs in Prefect too
+    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "delivery,ingest")
 
 
 @contextmanager
