@@ -101,9 +101,10 @@ def ingest(date: str, config: ConfigOpt = None) -> None:
     for name, c in result.files.items():
         console.print(f"  {name:<14} read {c.get('read', 0):>9,}  accepted {c.get('accepted', 0):>9,}  rejected {c.get('rejected', 0):>6,}")  # fmt: skip
     if result.status != "LOADED":
-        raise OperatorError(f"{d}: {result.status} {result.reason or ''}: {result.message}".replace("  ", " "),
-                            'docs/operations.md, "A folder was rejected or held", says what to do', ExitCode.NOT_LOADED)  # fmt: skip
-    console.print(f"{d}: {result.message}")
+        why = " ".join(dict.fromkeys(x for x in (result.status, result.reason) if x))  # STALE_DELIVERY once
+        hint = 'docs/operations.md, "A folder was rejected or held", says what to do'
+        raise OperatorError(f"{why}: {result.message}", hint, ExitCode.NOT_LOADED)
+    console.print(result.message)
 
 
 # -- the flows -----------------------------------------------------------------------------------
