@@ -124,7 +124,7 @@ class _OneLine(logging.Filter):
         if record.name.startswith("delivery."):
             return False
         if record.levelno >= logging.ERROR and record.name.startswith(
-            ("prefect.flow_runs", "prefect.task_runs")
+            ("prefect.flow_runs", "prefect.task_runs", "prefect.engine")
         ):
             return False
         record.exc_info = record.exc_text = None  # the console is the last handler to see the record
