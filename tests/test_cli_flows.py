@@ -1,7 +1,8 @@
 """The real `cmreport` command in a subprocess, as the operator runs it: the local Prefect server it
 starts under the configured home, a month close whose mail server is down (exit 4, each report
 queued on a line) whose mail the next nightly run sends, a refused address, a nightly run
-interrupted by Ctrl-C or SIGTERM, and a command without the server (a temporary one, said so).
+interrupted by Ctrl-C or SIGTERM, a month's workbook, and a command once the server is stopped (a
+temporary one, said so).
 Tests in this file share one bank and one server, and run in order."""
 
 from __future__ import annotations
@@ -56,8 +57,7 @@ def bank(tmp_path_factory):
     started = run("server", "start", config=cfg)
     assert started.returncode == 0, started.stderr
     yield SimpleNamespace(root=root, cfg=cfg, ctx=ctx, started=started)
-    stopped = run("server", "stop", config=cfg)
-    assert stopped.returncode == 0 and "stopped the Prefect server" in stopped.stdout, stopped.stdout
+    run("server", "stop", config=cfg)  # the last test stopped it already, unless it failed first
 
 
 def test_the_local_server_lives_under_the_configured_prefect_home(bank):
@@ -152,19 +152,6 @@ def test_a_nightly_run_interrupted_stops_within_seconds_in_one_line(bank, sig, n
     assert "Traceback" not in out and ERROR_LOGGING not in out
 
 
-def test_without_the_server_a_command_says_it_starts_a_temporary_one(bank, tmp_path):
-    # the same warehouse, another Prefect home: no server runs there
-    env = {"CMREPORT_PATHS__PREFECT": str(tmp_path / "prefect")}
-    result = run("nightly", "2026-10-01", "--no-deliver", config=bank.cfg, env=env)  # a night already loaded
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stderr.splitlines() == [
-        "starting a temporary Prefect server for this command (cmreport server start keeps one running)"
-    ]
-    assert (tmp_path / "prefect" / "prefect.db").exists()  # its home followed the configuration
-    assert not (tmp_path / "prefect" / "server.json").exists()  # and it is gone
-    assert result.stdout.splitlines()[-1].startswith("nightly 2026-10-01: already loaded (extract_seq 1); ")
-
-
 def test_the_month_exports_as_one_workbook_its_weeks_included(bank, tmp_path):
     result = run("export", "2026-09", "--format", "xlsx", "--out", str(tmp_path), config=bank.cfg)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -187,3 +174,16 @@ def test_the_month_exports_as_one_workbook_its_weeks_included(bank, tmp_path):
     assert sorted(p.name for p in (tmp_path / "2026-W39").iterdir()) == [
         "weekly.csv", "weekly_detail.csv", "weekly_unplanned.csv"
     ]
+
+
+def test_without_the_server_a_command_says_it_starts_a_temporary_one(bank):
+    stopped = run("server", "stop", config=bank.cfg)
+    assert stopped.returncode == 0 and stopped.stdout.startswith("stopped the Prefect server at "), stopped.stdout
+    assert run("server", "status", config=bank.cfg).returncode == 1
+    result = run("nightly", "2026-10-01", "--no-deliver", config=bank.cfg)  # a night already loaded
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stderr.splitlines() == [
+        "starting a temporary Prefect server for this command (cmreport server start keeps one running)"
+    ]
+    assert result.stdout.splitlines()[-1].startswith("nightly 2026-10-01: already loaded (extract_seq 1); ")
+    assert not (bank.root / "prefect" / "server.json").exists()  # nothing left running for the next command
