@@ -98,7 +98,7 @@ def _drain_prefect() -> None:
         APILogWorker.instance().drain()
     except RuntimeError:  # no worker was started
         pass
-    EventsWorker.drain_all(timeout=10)
+    EventsWorker.drain_all(timeout=5)
 
 
 def _api_configured() -> bool:
@@ -115,14 +115,16 @@ def _api_configured() -> bool:
 class _OneLine(logging.Filter):
     """Prefect's console as an operator reads it: records without tracebacks; not the engine's own
     report of a failed run or task (the command reports the failure in one line), nor delivery's
-    attempt by attempt (the command prints each report's outcome). CMREPORT_DEBUG shows everything;
-    the run logs in Prefect keep all of it."""
+    attempt by attempt (the command prints each report's outcome), nor Prefect's progress in
+    sending its events. CMREPORT_DEBUG shows everything; the run logs in Prefect keep all of it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if os.environ.get("CMREPORT_DEBUG"):
             return True
         if record.name.startswith("delivery."):
             return False
+        if record.name in ("EventsWorker", "APILogWorker") and record.levelno < logging.ERROR:
+            return False  # Prefect sending its events and run logs ("still processing items")
         if record.levelno >= logging.ERROR and record.name.startswith(
             ("prefect.flow_runs", "prefect.task_runs", "prefect.engine")
         ):
