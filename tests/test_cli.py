@@ -86,8 +86,8 @@ def test_export_of_a_day_as_xlsx_is_one_workbook_with_chinese_headers_over_contr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cmreport_2026-09-28.xlsx"]
     wb = openpyxl.load_workbook(tmp_path / "cmreport_2026-09-28.xlsx")
     assert wb.sheetnames[0] == "目录 contents"
-    assert "不动户与休眠户 dormancy" in wb.sheetnames and "拒收记录 rejects" in wb.sheetnames
-    ws = wb["不动户与休眠户 dormancy"]
+    assert "不动户与久悬户 dormancy" in wb.sheetnames and "拒收记录 rejects" in wb.sheetnames
+    ws = wb["不动户与久悬户 dormancy"]
     header_zh, header = ([c.value for c in row] for row in ws.iter_rows(min_row=1, max_row=2))
     published = Catalog(root / "warehouse").read("daily", "2026-09-28", "dormancy")
     assert header == published.columns

@@ -157,7 +157,7 @@ def test_the_month_exports_as_one_workbook_its_weeks_included(bank, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     wb = openpyxl.load_workbook(tmp_path / "cmreport_2026-09.xlsx")
     assert wb.sheetnames[:3] == ["目录 contents", "考核得分 scorecard", "考核指标 indicators"]
-    assert {"预警 alerts", "不动户与休眠户 dormancy", "周计划达成 weekly", "拒收记录 rejects"} <= set(wb.sheetnames)
+    assert {"预警 alerts", "不动户与久悬户 dormancy", "周计划达成 weekly", "拒收记录 rejects"} <= set(wb.sheetnames)
     scorecard = bank.ctx.catalog.read("monthly", "2026-09", "scorecard")
     ws = wb["考核得分 scorecard"]
     header = [c.value for c in ws[2]]
