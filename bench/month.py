@@ -74,8 +74,9 @@ class PeakRss:
         self._thread.join()
 
 
-def _stage(results: list[dict[str, Any]], name: str, rows: int | Callable[[], int], fn: Callable[[], Any],
-           floor: Callable[[], list[Spec]] | None = None) -> Any:  # fmt: skip
+def _stage(results: list[dict[str, Any]], step: Callable[[str], None], name: str, rows: int | Callable[[], int],
+           fn: Callable[[], Any], floor: Callable[[], list[Spec]] | None = None) -> Any:  # fmt: skip
+    step(name)
     with PeakRss() as mem:
         t0 = time.perf_counter()
         out = fn()
@@ -91,12 +92,13 @@ def _stage(results: list[dict[str, Any]], name: str, rows: int | Callable[[], in
     return out
 
 
-def _ingest_stage(results: list[dict[str, Any]], name: str, folders: list[Path], ingest_day: Callable[[Path], None],
-                  rows: Callable[[], int]) -> None:  # fmt: skip
+def _ingest_stage(results: list[dict[str, Any]], step: Callable[[str], None], name: str, folders: list[Path],
+                  ingest_day: Callable[[Path], None], rows: Callable[[], int]) -> None:  # fmt: skip
     """Ingest the folders one by one, each followed by its floor (bench.floors.ingest_floor) in a
     warm child process, so both see the same host load; wall_s is the ingests' time alone."""
     if not folders:
         return
+    step(name)
     wall = floor = 0.0
     with IngestFloorChild(folders[0]) as child, PeakRss(exclude=frozenset({child.pid})) as mem:
         for folder in folders:
@@ -110,15 +112,15 @@ def _ingest_stage(results: list[dict[str, Any]], name: str, folders: list[Path],
                     "x_floor": round(wall / floor, 1) if floor else None})  # fmt: skip
 
 
-def run_bench(size: str, console: Console, work: Path | None = None) -> dict[str, Any]:
-    """The month at ``size``; ``work``: where its warehouse and outputs go (bench-cache/<size>/work)."""
+def run_bench(size: str, console: Console, step: Callable[[str], None] = lambda name: None) -> dict[str, Any]:
+    """The stages of the size in turn; `step` hears each stage's name as it starts (the CLI's progress)."""
     import synth
     from core.catalog import Catalog
     from core.rules import load_rules
     from core.settings import load_settings
     from delivery import Deliverable, deliver
     from delivery.server import free_port
-    from flows.report_tasks import deliverable_for, with_versions
+    from flows.report_tasks import deliverable_for, plan_jobs
     from ingest import ingest_folder, landing_folder
     from reports.build import build_monthly_reports
     from reports.render import render_reports
@@ -130,12 +132,12 @@ def run_bench(size: str, console: Console, work: Path | None = None) -> dict[str
         raise ValueError(f"size must be one of {', '.join(SIZES)}")
     customers, managers, branches = SIZES[size]
     cache = PROJECT_ROOT / "bench-cache" / size
-    landing, work = cache / "landing", work or cache / "work"
+    landing, work = cache / "landing", cache / "work"
     results: list[dict[str, Any]] = []
     all_days = days(START, END)
     if not (landing / END.strftime("%Y%m%d") / "CONTROL.csv").exists():
         shutil.rmtree(landing, ignore_errors=True)
-        _stage(results, "synth (cached afterwards)", len(all_days),
+        _stage(results, step, "synth (cached afterwards)", len(all_days),
                lambda: synth.generate(landing, START, END, customers, managers, branches, seed=11))  # fmt: skip
     shutil.rmtree(work, ignore_errors=True)
     env = {"CMREPORT_PATHS__WAREHOUSE": work / "warehouse", "CMREPORT_PATHS__OUTPUT": work / "output",
@@ -157,9 +159,9 @@ def run_bench(size: str, console: Console, work: Path | None = None) -> dict[str
 
     month_days = days(*period_bounds(PERIOD))
     before = [d for d in all_days if d < month_days[0]]
-    _ingest_stage(results, f"setup: ingest {len(before)} days of the previous month",
+    _ingest_stage(results, step, f"setup: ingest {len(before)} days of the previous month",
                   [landing_folder(landing, d) for d in before], ingest, lambda: staged_rows(before))  # fmt: skip
-    _ingest_stage(results, f"ingest {len(month_days)} days", [landing_folder(landing, d) for d in month_days],
+    _ingest_stage(results, step, f"ingest {len(month_days)} days", [landing_folder(landing, d) for d in month_days],
                   ingest, lambda: staged_rows(month_days))  # fmt: skip
 
     def signals_all() -> None:
@@ -169,7 +171,7 @@ def run_bench(size: str, console: Console, work: Path | None = None) -> dict[str
 
     units = [d.isoformat() for d in all_days]
     month_units = [d.isoformat() for d in month_days]
-    _stage(results, f"signals {len(month_days)} days", lambda: cat.scan("staging", "TXN", month_units).select(pl.len()).collect().item(),
+    _stage(results, step, f"signals {len(month_days)} days", lambda: cat.scan("staging", "TXN", month_units).select(pl.len()).collect().item(),
            signals_all,
            floor=lambda: [x for d in month_days for x in day_signal_specs(cat, d, d - dt.timedelta(days=1) if d != month_days[0] else None)])  # fmt: skip
 
@@ -180,19 +182,21 @@ def run_bench(size: str, console: Console, work: Path | None = None) -> dict[str
         cat.publish("monthly", PERIOD, tables, {"bench": size})
         return tables
 
-    _stage(results, "month close compute", lambda: cat.scan("staging", "BALANCE", units).select(pl.len()).collect().item(),
+    _stage(results, step, "month close compute", lambda: cat.scan("staging", "BALANCE", units).select(pl.len()).collect().item(),
            close,
            floor=lambda: close_specs(cat, units, month_units, [month_units[-1], before[-1].isoformat()] if before else month_units[-1:]))  # fmt: skip
-    reports = _stage(results, "build report models", managers,
-                     lambda: with_versions(build_monthly_reports(cat, PERIOD, rules, END, f"bench-{size}", dt.datetime.now(dt.UTC)), settings))  # fmt: skip
+    reports = _stage(results, step, "build report models", managers,
+                     lambda: [j.report for j in plan_jobs(build_monthly_reports(cat, PERIOD, rules, END, f"bench-{size}", dt.datetime.now(dt.UTC)), settings)])  # fmt: skip
     workers = settings.render.workers or os.cpu_count() or 1
-    rendered = _stage(results, f"render {len(reports)} PDFs ({workers} procs)", len(reports),
+    rendered = _stage(results, step, f"render {len(reports)} PDFs ({workers} procs)", len(reports),
                       lambda: render_reports(reports, work / "output", workers))  # fmt: skip
     # delivery starts the embedded SMTP server ([smtp] embedded_server) writing into the outbox
     os.environ["CMREPORT_SMTP__HOST"], os.environ["CMREPORT_SMTP__PORT"] = "127.0.0.1", str(free_port())
     s2 = load_settings()
-    items = [Deliverable(**deliverable_for(j, r.path)) for j, r in zip(reports, rendered, strict=True)]
-    _stage(results, "deliver (local SMTP)", len(rendered), lambda: deliver(items, s2, f"bench-{size}"))
+    items = [
+        Deliverable(**deliverable_for(j, r.path, r.sha256)) for j, r in zip(reports, rendered, strict=True)
+    ]
+    _stage(results, step, "deliver (local SMTP)", len(rendered), lambda: deliver(items, s2, f"bench-{size}"))
     # the month: its 31 nightly ingests and signals, the close, the reports and their delivery
     total = sum(r["wall_s"] for r in results if not r["stage"].startswith(("synth", "setup")))
     results.append({"stage": "TOTAL the month (excl. synth, setup)", "wall_s": round(total, 1), "rows": None,

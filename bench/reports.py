@@ -20,7 +20,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from core.labels import METRIC_ZH, mask_account
+from core.labels import METRIC_ZH, alert_zh, mask_account
 from reports.model import (
     AlertRow,
     AttritionRow,
@@ -74,8 +74,8 @@ def synthetic_report(i: int, period: str = "2026-10") -> MonthlyReport:
         BalancePoint(start + dt.timedelta(days=k), _d(5e6 + 3e5 * rng.random() + 1e4 * k)) for k in range(31)
     )
     alerts = tuple(
-        AlertRow(f"A{i}-{k}", start + dt.timedelta(days=k * 3), c, n, "LV_CASH", "大额现金", "流入",
-                 _d(rng.uniform(5e4, 5e5)), Decimal("50000.00"), 2, "当日现金存入累计超过 ¥50,000.00,共 2 笔",
+        AlertRow(f"A{i}-{k}", start + dt.timedelta(days=k * 3), c, n, "LV_CASH", alert_zh("LV_CASH", "IN"),
+                 _d(rng.uniform(5e4, 5e5)), Decimal("50000.00"), 2, "当日大额现金（流入）累计 ¥68,000.00 ≥ ¥50,000.00，共 2 笔",
                  rng.choice(["第 1 天已跟进", "未跟进", "第 3 天已跟进"]))
         for k, (c, n) in enumerate(custs[:10])
     )  # fmt: skip

@@ -1,4 +1,4 @@
-"""Chinese labels of the codes the reports print (indicator names, reasons, states, rules)."""
+"""The Chinese label of every code a person reads (reports, alert and dormancy texts, exports): one map per code."""
 
 from __future__ import annotations
 
@@ -32,9 +32,16 @@ RULE_ZH = {
     "RM_OUTFLOW": "大额资金流出",
     "RM_INFLOW": "大额资金流入",
 }
+"""Every alert rule's name: a rules file naming a rule without its label here is refused (core.rules)."""
 
 DIRECTION_ZH = {"IN": "流入", "OUT": "流出"}
 ATTRITION_ZH = {"LOST": "流失", "AT_RISK": "流失预警"}
+ATTRITION_REASON_ZH = {
+    "CLOSED_ALL": "已销户或无有效账户",
+    "AUM_DROP": "金融资产降至基线的 {at_risk_pct}% 及以下",
+    "OUT_TO_OTHER_BANK": "资金主要转出他行或境外",
+}
+"""RULES §4's reasons; AUM_DROP names the configured share."""
 # RULES §3's DORMANT (久悬 / 休眠) is 久悬 on every page, list and reason text
 DORMANCY_STATE_ZH = {"ACTIVE": "正常", "INACTIVE": "不动户", "DORMANT": "久悬"}
 DORMANCY_EVENT_ZH = {"NEW_INACTIVE": "新转不动户", "NEW_DORMANT": "新转久悬", "REACTIVATED": "恢复活跃"}
@@ -56,6 +63,124 @@ UNASSIGNED_ZH = {
     "MANAGER_LEFT": "客户经理已离职",
 }
 SUGGESTION_ZH = {"UP": "升级", "KEEP": "保持", "DOWN": "降级"}
+
+
+def alert_zh(rule: str, direction: str) -> str:
+    """An alert's type as the reports and its reason print it: the rule's name and, when the name
+    does not already say it, the direction: 大额现金（流入）, 大额资金流出."""
+    name, way = RULE_ZH.get(rule, rule), DIRECTION_ZH.get(direction, direction)
+    return name if way in name else f"{name}（{way}）"
+
+
+# Published tables and their columns as a person reads them (the exported workbook's sheet names
+# and headers; the contract name stays beside each one).
+TABLE_ZH = {
+    "alerts": "预警",
+    "dormancy": "不动户与久悬户",
+    "dormant_customers": "久悬客户",
+    "not_evaluated": "未评估",
+    "rejects": "拒收记录",
+    "attrition": "流失客户",
+    "manager_attrition": "客户经理流失率",
+    "indicators": "考核指标",
+    "scorecard": "考核得分",
+    "contact_compliance": "客户联系达标",
+    "followup": "预警跟进",
+    "manager_daily_balance": "每日余额",
+    "maturities": "产品到期",
+    "info_gaps": "信息不完整客户",
+    "unassigned": "未分配客户",
+    "month_to_date": "月初至今",
+    "weekly": "周计划达成",
+    "weekly_detail": "周计划明细",
+    "weekly_unplanned": "计划外联系",
+}
+COLUMN_ZH = {
+    "acct_no": "账号",
+    "actual": "实际值",
+    "alert_date": "预警日期",
+    "alert_id": "预警编号",
+    "amount_cny": "金额(人民币)",
+    "as_of": "数据日期",
+    "assessed": "考核状态",
+    "attrition_rate": "流失率",
+    "aum_end": "月末金融资产",
+    "balance_cny": "余额(人民币)",
+    "band": "档次",
+    "baseline_aum": "基准金融资产",
+    "bottom25": "后25%",
+    "branch_id": "网点编号",
+    "branch_size": "网点考核人数",
+    "business_date": "业务日期",
+    "category": "类别",
+    "ccy_class": "币种类别",
+    "column": "字段",
+    "contact_date": "联系日期",
+    "contact_id": "联系记录编号",
+    "contact_type": "联系方式",
+    "cust_id": "客户编号",
+    "cust_name": "客户名称",
+    "days_inactive": "未动天数",
+    "deposit_cny": "存款余额(人民币)",
+    "direction": "方向",
+    "done": "已完成",
+    "event": "当日变化",
+    "extract_seq": "批次号",
+    "file": "文件",
+    "followed_up": "已跟进",
+    "followup_day": "跟进日(第N个工作日)",
+    "is_watch": DORMANCY_WATCH_ZH,
+    "last_activity": "最后活动日",
+    "line": "行号",
+    "loan_cny": "贷款余额(人民币)",
+    "maturity_date": "到期日",
+    "max_total": "满分",
+    "message": "说明",
+    "met": "已达标",
+    "metric": "指标",
+    "mgr_id": "客户经理编号",
+    "mgr_id_raw": "原客户经理编号",
+    "missing": "缺失信息",
+    "missing_days": "缺失日期",
+    "n_alerts": "预警数",
+    "n_baseline_customers": "基准客户数",
+    "n_baseline_months": "基准月数",
+    "n_deposit_accounts": "存款账户数",
+    "n_large_change": "大额变动预警数",
+    "n_large_value": "大额交易预警数",
+    "n_lost": "流失客户数",
+    "n_new_dormant": "新转久悬数",
+    "n_new_inactive": "新转不动户数",
+    "n_reactivated": "激活数",
+    "nominal_weight": "名义权重",
+    "period": "期间",
+    "planned": "计划数",
+    "planned_date": "计划日期",
+    "prev_total": "上月得分",
+    "product_type": "产品类型",
+    "quarter_mean": "季度平均分",
+    "quarter_suggestion": "季度建议",
+    "rank_in_branch": "网点内排名",
+    "rate": "达成率",
+    "reason": "原因",
+    "reason_zh": "原因说明",
+    "reasons": "原因代码",
+    "requirement": "联系要求",
+    "rule": "规则",
+    "score": "得分",
+    "state": "状态",
+    "target": "目标值",
+    "threshold_cny": "阈值(人民币)",
+    "top25": "前25%",
+    "total": "总分",
+    "txn_count": "交易笔数",
+    "txn_date": "交易日期",
+    "txn_ids": "交易流水号",
+    "value": "原值",
+    "week": "周",
+    "weight": "权重",
+    "window_close": "跟进截止日",
+}
 
 
 def requirement_zh(requirement: str) -> str:
@@ -80,8 +205,8 @@ RULES_KEY_ZH = {
     "in_codes": "流入交易类型", "out_codes": "流出交易类型", "rules": "规则", "cust_type": "客户类型",
     "txn_codes": "交易类型", "cross_border": "境内外", "cny_threshold": "人民币阈值（元）",
     "usd_threshold": "美元阈值（美元）", "initiator": "发起方", "min_amount_cny": "最低金额（元）",
-    "out_pct": "流出占上日资产比例（%）", "in_pct": "流入占上日资产比例（%）",
-    "inactive_days": "转不动户天数", "dormant_days": "转休眠天数", "lookahead_days": "提前提示天数",
+    "direction": "方向", "aum_pct": "占上日资产比例（%）",
+    "inactive_days": "转不动户天数", "dormant_days": "转久悬天数", "lookahead_days": "提前提示天数",
     "baseline_months": "基准月数", "baseline_min_aum_cny": "基准资产下限（元）", "lost_aum_below_cny": "流失资产线（元）",
     "at_risk_pct": "流失预警比例（%）", "out_to_other_bank_share_pct": "转他行占降幅比例（%）",
     "scope_key_customer": "重点客户纳入考核", "scope_segments": "纳入考核的客户层级",
@@ -126,7 +251,7 @@ TXN_CODE_ZH = {
 RULES_VALUE_ZH = {
     "method": METHOD_ZH, "source": SOURCE_ZH, "base_period": BASE_PERIOD_ZH, "cust_type": CUST_TYPE_ZH,
     "scope_cust_types": CUST_TYPE_ZH, "cross_border": CROSS_BORDER_ZH, "initiator": INITIATOR_ZH,
-    "txn_codes": TXN_CODE_ZH, "in_codes": TXN_CODE_ZH, "out_codes": TXN_CODE_ZH, "scope_segments": SEGMENT_ZH,
+    "txn_codes": TXN_CODE_ZH, "in_codes": TXN_CODE_ZH, "direction": DIRECTION_ZH, "out_codes": TXN_CODE_ZH, "scope_segments": SEGMENT_ZH,
     "npl_classes": LOAN_CLASS_ZH, "assessed_roles": ROLE_ZH, "visit_types": CONTACT_TYPE_ZH,
     "weekly_call_types": CONTACT_TYPE_ZH, "maturity_product_types": PRODUCT_ZH,
     "items": METRIC_ZH, "rules": RULE_ZH, "ftp_pct": PRODUCT_ZH, "fee_pct": PRODUCT_ZH,

@@ -17,7 +17,7 @@ import tomllib
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
 
@@ -40,7 +40,12 @@ class _Rules(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+Direction = Literal["IN", "OUT"]
+
+
 class LargeValueRule(_Rules):
+    """RULES §1: one row of the large-value table."""
+
     code: str
     cust_type: Literal["ALL", "P", "C"]
     txn_codes: list[str]
@@ -73,6 +78,35 @@ class LargeValue(_Rules):
         both = sorted(set(self.in_codes) & set(self.out_codes))
         if both:
             problems.append(f"in_codes/out_codes: {', '.join(both)} cannot be both in and out")
+        for r in self.rules:
+            stray = [c for c in r.txn_codes if c not in self.in_codes + self.out_codes]
+            if stray:
+                problems.append(f"rules: {r.code}: {', '.join(stray)} is in neither in_codes nor out_codes")
+        _refuse(problems)
+        return self
+
+    def direction(self, txn_code: str) -> Direction:
+        """IN or OUT: every code of a large-value rule has a direction (checked above)."""
+        return "IN" if txn_code in self.in_codes else "OUT"
+
+
+class LargeChangeRule(_Rules):
+    """RULES §2: the customer's net flow in ``direction`` reaches max(min_amount_cny, aum_pct % of
+    the previous day's AUM)."""
+
+    code: str
+    direction: Direction
+    aum_pct: Decimal
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        problems = []
+        if self.code not in RULE_ZH:
+            problems.append(
+                f"code: {self.code} is not an alert rule the pipeline knows ({', '.join(RULE_ZH)})"
+            )
+        if self.aum_pct <= 0:
+            problems.append(f"aum_pct: {self.aum_pct} is not above 0")
         _refuse(problems)
         return self
 
@@ -81,13 +115,15 @@ class LargeChange(_Rules):
     txn_codes: list[str]
     initiator: str
     min_amount_cny: Decimal
-    out_pct: Decimal
-    in_pct: Decimal
+    rules: list[LargeChangeRule]
 
     @model_validator(mode="after")
     def _check(self) -> Self:
-        values = (("min_amount_cny", self.min_amount_cny), ("out_pct", self.out_pct), ("in_pct", self.in_pct))
-        _refuse([f"{key}: {value} is not above 0" for key, value in values if value <= 0])
+        problems = (
+            [f"min_amount_cny: {self.min_amount_cny} is not above 0"] if self.min_amount_cny <= 0 else []
+        )
+        problems += [f"rules: {code} is listed twice" for code in _twice(r.code for r in self.rules)]
+        _refuse(problems)
         return self
 
 
@@ -345,6 +381,11 @@ class Reports(_Rules):
         return self
 
 
+AlertKind = Literal["LARGE_VALUE", "LARGE_CHANGE"]
+"""RULES §1 large-value, §2 large-change: how an alert rule's figure is computed."""
+ALERT_KINDS: tuple[AlertKind, ...] = get_args(AlertKind)
+
+
 class RuleSet(_Rules):
     """The complete rules in force from `effective_from`."""
 
@@ -362,6 +403,22 @@ class RuleSet(_Rules):
     schedule: Schedule
     reports: Reports
     version: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        codes = [r.code for r in self.large_value.rules] + [r.code for r in self.large_change.rules]
+        _refuse([f"large_value/large_change: {code} is a rule of both" for code in _twice(codes)])
+        return self
+
+    def alert_kinds(self) -> dict[str, AlertKind]:
+        """Every alert rule's code and its kind (the section of RULES.md it follows)."""
+        kinds: dict[str, AlertKind] = {r.code: "LARGE_VALUE" for r in self.large_value.rules}
+        return kinds | {r.code: "LARGE_CHANGE" for r in self.large_change.rules}
+
+    def alert_txn_codes(self) -> list[str]:
+        """The transaction codes any alert rule reads."""
+        codes = [c for r in self.large_value.rules for c in r.txn_codes] + self.large_change.txn_codes
+        return list(dict.fromkeys(codes))
 
 
 def _twice(values: Iterable[Any]) -> list[Any]:
@@ -402,6 +459,11 @@ class RulesBook:
                 f"no rule set is in force on {d}; the earliest starts {self.sets[0].effective_from}"
             )
         return in_force[-1]
+
+    def alert_kinds(self) -> dict[str, AlertKind]:
+        """The kind of every alert rule any set of the book names (alerts published under an
+        earlier set keep their kind)."""
+        return {code: kind for s in self.sets for code, kind in s.alert_kinds().items()}
 
 
 class RulesError(ValueError):

@@ -24,6 +24,7 @@ Two deliver() calls on the same ledger do not overlap: the second waits on a loc
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import logging
 import time
 from collections.abc import Iterator
@@ -35,7 +36,7 @@ from typing import Any, ClassVar
 
 from core.settings import Settings, Smtp
 from delivery.ledger import Decision, Ledger, Row
-from delivery.message import Change, build_message
+from delivery.message import Change, Mail, build_message
 from delivery.server import embedded_smtp
 from delivery.smtp import SendError, SmtpSession
 
@@ -54,8 +55,10 @@ class Deliverable:
     key: str  # mgr_id, or branch_id for BRANCH
     period: str
     pdf_path: Path
+    pdf_sha256: str  # of the PDF's bytes: what is sent is what was rendered (and archived)
     content_hash: str
-    figures: dict[str, str]
+    figures: dict[str, str]  # labelled figures, with units: a correction lists those that changed
+    mail: Mail
 
 
 @dataclass(frozen=True)
@@ -185,10 +188,11 @@ class _ServerUnreachable(Exception):
 class _Sender:
     """Sends ledger rows one by one over one SMTP session, recording each step in the ledger."""
 
-    def __init__(self, ledger: Ledger, conf: Smtp, run_id: str) -> None:
+    def __init__(self, ledger: Ledger, conf: Smtp, run_id: str, timezone: str) -> None:
         self.ledger = ledger
         self.conf = conf
         self.run_id = run_id
+        self.timezone = timezone
         self.session = SmtpSession(conf)
         self.unreachable: SendError | None = None
 
@@ -230,17 +234,26 @@ class _Sender:
                 sender=self.conf.sender,
                 recipient_email=row.recipient_email,
                 recipient_name=row.recipient_name,
-                kind=row.kind,
-                key=row.report_key,
-                period=row.period,
                 version=row.version,
+                mail=row.mail,
                 pdf_path=Path(row.pdf_path),
                 changes=row.changes,
                 message_id=row.message_id,
+                timezone=self.timezone,
             )
         except OSError as exc:
             self.ledger.mark_unsent(row.id, "failed", f"PDF unreadable: {type(exc).__name__}: {row.pdf_path}")
             log.error("not sent %s: PDF unreadable %s", row.message_id, row.pdf_path)
+            return
+        except ValueError as exc:  # e.g. an address that cannot be written in a header
+            self.ledger.mark_unsent(row.id, "failed", f"message not built: {exc}")
+            log.error("not sent %s to %r: %s", row.message_id, row.recipient_email, exc)
+            return
+        pdf = next(p for p in msg.iter_attachments() if p.get_content_type() == "application/pdf")
+        if hashlib.sha256(pdf.get_content()).hexdigest() != row.pdf_sha256:
+            note = f"not sent: {row.pdf_path} changed since it was rendered for this version"
+            self.ledger.mark_unsent(row.id, "queued", note)
+            log.error("%s (%s)", note, row.message_id)
             return
         for attempt in range(self.conf.retries + 1):
             if attempt:
@@ -313,7 +326,7 @@ def _run(items: list[Deliverable], settings: Settings, run_id: str) -> tuple[lis
     ledger = Ledger(settings.paths.ledger)
     try:
         with _server(settings):
-            sender = _Sender(ledger, settings.smtp, run_id)
+            sender = _Sender(ledger, settings.smtp, run_id, settings.nightly.timezone)
             # 1. Rows an interrupted run left "sending": sent again, once, before anything is planned
             #    on top of them (so a correction is computed against what the recipient holds).
             done = sender.send_all(ledger.with_status("sending"))
@@ -361,20 +374,38 @@ def deliver(items: list[Deliverable], settings: Settings, run_id: str) -> Delive
     return summary
 
 
-def preview(items: list[Deliverable], settings: Settings) -> list[tuple[str, int]]:
-    """(action, version) each item would get, e.g. to print "v2" in a PDF header before rendering.
+@dataclass(frozen=True)
+class Plan:
+    """What delivery would do with a report, told before it is rendered."""
 
-    action is "new", "correction", "unchanged", "weekly_not_resent" or "skipped"; nothing is written.
+    action: str  # "new", "correction", "unchanged", "weekly_not_resent" or "skipped"
+    version: int  # the version the report gets (the PDF prints it)
+    archived: Path | None  # the PDF already rendered for this content and version: not rendered again
+    archived_sha256: str = ""
+
+
+def preview(items: list[Deliverable], settings: Settings) -> list[Plan]:
+    """The plan of each item against the ledger; nothing is written.
+
+    A report keeps the PDF on file when the ledger already holds this very content for the
+    version it gets (unchanged, or queued and not yet sent) and the file is still there; a
+    weekly report already sent is never rendered again. Anything else is rendered: a new report
+    as v1, a changed one as the next version beside the earlier ones.
     """
     ledger = Ledger(settings.paths.ledger)
     try:
-        out = []
-        for item in items:
-            d = ledger.preview(item)
-            out.append((d.action, d.row.version if d.row else 1))
-        return out
+        return [_plan_of(item, ledger.preview(item)) for item in items]
     finally:
         ledger.close()
+
+
+def _plan_of(item: Deliverable, d: Decision) -> Plan:
+    row = d.row
+    if row is None:
+        return Plan(d.action, 1, None)
+    on_file = Path(row.pdf_path)
+    kept = d.action == "weekly_not_resent" or (not d.fresh and on_file.is_file())
+    return Plan(d.action, row.version, on_file if kept else None, row.pdf_sha256 if kept else "")
 
 
 def pending(settings: Settings) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from delivery.message import Change, diff_figures
+from delivery.message import Change, Mail, diff_figures
 
 STATUSES = ("queued", "sending", "sent", "failed", "skipped")
 
@@ -39,7 +39,9 @@ CREATE TABLE IF NOT EXISTS deliveries (
     smtp_response TEXT,
     figures_json TEXT NOT NULL,
     changes_json TEXT NOT NULL DEFAULT '[]',
+    mail_json TEXT NOT NULL,
     pdf_path TEXT NOT NULL,
+    pdf_sha256 TEXT NOT NULL,
     message_id TEXT NOT NULL,
     run_id TEXT NOT NULL,
     created_at TEXT NOT NULL,
@@ -49,6 +51,18 @@ CREATE UNIQUE INDEX IF NOT EXISTS deliveries_version
     ON deliveries (recipient_id, kind, report_key, period, version) WHERE status != 'skipped';
 CREATE INDEX IF NOT EXISTS deliveries_status ON deliveries (status);
 """
+
+
+def _mail_json(mail: Mail) -> str:
+    return json.dumps(
+        {
+            "title": mail.title,
+            "about": mail.about,
+            "period_label": mail.period_label,
+            "headline": list(mail.headline),
+        },
+        ensure_ascii=False,
+    )
 
 
 def now() -> str:
@@ -75,7 +89,9 @@ class Row:
     smtp_response: str | None
     figures_json: str
     changes_json: str
+    mail_json: str
     pdf_path: str
+    pdf_sha256: str
     message_id: str
     run_id: str
     created_at: str
@@ -89,10 +105,16 @@ class Row:
     def changes(self) -> list[Change]:
         return [Change(**c) for c in json.loads(self.changes_json)]
 
+    @property
+    def mail(self) -> Mail:
+        d = json.loads(self.mail_json)
+        return Mail(d["title"], d["about"], d["period_label"], tuple(d["headline"]))
+
     def as_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
         d["figures"] = json.loads(d.pop("figures_json"))
         d["changes"] = json.loads(d.pop("changes_json"))
+        d["mail"] = json.loads(d.pop("mail_json"))
         return d
 
 
@@ -102,6 +124,7 @@ class Decision:
 
     action: str  # "new", "correction", "unchanged", "weekly_not_resent", "skipped"
     row: Row | None
+    fresh: bool = False  # the row was written for this item (its content is the item's, no PDF yet)
 
 
 class Ledger:
@@ -193,7 +216,7 @@ class Ledger:
             self.conn.execute(
                 "UPDATE deliveries SET smtp_response = 'recipient LEFT' WHERE id = ?", (row_id,)
             )
-            return Decision("skipped", self.get(row_id))
+            return Decision("skipped", self.get(row_id), fresh=True)
 
         if item.kind == "WEEKLY" and last_sent is not None:
             return Decision("weekly_not_resent", last_sent)
@@ -215,14 +238,16 @@ class Ledger:
         if latest is not None and latest.status in ("queued", "failed"):
             # Never delivered: replace its content in place; it keeps its version, gets a new Message-ID.
             self.conn.execute(
-                "UPDATE deliveries SET content_hash = ?, figures_json = ?, changes_json = ?, pdf_path = ?, "
-                "recipient_email = ?, recipient_name = ?, status = 'queued', run_id = ?, message_id = ? "
-                "WHERE id = ?",
+                "UPDATE deliveries SET content_hash = ?, figures_json = ?, changes_json = ?, mail_json = ?, "
+                "pdf_path = ?, pdf_sha256 = ?, recipient_email = ?, recipient_name = ?, status = 'queued', "
+                "run_id = ?, message_id = ? WHERE id = ?",
                 (
                     item.content_hash,
                     figures_json,
                     changes_json,
+                    _mail_json(item.mail),
                     str(item.pdf_path),
+                    item.pdf_sha256,
                     item.recipient_email,
                     item.recipient_name,
                     run_id,
@@ -230,10 +255,10 @@ class Ledger:
                     latest.id,
                 ),
             )
-            return Decision(action, self.get(latest.id))
+            return Decision(action, self.get(latest.id), fresh=True)
         version = (latest.version if latest else 0) + 1
         row_id = self._insert(item, version, "queued", changes, figures_json, message_id, run_id)
-        return Decision(action, self.get(row_id))
+        return Decision(action, self.get(row_id), fresh=True)
 
     def _insert(
         self,
@@ -247,8 +272,8 @@ class Ledger:
     ) -> int:
         cur = self.conn.execute(
             "INSERT INTO deliveries (recipient_id, recipient_email, recipient_name, kind, report_key, "
-            "period, content_hash, version, status, figures_json, changes_json, pdf_path, message_id, "
-            "run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "period, content_hash, version, status, figures_json, changes_json, mail_json, pdf_path, "
+            "pdf_sha256, message_id, run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 item.recipient_id,
                 item.recipient_email,
@@ -261,7 +286,9 @@ class Ledger:
                 status,
                 figures_json,
                 json.dumps([c.__dict__ for c in changes], ensure_ascii=False),
+                _mail_json(item.mail),
                 str(item.pdf_path),
+                item.pdf_sha256,
                 message_id,
                 run_id,
                 now(),

@@ -1,24 +1,33 @@
-"""Report emails: Chinese subject and body, the PDF attached under an RFC 2231-encoded Chinese name.
+"""Report emails: a Chinese subject and body that carry the report's headline, the PDF attached.
 
-Built with the standard library's EmailMessage (prefect-email corrupts non-ASCII attachment names).
-A correction (version 2 and later) carries 【更正】 in its subject and lists what changed against the
-version the recipient last received.
+Built with the standard library's EmailMessage (prefect-email corrupts non-ASCII attachment
+names). The subject and the attachment are named like the PDF's title, with whom it concerns
+(the manager, or the branch for a branch head's summary). The attachment's name is given twice:
+`filename*` (RFC 2231) on Content-Disposition, read by current mail clients, and `name=` on
+Content-Type as RFC 2047 encoded words, the form older clients (Outlook 2007, Foxmail 6) read.
+Every text that reaches a header is cut to one line first and the recipient goes in through
+`Address`, so a name such as `李四 <boss@x.com>` or one with CR/LF can neither replace the
+address in To: nor add a header. A correction (version 2 and later) carries 【更正】 in its
+subject and lists, in its body, what changed against the version the recipient last received.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import base64
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate
+from email.utils import format_datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-KIND_TITLES: dict[str, str] = {
-    "MONTHLY": "月计划达成检查表",
-    "WEEKLY": "周计划达成检查表",
-    "BRANCH": "网点汇总",
-}
 CORRECTION_MARK = "【更正】"
 MISSING = "—"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_UNSAFE_IN_FILE_NAME = re.compile(r'[\\/:*?"<>|]+')
+_ENCODED_WORD_BYTES = 42  # UTF-8 bytes per RFC 2047 word: 68 characters, a header line stays < 78
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,16 @@ class Change:
     new: str
 
 
+@dataclass(frozen=True)
+class Mail:
+    """What the email says about a report, besides its version and changes."""
+
+    title: str  # the PDF's title: 月计划达成检查表, 周计划达成检查表, 支行客户经理考核汇总表
+    about: str  # whom it concerns: the manager's name, or the branch's name
+    period_label: str  # the period as people write it: 2026年9月, 2026年9月7日至13日
+    headline: tuple[str, ...] = field(default=())  # lines shown before the attachment
+
+
 def diff_figures(old: dict[str, str], new: dict[str, str]) -> list[Change]:
     """Items whose value differs, in the new report's order, then items the new report dropped."""
     changes = [Change(k, old.get(k, MISSING), v) for k, v in new.items() if old.get(k) != v]
@@ -37,37 +56,46 @@ def diff_figures(old: dict[str, str], new: dict[str, str]) -> list[Change]:
     return changes
 
 
-def report_title(kind: str) -> str:
-    return KIND_TITLES[kind]
+def one_line(text: str) -> str:
+    """Control characters (CR, LF, tab…) become one space: nothing can start a new header line."""
+    return " ".join(_CONTROL.sub(" ", text).split())
 
 
-def subject_for(kind: str, key: str, period: str, recipient_name: str, version: int) -> str:
-    who = f"网点 {key}" if kind == "BRANCH" else recipient_name
+def file_name_part(text: str) -> str:
+    """A piece of a file name: path separators and characters Windows refuses become _, and no
+    leading dots (so `../x` cannot point anywhere)."""
+    return _UNSAFE_IN_FILE_NAME.sub("_", one_line(text)).lstrip(". ")[:60] or "_"
+
+
+def subject_for(mail: Mail, version: int) -> str:
     mark = CORRECTION_MARK if version > 1 else ""
-    return f"{mark}{report_title(kind)} {period} {who} v{version}"
+    edition = f"（第{version}版）" if version > 1 else ""
+    return one_line(f"{mark}{mail.title} {mail.period_label} {mail.about}{edition}")
 
 
-def attachment_name(kind: str, key: str, period: str, recipient_name: str, version: int) -> str:
-    who = key if kind == "BRANCH" else recipient_name
-    return f"{report_title(kind)}_{period}_{who}_v{version}.pdf"
+def attachment_name(mail: Mail, version: int) -> str:
+    """月计划达成检查表_2026年9月_张三_v1.pdf: the PDF's title, the period, whom it concerns."""
+    parts = (mail.title, mail.period_label, mail.about, f"v{version}")
+    return "_".join(file_name_part(p) for p in parts) + ".pdf"
 
 
-def body_for(
-    kind: str, period: str, recipient_name: str, version: int, changes: list[Change], filename: str
-) -> str:
-    title = report_title(kind)
-    lines = [f"{recipient_name} 您好：", ""]
+def body_for(mail: Mail, recipient_name: str, version: int, changes: list[Change], filename: str) -> str:
+    name = one_line(recipient_name)
+    whose = "您" if mail.about == recipient_name else one_line(mail.about)
+    report = f"{whose}{mail.period_label}的{mail.title}"
+    lines = [f"{name} 您好：" if name else "您好：", ""]
     if version == 1:
-        lines.append(f"附件是 {period} 的{title}（版本 v{version}）。")
+        lines.append(f"{report}已生成，要点如下：")
     else:
-        lines.append(
-            f"附件是 {period} 的{title}更正版（版本 v{version}），替代此前发送的版本，请以本版为准。"
-        )
-        lines += ["", "与此前发送的版本相比，以下项目有变化："]
+        lines.append(f"{report}已更正，本邮件附上第 {version} 版，请以本版为准，此前收到的版本作废。")
+        lines += ["", "更正后的要点："]
+    lines += [f"  {line}" for line in mail.headline] or ["  （详见附件）"]
+    if version > 1:
+        lines += ["", "与此前收到的版本相比，以下数字有变化："]
         if changes:
-            lines += [f"  - {c.item}：原值 {c.old} → 新值 {c.new}" for c in changes]
+            lines += [f"  · {c.item}：由 {c.old} 改为 {c.new}" for c in changes]
         else:
-            lines.append("  （报表内容有调整，指标数值未变。）")
+            lines.append("  （数字未变，更正的是报表中的其他内容。）")
     lines += ["", f"附件：{filename}", "", "本邮件由报表系统自动发送，请勿直接回复。"]
     return "\n".join(lines) + "\n"
 
@@ -77,24 +105,43 @@ def build_message(
     sender: str,
     recipient_email: str,
     recipient_name: str,
-    kind: str,
-    key: str,
-    period: str,
     version: int,
+    mail: Mail,
     pdf_path: Path,
     changes: list[Change],
     message_id: str,
+    timezone: str,
 ) -> EmailMessage:
-    """The complete email for one report version; reads the PDF from pdf_path."""
-    filename = attachment_name(kind, key, period, recipient_name, version)
+    """The complete email for one report version; reads the PDF from pdf_path.
+
+    Raises ValueError when the address itself cannot be put in a header, OSError when the PDF
+    cannot be read."""
+    filename = attachment_name(mail, version)
     msg = EmailMessage()
     msg["From"] = sender
-    msg["To"] = formataddr((recipient_name, recipient_email))
-    msg["Subject"] = subject_for(kind, key, period, recipient_name, version)
-    msg["Date"] = formatdate(localtime=True)
+    msg["To"] = Address(display_name=one_line(recipient_name), addr_spec=recipient_email)
+    msg["Subject"] = subject_for(mail, version)
+    msg["Date"] = format_datetime(dt.datetime.now(ZoneInfo(timezone)).replace(microsecond=0))
     msg["Message-ID"] = message_id
-    msg.set_content(
-        body_for(kind, period, recipient_name, version, changes, filename), charset="utf-8", cte="base64"
-    )
+    body = body_for(mail, recipient_name, version, changes, filename)
+    msg.set_content(body, charset="utf-8", cte="base64")
     msg.add_attachment(pdf_path.read_bytes(), maintype="application", subtype="pdf", filename=filename)
+    _name_on_content_type(msg, filename)
     return msg
+
+
+def _name_on_content_type(msg: EmailMessage, filename: str) -> None:
+    """Content-Type: application/pdf; name="=?utf-8?b?…?= …": stored raw (set_raw), because the
+    library would write RFC 2231 again; folded so that no line is long enough to be refolded."""
+    (part,) = [p for p in msg.iter_attachments() if p.get_filename() == filename]
+    words, chunk = [], b""
+    for ch in filename:
+        b = ch.encode("utf-8")
+        if len(chunk) + len(b) > _ENCODED_WORD_BYTES:
+            words.append(chunk)
+            chunk = b""
+        chunk += b
+    words.append(chunk)
+    encoded = [f"=?utf-8?b?{base64.b64encode(w).decode('ascii')}?=" for w in words]
+    del part["Content-Type"]
+    part.set_raw("Content-Type", 'application/pdf;\n name="' + "\n ".join(encoded) + '"')

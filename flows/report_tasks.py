@@ -1,11 +1,14 @@
-"""Tasks that render reports and deliver them: build view models (each stamped with the version
-the delivery ledger will give it), render PDFs in chunks (one task per chunk, so a Dask cluster
-spreads them), then one delivery task against the ledger."""
+"""Tasks that render reports and deliver them: build view models and ask the delivery ledger what
+each needs (its version, and whether the PDF on file is already this very content), render in
+chunks only the reports whose content is new (one task per chunk, so a Dask cluster spreads
+them), then one delivery task against the ledger. A rerun with nothing changed renders nothing,
+and the archived PDF of a version stays the one that was mailed."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +19,20 @@ from core.calendar import local_now, period_bounds, week_bounds
 from flows.context import load_context
 
 
-def deliverable_for(report: Any, pdf_path: Path | str) -> dict[str, Any]:
-    """The delivery ledger's view of a rendered report (delivery.Deliverable fields)."""
+@dataclass(frozen=True)
+class Job:
+    """A report to deliver, stamped with its version; `archived` is its PDF when already on file."""
+
+    report: Any
+    archived: Path | None = None
+    archived_sha256: str = ""
+
+
+def deliverable_for(report: Any, pdf_path: Path | str, pdf_sha256: str) -> dict[str, Any]:
+    """The delivery ledger's view of a report (delivery.Deliverable fields)."""
+    from delivery.message import Mail
+    from reports import headline
+
     rec = report.recipient
     return {
         "recipient_email": rec.email,
@@ -28,26 +43,33 @@ def deliverable_for(report: Any, pdf_path: Path | str) -> dict[str, Any]:
         "key": report.key,
         "period": report.period,
         "pdf_path": Path(pdf_path),
+        "pdf_sha256": pdf_sha256,
         "content_hash": report.content_fingerprint(),
-        "figures": report.figures(),
+        "figures": headline.mail_figures(report),
+        "mail": Mail(
+            headline.title(report),
+            headline.about(report),
+            headline.period_label(report),
+            headline.headline(report),
+        ),
     }
 
 
-def with_versions(reports: list[Any], settings: Any) -> list[Any]:
-    """Stamp each report with its version: v1 when new, the delivered version when unchanged,
-    v(n+1) when its figures changed since the last delivery (a correction)."""
-    from delivery import Deliverable
-    from delivery.deliver import preview
+def plan_jobs(reports: list[Any], settings: Any) -> list[Job]:
+    """Each report with the version the ledger gives it (v1 when new, the delivered version when
+    unchanged, v(n+1) when changed) and the PDF on file when its content is already archived."""
+    from delivery import Deliverable, preview
 
-    items = [Deliverable(**deliverable_for(r, "-")) for r in reports]
+    items = [Deliverable(**deliverable_for(r, "", "")) for r in reports]
     return [
-        dataclasses.replace(r, version=v) for r, (_, v) in zip(reports, preview(items, settings), strict=True)
+        Job(dataclasses.replace(r, version=p.version), p.archived, p.archived_sha256)
+        for r, p in zip(reports, preview(items, settings), strict=True)
     ]
 
 
 @task(name="build-reports", cache_policy=NO_CACHE)
-def build_reports(config: str | None, kind: str, unit: str, run_id: str, as_of: dt.date) -> list[Any]:
-    """View models of every report of a kind for a period (MONTHLY, BRANCH) or an ISO week (WEEKLY)."""
+def build_reports(config: str | None, kind: str, unit: str, run_id: str, as_of: dt.date) -> list[Job]:
+    """Every report of a kind for a period (MONTHLY, BRANCH) or an ISO week (WEEKLY), planned."""
     from reports import build
 
     ctx = load_context(config)
@@ -60,7 +82,7 @@ def build_reports(config: str | None, kind: str, unit: str, run_id: str, as_of: 
     else:
         builder = build.build_monthly_reports if kind == "MONTHLY" else build.build_branch_reports
         reports = builder(ctx.catalog, unit, ctx.rules_for(period_bounds(unit)[1]), as_of, run_id, generated)
-    return with_versions(reports, ctx.settings)
+    return plan_jobs(reports, ctx.settings)
 
 
 @task(name="render-chunk", cache_policy=NO_CACHE)
@@ -69,7 +91,7 @@ def render_chunk(config: str | None, jobs: list[Any], out_dir: str, workers: int
     from reports.render import render_reports
 
     rendered = render_reports(jobs, Path(out_dir), workers)
-    return [deliverable_for(job, r.path) for job, r in zip(jobs, rendered, strict=True)]
+    return [deliverable_for(job, r.path, r.sha256) for job, r in zip(jobs, rendered, strict=True)]
 
 
 @task(name="deliver", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30])

@@ -127,7 +127,7 @@ def month_to_date_task(config: str | None, d: dt.date, run_id: str) -> dict[str,
     from steps.mtd import month_to_date
 
     ctx = load_context(config)
-    table = month_to_date(ctx.catalog, d)
+    table = month_to_date(ctx.catalog, d, ctx.rules)
     period = f"{d.year:04d}-{d.month:02d}"
     ctx.catalog.publish("mtd", period, {"month_to_date": table}, {"run_id": run_id, "as_of": d.isoformat()})
     return {"period": period, "as_of": d.isoformat(), "managers": table.height}

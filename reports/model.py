@@ -87,8 +87,7 @@ class AlertRow:
     cust_id: str
     cust_name: str
     rule: str
-    rule_zh: str
-    direction_zh: str
+    type_zh: str  # core.labels.alert_zh: 大额现金（流入）, 大额资金流出
     amount_cny: Decimal
     threshold_cny: Decimal
     txn_count: int

@@ -24,13 +24,13 @@ from typing import Any
 
 from core.lifeline import die_with_parent
 from reports import fmt
+from reports.headline import TITLES
 from reports.model import AnyReport, BranchReport, MonthlyReport, WeeklyReport
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "report_templates"
 STYLESHEET = TEMPLATES_DIR / "report.css"
 
 _TEMPLATE = {"MONTHLY": "monthly.html.j2", "WEEKLY": "weekly.html.j2", "BRANCH": "branch.html.j2"}
-_TITLE = {"MONTHLY": "月计划达成检查表", "WEEKLY": "周计划达成检查表", "BRANCH": "支行客户经理考核汇总表"}
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ class _Worker:
 
         ctx: dict[str, Any] = {
             "report": report,
-            "title": _TITLE[report.kind],
+            "title": TITLES[report.kind],
             "fingerprint": fingerprint or report.content_fingerprint(),
             "pdf_date": pdf_date(report.as_of),
         }
@@ -259,7 +259,7 @@ def file_name(report: AnyReport) -> str:
     if isinstance(report, BranchReport):
         name = _UNSAFE.sub("_", report.branch_name).strip("_")[:40] or report.branch_id
     suffix = f"_v{report.version}" if report.version > 1 else ""
-    return f"{report.period}_{report.key}_{name}_{_TITLE[report.kind]}{suffix}.pdf"
+    return f"{report.period}_{report.key}_{name}_{TITLES[report.kind]}{suffix}.pdf"
 
 
 def render_reports(

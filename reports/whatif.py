@@ -167,8 +167,8 @@ def _signal_counts(catalog: Catalog, period: str) -> dict[str, int]:
     if catalog.has("daily", end, "dormancy"):
         states = catalog.read("daily", end, "dormancy")["state"]
         out["不动户账户（月末）"] = int((states == "INACTIVE").sum())
-        out["休眠账户（月末）"] = int((states == "DORMANT").sum())
-        out["休眠客户（月末）"] = catalog.read("daily", end, "dormant_customers").height
+        out["久悬账户（月末）"] = int((states == "DORMANT").sum())
+        out["久悬客户（月末）"] = catalog.read("daily", end, "dormant_customers").height
     attrition = catalog.read("monthly", period, "attrition")["state"]
     out |= {f"{zh}客户": int((attrition == code).sum()) for code, zh in L.ATTRITION_ZH.items()}
     return out

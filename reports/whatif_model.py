@@ -83,7 +83,7 @@ class BandRow:
 @dataclass(frozen=True)
 class SignalRow:
     period: str
-    label: str  # e.g. 预警：大额现金, 休眠客户（月末）
+    label: str  # e.g. 预警：大额现金, 久悬客户（月末）
     in_force: int
     draft: int
 

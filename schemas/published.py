@@ -1,4 +1,4 @@
-"""Published tables: what the pipeline produces (../shared/spec/OUTPUTS.md), one contract each.
+"""Published tables: what the pipeline produces (docs/outputs.md), one contract each.
 
 These are the interface between the computations (transforms/, steps/) and their readers
 (reports/, delivery/, cmreport export). Every figure is rounded half away from zero
@@ -21,7 +21,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
 
-from core.rules import BANDS, SCORE_RANGE
+from core.rules import BANDS, SCORE_RANGE, RuleSet
 from schemas.types import MEASURE, Measure, Money, Points, Rate
 
 
@@ -74,9 +74,7 @@ class Alerts(_Published):
     cust_id: str
     mgr_id: str = pa.Field(nullable=True)  # null = unassigned
     branch_id: str
-    rule: str = pa.Field(
-        isin=["LV_CASH", "LV_CORP_TRF", "LV_PERS_DOM", "LV_PERS_XB", "RM_OUTFLOW", "RM_INFLOW"]
-    )
+    rule: str  # a rule of the rule set in force (alerts_contract checks it)
     direction: str = pa.Field(isin=["IN", "OUT"])
     ccy_class: str = pa.Field(isin=["CNY", "FX"])
     amount_cny: Money
@@ -84,6 +82,11 @@ class Alerts(_Published):
     txn_count: int = pa.Field(ge=1)
     txn_ids: str
     reason_zh: str  # e.g. 当日现金存入累计 ¥50,000.00 ≥ ¥50,000.00,共 3 笔
+
+
+def alerts_contract(rules: RuleSet) -> pa.DataFrameSchema:
+    """Alerts, with ``rule`` one of the alert rules of ``rules`` (conf/rules.toml, not a list here)."""
+    return Alerts.to_schema().update_column("rule", checks=[pa.Check.isin(sorted(rules.alert_kinds()))])
 
 
 class Dormancy(_Published):

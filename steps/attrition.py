@@ -12,10 +12,10 @@ from core.rules import RuleSet
 from schemas import published
 from steps.cancelled import cancelled_ids
 from steps.positions import positions
-from transforms.alerts import with_cny
 from transforms.assignment import assign_managers
 from transforms.attrition import attrition_rows, evaluate_attrition, manager_attrition, other_bank_outflows
 from transforms.effective import effective_txns, with_accounts
+from transforms.money import with_cny
 
 CUSTOMER_COLS = ["business_date", "cust_id", "cust_type", "branch_id", "mgr_id", "status"]
 MANAGER_COLS = ["business_date", "mgr_id", "status"]

@@ -18,10 +18,9 @@ from schemas.types import CNY_EXACT
 from steps.cancelled import cancelled_targets
 from steps.deposits import deposit_keys, deposit_today
 from steps.positions import day_aum_table
-from transforms.alerts import is_large_value_candidate
 from transforms.assignment import serving_manager
 from transforms.keys import ACCT_KEY, sorted_on
-from transforms.large_change import is_qualifying
+from transforms.predicates import one_of
 
 MANAGER_COLS = ["business_date", "mgr_id", "status"]
 DAY_CUSTOMER_COLS = ["business_date", "cust_id", "branch_id", "mgr_id"]
@@ -37,10 +36,10 @@ NO_PREV_BALANCE = "NO_PREV_BALANCE"  # no account the customer held on d − 1 h
 
 
 def day_signal_rows(rules: RuleSet) -> pl.Expr:
-    """The transactions the day's alerts read: large-change's qualifying and large-value's
-    candidate transactions (dormancy reads its own, steps.activity). The rest of a day (most of it:
-    the bank's interest and fee postings) decides nothing, so it is filtered out as TXN_CNY is read."""
-    return is_qualifying(rules.large_change) | is_large_value_candidate(rules.large_value)
+    """The transactions the day's alerts read: every code an alert rule names (dormancy reads its
+    own, steps.activity). The rest of a day (most of it: the bank's interest and fee postings)
+    decides nothing, so it is filtered out as TXN_CNY is read."""
+    return one_of("txn_code", rules.alert_txn_codes())
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Random everyday activity of the synthetic bank, vectorised per day.
 
 Planted customers (synth.planted) are left out of everything here except interest postings, so
-their planted outcomes are exact. Volumes scale with the number of eligible accounts.
+their planted outcomes are exact. Volumes scale with the number of eligible accounts; what the
+managers bring in (campaigns) with their drive and their book (synth.calibration).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import calendar
 import numpy as np
 import polars as pl
 
+from synth import calibration as cal
 from synth import names
+from synth import performance as perf
 from synth.bank import APPROX_RATE, CNY, DEMAND, FUND, INSURANCE, LOAN, TIME, WEALTH
 from synth.day import Day
 
@@ -37,6 +40,11 @@ def _lognormal_fen(rng: np.random.Generator, median_cny: float, sigma: float, cc
     return np.maximum(np.round(raw), 1).astype(np.int64)
 
 
+def _fen_of(cny: float, ccy: np.ndarray) -> np.ndarray:
+    """An amount in CNY, in fen of each currency."""
+    return np.round(cny * 100 / APPROX_RATE[ccy]).astype(np.int64)
+
+
 def everyday(day: Day, cp: CounterParties) -> None:
     """Cash, transfers, card payments and fees on eligible DEMAND accounts."""
     b, rng, d = day.bank, day.rng, day.d
@@ -50,7 +58,9 @@ def everyday(day: Day, cp: CounterParties) -> None:
     code = rng.choice(6, k, p=[0.14, 0.12, 0.25, 0.22, 0.26, 0.01])
     ccy = b.ccy[acct]
     corp = b.cust_type[b.acct_cust[acct]] == 1
-    amt = _lognormal_fen(rng, 800.0, 1.3, ccy) * np.where(corp, 10, 1)
+    amt = np.minimum(
+        _lognormal_fen(rng, 800.0, 1.3, ccy) * np.where(corp, 10, 1), _fen_of(cal.MOVE_MAX_CNY, ccy)
+    )
     amt = np.where(code == 5, rng.integers(200, 5000, k), amt)
     debit = np.isin(code, [1, 3, 4])
     start_bal = b.bal[acct]
@@ -115,14 +125,18 @@ def products(day: Day) -> None:
     h, p = _pairs(day, holding, 0.02)
     buy = rng.random(len(h)) < 0.6
     amt = np.minimum(_lognormal_fen(rng, 30_000.0, 1.0, b.ccy[h]), np.maximum(b.bal[p], 0))
-    amt = np.where(buy, amt, (b.bal[h] * rng.uniform(0.1, 1.0, len(h))).astype(np.int64))
+    redeem = np.minimum(
+        (b.bal[h] * rng.uniform(*cal.REDEEM_SHARE, len(h))).astype(np.int64),
+        _fen_of(cal.MOVE_MAX_CNY, b.ccy[h]),
+    )
+    amt = np.where(buy, amt, redeem)
     ok = amt > 0
     _pair(day, h[ok], p[ok], amt[ok], np.where(buy[ok], "BUY", "REDEEM"), np.where(buy[ok], "C", "D"))
     ln, p = _pairs(day, b.prod == LOAN, 0.02)
-    draw = rng.random(len(ln)) < 0.25
+    draw = rng.random(len(ln)) < cal.LOAN_DRAW_SHARE
     amt = np.where(
         draw,
-        _lognormal_fen(rng, 50_000.0, 1.0, b.ccy[ln]),
+        np.minimum(_lognormal_fen(rng, 50_000.0, 1.0, b.ccy[ln]), _fen_of(cal.MOVE_MAX_CNY, b.ccy[ln])),
         np.minimum(_lognormal_fen(rng, 5_000.0, 1.0, b.ccy[ln]), b.bal[ln]),
     )
     amt = np.where(draw, amt, np.minimum(amt, np.maximum(b.bal[p], 0)))
@@ -158,6 +172,74 @@ def _pair(
     day.post(
         demand, other, amt, code, channel, cp_acct=b.acct_no.gather(prod_acct), cp_bank="SELF", secs=secs
     )
+
+
+def campaigns(day: Day, cp: CounterParties, chase: dict[str, np.ndarray]) -> None:
+    """What each manager brings in today (CNY per manager, from synth.performance.Chase).
+    Deposits: money from other banks into DEMAND accounts, or, for a manager ahead of plan, paid
+    out to other banks. Sales: product purchases paid with money brought in the same day. Loans:
+    draws paid out to suppliers the same day, or early repayments with money brought in (so
+    neither changes deposits)."""
+    b, d = day.bank, day.d
+    served = perf.served(b, d) & (b.mgr >= 0)
+    usable = (b.ccy == CNY) & b.acct_open(d) & ~b.frozen & served[b.acct_cust]
+    prim = b.primary_of[b.acct_cust]
+    paired = usable & (prim >= 0) & np.where(prim >= 0, b.acct_open(d)[np.maximum(prim, 0)], False)
+    demand = usable & (b.prod == DEMAND) & ~b.sleepy
+    loan = paired & (b.prod == LOAN)
+
+    dep = chase["dep"]
+    acct, fen = _pieces(day, np.flatnonzero(demand), np.maximum(dep, 0), cal.INFLOW_PIECE_CNY)
+    _from_other_bank(day, cp, acct, fen, "TRF_IN", "C")
+    rich = np.flatnonzero(demand & (b.bal >= _fen_of(3 * cal.INFLOW_PIECE_CNY, b.ccy)))
+    acct, fen = _pieces(day, rich, np.maximum(-dep, 0), cal.INFLOW_PIECE_CNY)
+    _from_other_bank(day, cp, acct, np.minimum(fen, b.bal[acct] // 2), "TRF_OUT", "D")
+
+    holding = np.flatnonzero(paired & np.isin(b.prod, perf.HOLDINGS))
+    acct, fen = _pieces(day, holding, chase["sales"], cal.SALE_PIECE_CNY)
+    _from_other_bank(day, cp, prim[acct], fen, "TRF_IN", "C")
+    _pair(day, acct, prim[acct], fen, np.full(len(acct), "BUY"), np.full(len(acct), "C"))
+
+    acct, fen = _pieces(day, np.flatnonzero(loan), np.maximum(chase["loan"], 0), cal.LOAN_PIECE_CNY)
+    _pair(day, acct, prim[acct], fen, np.full(len(acct), "LOAN_DRAW"), np.full(len(acct), "D"))
+    _from_other_bank(day, cp, prim[acct], fen, "TRF_OUT", "D")
+    owing = np.flatnonzero(loan & (b.bal >= _fen_of(3 * cal.LOAN_PIECE_CNY, b.ccy)))
+    acct, fen = _pieces(day, owing, np.maximum(-chase["loan"], 0), cal.LOAN_PIECE_CNY)
+    acct, fen = np.unique(acct), fen[np.unique(acct, return_index=True)[1]]
+    fen = np.minimum(fen, b.bal[acct] // 2)
+    _from_other_bank(day, cp, prim[acct], fen, "TRF_IN", "C")
+    _pair(day, acct, prim[acct], fen, np.full(len(acct), "LOAN_REPAY"), np.full(len(acct), "C"))
+
+
+def _pieces(
+    day: Day, elig: np.ndarray, daily_cny: np.ndarray, piece_cny: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each manager's daily amount (CNY, per manager) in pieces of about piece_cny, on random
+    accounts of theirs among elig: (accounts, amounts in fen)."""
+    b, rng = day.bank, day.rng
+    owner = b.mgr[b.acct_cust[elig]]
+    order = np.argsort(owner, kind="stable")
+    elig, owner = elig[order], owner[order]
+    count = np.bincount(owner, minlength=b.roster.n)
+    first = np.searchsorted(owner, np.arange(b.roster.n))
+    n = np.where((count > 0) & (daily_cny >= 1), np.maximum(1, np.round(daily_cny / piece_cny)), 0)
+    mgr = np.repeat(np.arange(b.roster.n), n.astype(np.int64))
+    acct = elig[first[mgr] + (rng.random(len(mgr)) * count[mgr]).astype(np.int64)]
+    fen = np.round(daily_cny[mgr] / n[mgr] * rng.uniform(0.5, 1.5, len(mgr)) * 100)
+    return acct, np.maximum(fen, 1).astype(np.int64)
+
+
+def _from_other_bank(
+    day: Day, cp: CounterParties, acct: np.ndarray, fen: np.ndarray, code: str, dc: str
+) -> None:
+    """Transfers between these accounts and counterparties at other banks."""
+    rng, k = day.rng, len(acct)
+    cpi = rng.integers(0, cp.size, k)
+    day.post(
+        acct, dc, fen, code, np.where(rng.random(k) < 0.7, "MOBILE", "ONLINE"),
+        cp_acct=cp.accts.gather(cpi), cp_name=cp.names.gather(cpi),
+        cp_bank=np.array(OTHER_BANKS)[rng.integers(0, len(OTHER_BANKS), k)],
+    )  # fmt: skip
 
 
 def openings(day: Day) -> None:

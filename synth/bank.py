@@ -15,7 +15,7 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
-from synth import names
+from synth import calibration, names
 
 PRODUCTS = ["DEMAND", "TIME", "WEALTH", "FUND", "INSURANCE", "LOAN"]
 DEMAND, TIME, WEALTH, FUND, INSURANCE, LOAN = range(6)
@@ -41,6 +41,9 @@ class Roster:
             "HEAD" if i < branches else "SUPERVISOR" if i < 2 * branches else "RM" for i in range(managers)
         ]
         self.ids = [f"M{i + 1:04d}" for i in range(managers)]
+        self.profile = calibration.deal(self.role, ASSESSED_ROLES)  # how each manager works
+        self.drive = np.array([calibration.profile(p).drive for p in self.profile])
+        self.diligence = np.array([calibration.profile(p).diligence for p in self.profile])
         self.names = names.person_names(rng, managers).to_list()
         self.join = start - rng.integers(60, 3000, managers)
         self.head = {b: b for b in range(branches)}
@@ -94,7 +97,6 @@ class Bank:
         self.date_base = start - DATE_SPAN
         n = customers
         self.n_cust = n
-        history = end - start + 1
         branches = int(roster.branch.max()) + 1
         self.cust_type = (rng.random(n) < 0.08).astype(np.int8)
         self.branch = rng.integers(0, branches, n)
@@ -106,14 +108,32 @@ class Bank:
                 self.mgr[sel] = pool[rng.integers(0, len(pool), len(sel))]
         self.mgr[rng.random(n) < 0.02] = -1
         self.cust_open = start - rng.integers(30, 4000, n)
-        new = rng.random(n) < 0.04
-        self.cust_open[new] = start + rng.integers(0, history, int(new.sum()))
+        self._open_new_customers(rng, start, end)
         self.cust_close = np.full(n, -1, dtype=np.int64)
         self.planted = np.zeros(n, dtype=bool)
         self.segment = rng.choice(3, n, p=[0.7, 0.22, 0.08])
         self.key = rng.random(n) < 0.1
         self._rng = rng
         self._make_accounts(rng)
+
+    def _open_new_customers(self, rng: np.random.Generator, start: int, end: int) -> None:
+        """In each month of the history, drive × NEW_CUST_SHARE of each manager's customers open
+        (a fraction of a customer by chance; the unassigned ones as one book of drive 1.0)."""
+        book = np.where(self.mgr < 0, self.roster.n, self.mgr)
+        drive = np.append(self.roster.drive, calibration.NOT_ASSESSED.drive)
+        size = np.bincount(book, minlength=self.roster.n + 1)
+        d = start
+        while d <= end:
+            date = dt.date.fromordinal(d)
+            last = min(end, (date.replace(day=28) + dt.timedelta(days=4)).replace(day=1).toordinal() - 1)
+            share = (last - d + 1) / calibration.DAYS_PER_MONTH
+            for m in np.flatnonzero(size):
+                expected = drive[m] * calibration.NEW_CUST_SHARE * size[m] * share
+                k = int(expected) + int(rng.random() < expected - int(expected))
+                pool = np.flatnonzero((book == m) & (self.cust_open < start))
+                pick = rng.choice(pool, min(k, len(pool)), replace=False)
+                self.cust_open[pick] = d + rng.integers(0, last - d + 1, len(pick))
+            d = last + 1
 
     # --- accounts -------------------------------------------------------------------------
     def _make_accounts(self, rng: np.random.Generator) -> None:
@@ -170,7 +190,7 @@ class Bank:
         self.rate_bp[self.prod == TIME] = rng.integers(150, 276, int((self.prod == TIME).sum()))
         self.rate_bp[is_loan] = rng.integers(300, 620, int(is_loan.sum()))
         self.loan_class = np.full(a, -1, dtype=np.int8)
-        self.loan_class[is_loan] = rng.choice(5, int(is_loan.sum()), p=[0.85, 0.07, 0.04, 0.02, 0.02])
+        self.loan_class[is_loan] = rng.choice(5, int(is_loan.sum()), p=calibration.LOAN_CLASS_SHARES)
         first_loans = np.flatnonzero(is_loan)[:5]  # every class occurs at least once
         self.loan_class[first_loans] = np.arange(len(first_loans))
         first_fx = np.flatnonzero(self.ccy != CNY)[:5]  # every foreign currency occurs at least once
@@ -298,6 +318,11 @@ class Bank:
 
     def didx(self, ords: np.ndarray) -> np.ndarray:
         return np.where(ords < 0, 0, ords - self.date_base + 1)
+
+    def drive_of_customers(self) -> np.ndarray:
+        """Each customer's manager's drive (that of a manager not assessed for the unassigned)."""
+        drive = np.append(self.roster.drive, calibration.NOT_ASSESSED.drive)
+        return drive[np.where(self.mgr < 0, self.roster.n, self.mgr)]
 
     # --- masks ----------------------------------------------------------------------------------
     def acct_listed(self, d: int) -> np.ndarray:

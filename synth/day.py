@@ -12,6 +12,7 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
+from synth import names
 from synth.bank import LOAN, Bank
 from synth.csvout import fen_expr
 
@@ -160,6 +161,14 @@ class Day:
         )
         self.contacts.append(frame)
         return id_s.to_list() if k <= 64 else []
+
+    def log_contacts(self, mgr: np.ndarray, cust: np.ndarray, cdate: np.ndarray, ctype: np.ndarray) -> None:
+        """Log contacts with a random topic and outcome, half of them with a next date."""
+        rng, k = self.rng, len(cust)
+        topic = pl.Series(names.TOPICS).gather(rng.integers(0, len(names.TOPICS), k))
+        outcome = pl.Series(names.OUTCOMES).gather(rng.integers(0, len(names.OUTCOMES), k))
+        nxt = np.where(rng.random(k) < 0.5, self.d + rng.integers(7, 31, k), -1)
+        self.contact(mgr, cust, cdate, ctype, topic, outcome, nxt)
 
     # --- frames --------------------------------------------------------------------------------
     def txn_frame(self) -> pl.DataFrame:

@@ -1,8 +1,9 @@
 """synth.generate: write a synthetic landing directory, one folder per calendar day.
 
 Per day, in this order: the leaver's customers are reassigned (the day after the manager
-LEFT); new accounts are funded; everyday activity; product purchases/redemptions and loan
-movements; the planted cases; accounts closing today are brought to zero; month-end interest.
+LEFT); new accounts are funded; everyday activity; what the managers bring in (campaigns); product purchases/redemptions
+and loan movements; the planted cases; accounts closing today are brought to zero; month-end
+interest; then contacts (random, due, follow-ups, planned, planted).
 Then the files are written, CONTROL.csv last.
 
 Balance convention (every TXN row moves its own account's balance, BANK postings and reversals
@@ -29,7 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
+from core.rules import RulesBook
 from synth import background as bg
+from synth import performance as perf
 from synth import snapshots as snap
 from synth.bank import Bank, Roster
 from synth.csvout import FileFact, write_control, write_table
@@ -75,8 +78,10 @@ def generate(
     branches: int = 3,
     seed: int = 7,
     progress: Callable[[dt.date], None] | None = None,
+    rules: RulesBook | None = None,
 ) -> dict:
-    """Write out/YYYYMMDD/ for every day start..end and out/ground_truth.json; return stats."""
+    """Write out/YYYYMMDD/ for every day start..end and out/ground_truth.json; return stats. The
+    planted cases plant against ``rules`` (default: the rules file of the settings)."""
     if end < start:
         raise ValueError("end is before start")
     t0 = time.perf_counter()
@@ -91,10 +96,11 @@ def generate(
     if leaver:
         roster.left_from[leaver[0]] = leave_day
     bank = Bank(rng, customers, roster, s, e)
-    planter = Planter(bank, rng, exclude_mgr=leaver[0] if leaver else -1)
+    planter = Planter(bank, rng, exclude_mgr=leaver[0] if leaver else -1, book=rules)
     bank.freeze(rng)
     fx = snap.fx_rates(np.random.default_rng([seed, 999_999]), days)
     cp = bg.CounterParties(np.random.default_rng([seed, 999_998]))
+    chase = perf.Chase(bank, np.random.default_rng([seed, 999_997]))
     pending: dict = {}
     rows: dict[str, int] = {}
     for i, d in enumerate(range(s, e + 1)):
@@ -102,16 +108,19 @@ def generate(
         if leaver and d == leave_day + 1:
             moved = bank.mgr == leaver[0]
             bank.mgr[moved] = leaver[1]
-            planter.note_leaver(day, leaver, int(moved.sum()), leave_day)
+            listed = int((moved & (bank.cust_open <= leave_day)).sum())  # later ones open with the heir
+            planter.note_leaver(day, leaver, listed, leave_day)
         bg.openings(day)
         bg.everyday(day, cp)
+        bg.campaigns(day, cp, chase.today(day))
         bg.products(day)
         planter.run(day, fx[i])
         bg.closings(day)
         bg.interest(day)
         snap.background_contacts(day, pending)
         planter.contacts(day)
-        for f, n in _write_day(out, day, fx[i], s, pending).items():
+        chase.day_end(day)
+        for f, n in _write_day(out, day, fx[i], s, pending, chase).items():
             rows[f] = rows.get(f, 0) + n
         if progress:
             progress(day.date)
@@ -133,7 +142,9 @@ def generate(
     }
 
 
-def _write_day(out: Path, day: Day, fx_row: np.ndarray, first: int, pending: dict) -> dict[str, int]:
+def _write_day(
+    out: Path, day: Day, fx_row: np.ndarray, first: int, pending: dict, chase: perf.Chase
+) -> dict[str, int]:
     b, d = day.bank, day.d
     folder = out / day.ymd
     if folder.exists():
@@ -164,6 +175,7 @@ def _write_day(out: Path, day: Day, fx_row: np.ndarray, first: int, pending: dic
         import polars as pl
 
         put("PLAN.csv", pl.concat(plans))
+        chase.plan(pl.concat(plans))
     if day.date.day == 1:
         put("SCORE.csv", snap.score_frame(day, snap.prev_period(day.date)))
     write_control(folder, facts)

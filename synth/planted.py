@@ -1,7 +1,9 @@
 """Planted cases: customers whose activity is scripted so a rule's outcome is known exactly.
 
 Planted customers get no random activity (only month-end interest) and no random contacts.
-Thresholds come from the rules file in force on the case date. Every case is written to
+Every threshold, day count and share a case plants against, and the balances that make room for
+it, come from the rules in force on the case's date: change a rule and the cases move with it.
+Every case is written to
 ground_truth.json as {"kind", "date", "cust_id", "acct_nos", "txn_ids", "expected", ...};
 cases the history is too short for are listed under "skipped" with the reason.
 """
@@ -13,7 +15,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from core.rules import RuleSet, load_rules
+from core.rules import RulesBook, RuleSet, load_rules
 from core.settings import load_settings
 from synth.background import OTHER_BANKS
 from synth.bank import CNY, DEMAND, FUND, USD, WEALTH, Bank
@@ -21,11 +23,16 @@ from synth.day import Day
 from synth.snapshots import is_month_end
 
 MIN_CUSTOMERS = 60
+_Leg = tuple[list[int], str, str, str, str | None, str]
 HK_BANK = "HSBCHKHHHKH"
 
 
 def _iso(d: int) -> str:
     return dt.date.fromordinal(d).isoformat()
+
+
+def _fen(yuan: Decimal) -> int:
+    return int(yuan * 100)
 
 
 def _pieces(total: int, n: int) -> list[int]:
@@ -38,9 +45,11 @@ def _pieces(total: int, n: int) -> list[int]:
 class Planter:
     """Sets up the planted customers before the run and scripts their days."""
 
-    def __init__(self, bank: Bank, rng: np.random.Generator, exclude_mgr: int = -1) -> None:
+    def __init__(
+        self, bank: Bank, rng: np.random.Generator, exclude_mgr: int = -1, book: RulesBook | None = None
+    ) -> None:
         self.b, self.rng = bank, rng
-        self.book = load_rules(load_settings().paths.rules)
+        self.book = book or load_rules(load_settings().paths.rules)
         self.cases: list[dict] = []
         self.skipped: list[dict] = []
         self.txn_plan: dict[int, list] = {}
@@ -50,6 +59,7 @@ class Planter:
         self.accts: dict[str, list[int]] = {}
         s, e = bank.start, bank.end
         self.s, self.e, self.L = s, e, e - s + 1
+        self.d_lv, self.d_lc = s + max(1, self.L // 4), s + max(1, self.L // 3)
         if bank.n_cust < MIN_CUSTOMERS:
             self.skipped.append({"kind": "ALL", "reason": f"fewer than {MIN_CUSTOMERS} customers"})
             return
@@ -81,33 +91,42 @@ class Planter:
 
     # --- setup ---------------------------------------------------------------------------------
     def _roles(self) -> list[tuple[str, int, bool, list[tuple[int, int, int, int]]]]:
-        """(role, cust_type 0=P 1=C, key customer, accounts [(product, currency, fen, last_txn)])."""
+        """(role, cust_type 0=P 1=C, key customer, accounts [(product, currency, fen, last_txn)]).
+        Balances leave room for what the case moves: a multiple of the threshold it plants against."""
         s = self.s
         k1, k2, k3 = max(1, self.L // 3), max(1, self.L // 2), max(1, 2 * self.L // 3)
         self.k = (k1, k2, k3)
         dem = lambda fen, last=s - 3: (DEMAND, CNY, fen, last)  # noqa: E731
+        corp, dom, xb = (self._lv_fen(self.d_lv, c)[0] for c in ("LV_CORP_TRF", "LV_PERS_DOM", "LV_PERS_XB"))
+        lc_min = _fen(self._rules_on(self.d_lc).large_change.min_amount_cny)
+        inactive = self._rules_on(s + k1).dormancy.inactive_days
+        dormant = self._rules_on(s + k2).dormancy.dormant_days
+        # two fifths of the way from INACTIVE to DORMANT: still INACTIVE when reactivated at s + k3
+        dm = self._rules_on(s + k3).dormancy
+        reactivate_idle = dm.inactive_days + 2 * (dm.dormant_days - dm.inactive_days) // 5
+        base_min = _fen(self._rules_on(self.e).attrition.baseline_min_aum_cny)
         return [
             ("cash_split_hit", 0, False, [dem(2_000_00)]),
             ("cash_split_miss", 0, False, [dem(2_000_00)]),
             ("fx_cash_hit", 0, False, [dem(5_000_00), (DEMAND, USD, 100_00, s - 3)]),
             ("fx_cash_miss", 0, False, [dem(5_000_00), (DEMAND, USD, 100_00, s - 3)]),
             ("corp_trf_hit", 1, False, [dem(500_000_00)]),
-            ("corp_trf_miss", 1, False, [dem(3_000_000_00)]),
-            ("pers_dom_hit", 0, False, [dem(800_000_00)]),
+            ("corp_trf_miss", 1, False, [dem(corp * 3 // 2)]),
+            ("pers_dom_hit", 0, False, [dem(dom * 8 // 5)]),
             ("pers_dom_miss", 0, False, [dem(10_000_00)]),
             ("pers_xb_hit", 0, False, [dem(10_000_00)]),
-            ("pers_xb_miss", 0, False, [dem(300_000_00)]),
-            ("own_transfer", 0, False, [dem(900_000_00), dem(1_000_00)]),
+            ("pers_xb_miss", 0, False, [dem(xb * 3 // 2)]),
+            ("own_transfer", 0, False, [dem(dom * 9 // 5), dem(1_000_00)]),
             ("same_day_reversal", 0, False, [dem(1_000_00)]),
             ("later_reversal", 0, False, [dem(1_000_00)]),
-            ("large_out_hit", 0, False, [dem(1_000_000_00), (WEALTH, CNY, 300_000_00, s - 3)]),
-            ("large_out_miss", 0, False, [dem(1_000_000_00), (WEALTH, CNY, 300_000_00, s - 3)]),
-            ("drift_inactive", 0, False, [dem(5_000_00, s + k1 - 90)]),
-            ("drift_dormant", 0, False, [dem(5_000_00, s + k2 - 365)]),
-            ("reactivate", 0, False, [dem(5_000_00, s - 200)]),
-            ("at_risk", 0, False, [dem(150_000_00)]),
-            ("lost", 0, False, [dem(200_000_00)]),
-            ("close_all", 0, False, [dem(120_000_00), (FUND, CNY, 30_000_00, s - 3)]),
+            ("large_out_hit", 0, False, [dem(10 * lc_min), (WEALTH, CNY, 3 * lc_min, s - 3)]),
+            ("large_out_miss", 0, False, [dem(10 * lc_min), (WEALTH, CNY, 3 * lc_min, s - 3)]),
+            ("drift_inactive", 0, False, [dem(5_000_00, s + k1 - inactive)]),
+            ("drift_dormant", 0, False, [dem(5_000_00, s + k2 - dormant)]),
+            ("reactivate", 0, False, [dem(5_000_00, s - reactivate_idle)]),
+            ("at_risk", 0, False, [dem(3 * base_min)]),
+            ("lost", 0, False, [dem(4 * base_min)]),
+            ("close_all", 0, False, [dem(base_min * 12 // 5), (FUND, CNY, base_min * 3 // 5, s - 3)]),
             ("contact_meet", 0, True, [dem(80_000_00)]),
             ("contact_miss", 0, True, [dem(80_000_00)]),
         ]
@@ -128,6 +147,14 @@ class Planter:
     def _skip(self, kind: str, reason: str) -> None:
         self.skipped.append({"kind": kind, "reason": reason})
 
+    def _rules_on(self, d: int) -> RuleSet:
+        return self.book.for_date(dt.date.fromordinal(d))
+
+    def _lv_fen(self, d: int, code: str) -> tuple[int, int]:
+        """Rule ``code``'s CNY and USD thresholds in force on d, in fen (cents)."""
+        r = next(x for x in self._rules_on(d).large_value.rules if x.code == code)
+        return _fen(r.cny_threshold), _fen(r.usd_threshold)
+
     def _business_days_after(self, d: int, n: int) -> list[int]:
         cal = self.book.for_date(dt.date.fromordinal(d)).calendar
         hol = {h.toordinal() for h in cal.holidays}
@@ -143,8 +170,10 @@ class Planter:
 
     def _schedule(self) -> None:
         s, e, L = self.s, self.e, self.L
-        d_lv = s + max(1, L // 4)
-        bdays = self._business_days_after(d_lv, 4)
+        d_lv = self.d_lv
+        # the follow-up window's business days and one more: a contact inside it, one just after
+        window = self._rules_on(d_lv).contact.followup_business_days
+        bdays = self._business_days_after(d_lv, window + 1)
         if bdays[-1] <= e and d_lv + 3 <= e:
             self._at(d_lv, self._large_value)
             self._at(d_lv + 3, self._later_reversal_undo)
@@ -152,7 +181,7 @@ class Planter:
             for k in ("LV_CASES", "FOLLOWUP"):
                 self._skip(k, "history too short after the large-value day")
         self.followup = (d_lv, bdays)
-        d_lc = s + max(1, L // 3)
+        d_lc = self.d_lc
         self._at(d_lc, self._large_change) if d_lc <= e else self._skip("LARGE_CHANGE", "history too short")
         k1, k2, k3 = self.k
         if s + k3 <= e:
@@ -196,12 +225,8 @@ class Planter:
             }
         )
 
-    def _rules(self, day: Day) -> RuleSet:
-        return self.book.for_date(day.date)
-
     def _lv(self, day: Day, code: str) -> tuple[int, int]:
-        r = next(x for x in self._rules(day).large_value.rules if x.code == code)
-        return int(r.cny_threshold * 100), int(r.usd_threshold * 100)
+        return self._lv_fen(day.d, code)
 
     def _post(
         self, day: Day, acct: int, dc: str, fens: list[int], code: str, channel: str = "COUNTER", **kw
@@ -211,18 +236,18 @@ class Planter:
 
     # --- rule 1 ------------------------------------------------------------------------------------
     def _large_value(self, day: Day, fx_row: np.ndarray) -> None:
+        self._cash_cases(day, fx_row)
+        self._transfer_cases(day)
+        self._own_transfer_and_reversals(day)
+
+    def _cash_cases(self, day: Day, fx_row: np.ndarray) -> None:
+        """LV_CASH in CNY (three deposits on the threshold or a fen below) and in USD (two)."""
         a = self.accts
         cash, cash_usd = self._lv(day, "LV_CASH")
         for role, total, alert in (("cash_split_hit", cash, True), ("cash_split_miss", cash - 1, False)):
             ids = self._post(day, a[role][0], "C", _pieces(total, 3), "CASH_DEP")
-            self._case(
-                "LV",
-                day,
-                role,
-                a[role][:1],
-                ids,
-                {"rule": "LV_CASH", "direction": "IN", "currency_class": "CNY", "alert": alert},
-            )
+            lv = {"rule": "LV_CASH", "direction": "IN", "currency_class": "CNY", "alert": alert}
+            self._case("LV", day, role, a[role][:1], ids, lv)
         rate = Decimal(int(fx_row[USD])) / Decimal(10**6)
         for role, usd, alert in (("fx_cash_hit", cash_usd, True), ("fx_cash_miss", cash_usd - 1, False)):
             ids = self._post(day, a[role][1], "C", _pieces(usd, 2), "CASH_DEP")
@@ -231,134 +256,43 @@ class Planter:
                 "total_cny": str(Decimal(usd) / 100 * rate), "threshold_cny": str(Decimal(cash_usd) / 100 * rate),
                 "usd_cny_per_unit": str(rate),
             })  # fmt: skip
-        corp, _ = self._lv(day, "LV_CORP_TRF")
-        ids = self._post(
-            day,
-            a["corp_trf_hit"][0],
-            "C",
-            [corp],
-            "TRF_IN",
-            "ONLINE",
-            cp_bank=OTHER_BANKS[0],
-            cp_acct="6217000011112222",
-            cp_name="上海宏达贸易有限公司",
-        )
-        self._case(
-            "LV",
-            day,
-            "corp_trf_hit",
-            a["corp_trf_hit"],
-            ids,
-            {"rule": "LV_CORP_TRF", "direction": "IN", "currency_class": "CNY", "alert": True},
-        )
+
+    def _transfer_cases(self, day: Day) -> None:
+        """Each transfer rule reached exactly, and missed by a fen (corporate: domestic and
+        cross-border legs summed)."""
+        corp, dom, xb = (self._lv(day, c)[0] for c in ("LV_CORP_TRF", "LV_PERS_DOM", "LV_PERS_XB"))
         p1, p2 = _pieces(corp - 1, 2)
-        ids = self._post(
-            day,
-            a["corp_trf_miss"][0],
-            "D",
-            [p1],
-            "TRF_OUT",
-            "ONLINE",
-            cp_bank=OTHER_BANKS[1],
-            cp_acct="6217000033334444",
-        )
-        ids += self._post(
-            day,
-            a["corp_trf_miss"][0],
-            "D",
-            [p2],
-            "TRF_OUT",
-            "ONLINE",
-            cp_bank=HK_BANK,
-            cp_acct="812345678901",
-            cross_border="Y",
-        )
-        self._case(
-            "LV",
-            day,
-            "corp_trf_miss",
-            a["corp_trf_miss"],
-            ids,
-            {"rule": "LV_CORP_TRF", "direction": "OUT", "currency_class": "CNY", "alert": False},
-        )
+        # role, rule, dc, alert, legs: (fens, channel, cp_bank, cp_acct, cp_name, cross_border)
+        cases: list[tuple[str, str, str, bool, list[_Leg]]] = [
+            ("corp_trf_hit", "LV_CORP_TRF", "C", True,
+             [([corp], "ONLINE", OTHER_BANKS[0], "6217000011112222", "上海宏达贸易有限公司", "N")]),
+            ("corp_trf_miss", "LV_CORP_TRF", "D", False,
+             [([p1], "ONLINE", OTHER_BANKS[1], "6217000033334444", None, "N"),
+              ([p2], "ONLINE", HK_BANK, "812345678901", None, "Y")]),
+            ("pers_dom_hit", "LV_PERS_DOM", "D", True, [([dom], "MOBILE", OTHER_BANKS[2], "6228480000000001", None, "N")]),
+            ("pers_dom_miss", "LV_PERS_DOM", "C", False,
+             [(_pieces(dom - 1, 2), "MOBILE", OTHER_BANKS[3], "6228480000000002", None, "N")]),
+            ("pers_xb_hit", "LV_PERS_XB", "C", True, [([xb], "ONLINE", HK_BANK, "812000000003", None, "Y")]),
+            ("pers_xb_miss", "LV_PERS_XB", "D", False, [([xb - 1], "ONLINE", HK_BANK, "812000000004", None, "Y")]),
+        ]  # fmt: skip
+        for role, rule, dc, alert, legs in cases:
+            acct, code = self.accts[role][0], "TRF_IN" if dc == "C" else "TRF_OUT"
+            ids = []
+            for fens, channel, bank, cp_acct, cp_name, xborder in legs:
+                ids += self._post(day, acct, dc, fens, code, channel, cp_bank=bank, cp_acct=cp_acct,
+                                  cp_name=cp_name, cross_border=xborder)  # fmt: skip
+            direction = "IN" if dc == "C" else "OUT"
+            lv = {"rule": rule, "direction": direction, "currency_class": "CNY", "alert": alert}
+            self._case("LV", day, role, self.accts[role], ids, lv)
+
+    def _own_transfer_and_reversals(self, day: Day) -> None:
+        """Own-account transfers above LV_PERS_DOM never count; a reversal cancels a deposit the
+        same day; a deposit above LV_CASH is reversed three days later (_later_reversal_undo)."""
+        a = self.accts
+        cash, _ = self._lv(day, "LV_CASH")
         dom, _ = self._lv(day, "LV_PERS_DOM")
-        ids = self._post(
-            day,
-            a["pers_dom_hit"][0],
-            "D",
-            [dom],
-            "TRF_OUT",
-            "MOBILE",
-            cp_bank=OTHER_BANKS[2],
-            cp_acct="6228480000000001",
-        )
-        self._case(
-            "LV",
-            day,
-            "pers_dom_hit",
-            a["pers_dom_hit"],
-            ids,
-            {"rule": "LV_PERS_DOM", "direction": "OUT", "currency_class": "CNY", "alert": True},
-        )
-        ids = self._post(
-            day,
-            a["pers_dom_miss"][0],
-            "C",
-            _pieces(dom - 1, 2),
-            "TRF_IN",
-            "MOBILE",
-            cp_bank=OTHER_BANKS[3],
-            cp_acct="6228480000000002",
-        )
-        self._case(
-            "LV",
-            day,
-            "pers_dom_miss",
-            a["pers_dom_miss"],
-            ids,
-            {"rule": "LV_PERS_DOM", "direction": "IN", "currency_class": "CNY", "alert": False},
-        )
-        xb, _ = self._lv(day, "LV_PERS_XB")
-        ids = self._post(
-            day,
-            a["pers_xb_hit"][0],
-            "C",
-            [xb],
-            "TRF_IN",
-            "ONLINE",
-            cp_bank=HK_BANK,
-            cp_acct="812000000003",
-            cross_border="Y",
-        )
-        self._case(
-            "LV",
-            day,
-            "pers_xb_hit",
-            a["pers_xb_hit"],
-            ids,
-            {"rule": "LV_PERS_XB", "direction": "IN", "currency_class": "CNY", "alert": True},
-        )
-        ids = self._post(
-            day,
-            a["pers_xb_miss"][0],
-            "D",
-            [xb - 1],
-            "TRF_OUT",
-            "ONLINE",
-            cp_bank=HK_BANK,
-            cp_acct="812000000004",
-            cross_border="Y",
-        )
-        self._case(
-            "LV",
-            day,
-            "pers_xb_miss",
-            a["pers_xb_miss"],
-            ids,
-            {"rule": "LV_PERS_XB", "direction": "OUT", "currency_class": "CNY", "alert": False},
-        )
         src, dst = a["own_transfer"]
-        amount = dom + 10_000_000
+        amount = dom * 6 // 5
         b = self.b
         ids = self._post(day, src, "D", [amount], "TRF_OUT", "MOBILE", cp_bank="SELF", cp_acct=b.acct_no[dst])
         ids += self._post(day, dst, "C", [amount], "TRF_IN", "MOBILE", cp_bank="SELF", cp_acct=b.acct_no[src])
@@ -392,11 +326,12 @@ class Planter:
 
     # --- rule 2 --------------------------------------------------------------------------------------
     def _large_change(self, day: Day, fx_row: np.ndarray) -> None:
-        lc = self._rules(day).large_change
+        lc = self._rules_on(day.d).large_change
+        outflow = next(r for r in lc.rules if r.direction == "OUT")
         for role, alert in (("large_out_hit", True), ("large_out_miss", False)):
             accts = self.accts[role]
             aum_fen = int(self.b.bal[accts].sum())  # all CNY; end of the previous day
-            threshold = max(lc.min_amount_cny, Decimal(aum_fen) / 100 * lc.out_pct / 100)
+            threshold = max(lc.min_amount_cny, Decimal(aum_fen) / 100 * outflow.aum_pct / 100)
             need = int((threshold * 100).to_integral_value(rounding="ROUND_CEILING"))
             fen = need if alert else need - 1
             ids = self._post(
@@ -410,7 +345,7 @@ class Planter:
                 cp_acct="6225880000000009",
             )
             self._case("LARGE_CHANGE", day, role, accts, ids, {
-                "rule": "RM_OUTFLOW", "direction": "OUT", "alert": alert, "net_out": str(Decimal(fen) / 100),
+                "rule": outflow.code, "direction": "OUT", "alert": alert, "net_out": str(Decimal(fen) / 100),
                 "prev_day_aum": str(Decimal(aum_fen) / 100), "threshold": str(threshold),
             })  # fmt: skip
 
@@ -435,10 +370,14 @@ class Planter:
     def _drain(self, day: Day, fx_row: np.ndarray) -> None:
         assert self.attrition is not None  # scheduled only when there are two month ends
         e1, e2 = self.attrition
+        at = self._rules_on(e2).attrition
+        drain = {  # AT_RISK: left with at_risk_pct less 10 points of it; LOST: with half the LOST floor
+            "at_risk": lambda bal: bal * (100 - int(at.at_risk_pct) + 10) // 100,
+            "lost": lambda bal: bal - _fen(at.lost_aum_below_cny) // 2,
+        }
         for role, status in (("at_risk", "AT_RISK"), ("lost", "LOST")):
             acct = self.accts[role][0]
-            bal = int(self.b.bal[acct])
-            fen = bal * 4 // 10 if role == "at_risk" else bal - 500_00
+            fen = drain[role](int(self.b.bal[acct]))
             ids = self._post(
                 day, acct, "D", [fen], "TRF_OUT", "ONLINE", cp_bank=OTHER_BANKS[0], cp_acct="6217000055556666"
             )
@@ -495,7 +434,7 @@ class Planter:
 
     def _plan_followups(self, d_lv: int, bdays: list[int]) -> None:
         self._contact_at(bdays[0], "cash_split_hit", bdays[0], 1, key="fu_in")
-        self._contact_at(bdays[3], "corp_trf_hit", bdays[3], 0, key="fu_out")
+        self._contact_at(bdays[-1], "corp_trf_hit", bdays[-1], 0, key="fu_out")
 
     def contacts(self, day: Day) -> None:
         """Log today's scripted contacts (called after the random ones)."""
@@ -548,8 +487,8 @@ class Planter:
                 self.cases.append({
                     "kind": "FOLLOWUP", "role": role, "date": _iso(d_lv), "cust_id": f"C{self.role[role] + 1:08d}",
                     "acct_nos": [], "txn_ids": [], "contact_id": self.contact_ids[key],
-                    "contact_date": _iso(bdays[0] if ok else bdays[3]),
-                    "expected": {"followed_up": ok, "window_closes": _iso(bdays[2])},
+                    "contact_date": _iso(bdays[0] if ok else bdays[-1]),
+                    "expected": {"followed_up": ok, "window_closes": _iso(bdays[-2])},
                 })  # fmt: skip
 
     # --- hooks -----------------------------------------------------------------------------------------

@@ -10,13 +10,13 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import polars as pl
 
-from synth import names
+from synth import performance as perf
 from synth.bank import CURRENCIES, Bank
 from synth.csvout import fen_expr
 from synth.day import Day
 
-METRICS = ["DEP_AVG_INC", "LOAN_AVG_INC", "NPL_RATIO", "WEALTH_SALES", "NEW_CUST", "CONTRIBUTION"]
 CONTACTS_PER_CUSTOMER_DAY = 0.01
+PLAN_GAP_SHARE = 0.02  # of PLAN targets missing or zero, besides the first manager's deliberate ones
 ROWS_PER_CHUNK = 250_000
 
 
@@ -104,46 +104,36 @@ def fx_frame(micro_row: np.ndarray) -> pl.DataFrame:
 def background_contacts(
     day: Day, pending: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray]]]
 ) -> None:
-    """Random contacts (about 10 % late entries) plus the contacts that carry out week plans."""
+    """Random contacts (about 10 % late entries), the calls and visits due to scope customers,
+    follow-ups of large movements, and the contacts queued for today (week plans, follow-ups)."""
     b, rng, d = day.bank, day.rng, day.d
-    ok = (b.cust_open <= d) & ((b.cust_close < 0) | (b.cust_close > d)) & ~b.planted & (b.mgr >= 0)
-    active = np.array([b.roster.active(i, d) for i in range(b.roster.n)])
-    ok &= np.where(b.mgr >= 0, active[np.maximum(b.mgr, 0)], False)
-    cand = np.flatnonzero(ok)
+    served = perf.served(b, d) & (b.mgr >= 0)
+    cand = np.flatnonzero(served)
     if len(cand):
         k = int(rng.poisson(CONTACTS_PER_CUSTOMER_DAY * len(cand)))
         cust = cand[rng.integers(0, len(cand), k)]
         late = rng.random(k) < 0.1
         cdate = np.maximum(np.where(late, d - rng.integers(1, 8, k), d), b.cust_open[cust])
-        _log(day, b.mgr[cust], cust, cdate, rng.choice(3, k, p=[0.3, 0.5, 0.2]))
+        day.log_contacts(b.mgr[cust], cust, cdate, rng.choice(3, k, p=[0.3, 0.5, 0.2]))
+    perf.service_contacts(day)
+    perf.follow_ups(day, pending)
     for mgr, cust, ctype in pending.pop(d, []):
-        still = active[mgr] & (b.cust_open[cust] <= d) & ((b.cust_close[cust] < 0) | (b.cust_close[cust] > d))
-        _log(day, mgr[still], cust[still], np.full(int(still.sum()), d), ctype[still])
-
-
-def _log(day: Day, mgr: np.ndarray, cust: np.ndarray, cdate: np.ndarray, ctype: np.ndarray) -> None:
-    rng, k = day.rng, len(cust)
-    topic = pl.Series(names.TOPICS).gather(rng.integers(0, len(names.TOPICS), k))
-    outcome = pl.Series(names.OUTCOMES).gather(rng.integers(0, len(names.OUTCOMES), k))
-    nxt = np.where(rng.random(k) < 0.5, day.d + rng.integers(7, 31, k), -1)
-    day.contact(mgr, cust, cdate, ctype, topic, outcome, nxt)
+        still = served[cust] & (b.mgr[cust] == mgr)
+        day.log_contacts(mgr[still], cust[still], np.full(int(still.sum()), d), ctype[still])
 
 
 def weekplan_frame(day: Day, pending: dict) -> pl.DataFrame:
-    """Mondays: about five planned contacts per assessed manager for the ISO week; about half of
-    them are carried out on the planned date (queued in `pending`)."""
+    """Mondays: about five planned contacts per assessed manager for the ISO week; each is carried
+    out on the planned date (queued in `pending`) with the manager's diligence."""
     b, rng, d = day.bank, day.rng, day.d
-    ok = (b.cust_open <= d) & ((b.cust_close < 0) | (b.cust_close > d)) & ~b.planted & (b.mgr >= 0)
-    active = np.array([b.roster.active(i, d) for i in range(b.roster.n)])
-    ok &= np.where(b.mgr >= 0, active[np.maximum(b.mgr, 0)], False)
-    cand = np.flatnonzero(ok)
+    cand = np.flatnonzero(perf.served(b, d) & (b.mgr >= 0))
     share = min(1.0, 5 * b.roster.n / max(len(cand), 1))
     cust = cand[rng.random(len(cand)) < share]
     k = len(cust)
     ctype = rng.choice(3, k, p=[0.3, 0.6, 0.1])
     planned = d + rng.integers(0, 7, k)
     y, w, _ = day.date.isocalendar()
-    done = rng.random(k) < 0.5
+    done = rng.random(k) < b.roster.diligence[b.mgr[cust]]
     for p in np.unique(planned[done]):
         sel = done & (planned == p)
         pending.setdefault(int(p), []).append((b.mgr[cust[sel]], cust[sel], ctype[sel]))
@@ -165,42 +155,35 @@ def _assessed_active(b: Bank, d: int) -> list[int]:
 
 
 def plan_frame(day: Day, period: str) -> pl.DataFrame:
-    """Targets for all 6 metrics per assessed manager; about 5 % missing and 3 % zero."""
+    """Targets per assessed manager from their book (synth.performance); the first manager's
+    CONTRIBUTION missing and NEW_CUST zero, and PLAN_GAP_SHARE of the others missing or zero
+    (each gap moves the indicator's weight onto the others, so more would make scores erratic)."""
     rng = day.rng
     rows = []
     for n, i in enumerate(_assessed_active(day.bank, day.d)):
-        for metric in METRICS:
-            u = rng.random()
-            if n == 0 and metric == "CONTRIBUTION":
-                u = 0.0  # deliberately missing
-            elif n == 0 and metric == "NEW_CUST":
-                u = 0.99  # deliberately zero
-            if u < 0.05:
+        for metric, target in perf.targets(day.bank, day.d, i, rng).items():
+            gap = rng.random()
+            if (n, metric) == (0, "CONTRIBUTION") or gap < PLAN_GAP_SHARE / 2:
                 continue
-            if metric == "NEW_CUST":
-                target = str(int(rng.integers(1, 6)))
-            elif metric == "NPL_RATIO":
-                target = f"{rng.uniform(1.5, 3.0):.2f}"
-            else:
-                hi = {"DEP_AVG_INC": 2e6, "LOAN_AVG_INC": 1e6, "WEALTH_SALES": 1e6, "CONTRIBUTION": 5e4}[
-                    metric
-                ]
-                target = f"{rng.uniform(hi / 20, hi):.2f}"
-            rows.append((day.bank.roster.ids[i], period, metric, "0" if u > 0.97 else target))
+            if (n, metric) == (0, "NEW_CUST") or gap > 1 - PLAN_GAP_SHARE / 2:
+                target = "0"
+            rows.append((day.bank.roster.ids[i], period, metric, target))
     return pl.DataFrame(rows, schema=["mgr_id", "period", "metric", "target"], orient="row")
 
 
 def score_frame(day: Day, period: str) -> pl.DataFrame:
-    """EVAL 0..5 and ADJUST -5..5 per assessed manager, entered by the branch head; ~15 % missing."""
+    """EVAL and ADJUST per assessed manager, entered by the branch head around the manager's
+    profile (synth.performance); about 5 % missing."""
     b, rng = day.bank, day.rng
     rows = []
     for n, i in enumerate(_assessed_active(b, day.d - 1)):
         head = b.roster.ids[b.roster.head[int(b.roster.branch[i])]]
-        if rng.random() < 0.15 or n == 1:  # the second assessed manager is never scored
+        if rng.random() < 0.05 or n == 1:  # the second assessed manager is never scored
             continue
-        rows.append((b.roster.ids[i], period, "EVAL", f"{rng.integers(0, 11) / 2:.1f}", head))
+        evaluation, adjust = perf.marks(b, i, rng)
+        rows.append((b.roster.ids[i], period, "EVAL", evaluation, head))
         if rng.random() < 0.9:
-            rows.append((b.roster.ids[i], period, "ADJUST", str(int(rng.integers(-5, 6))), head))
+            rows.append((b.roster.ids[i], period, "ADJUST", adjust, head))
     return pl.DataFrame(rows, schema=["mgr_id", "period", "item", "score", "scored_by"], orient="row")
 
 

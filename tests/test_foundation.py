@@ -51,7 +51,10 @@ def test_rules_are_effective_dated_and_later_sets_only_state_changes():
     assert book.for_date(dt.date(2026, 12, 31)).large_change.min_amount_cny == Decimal(100000)
     later = book.for_date(dt.date(2027, 1, 1))
     assert later.large_change.min_amount_cny == Decimal(200000)
-    assert later.large_change.out_pct == Decimal(30)  # inherited
+    assert [(r.code, r.aum_pct) for r in later.large_change.rules] == [  # inherited
+        ("RM_OUTFLOW", Decimal(30)),
+        ("RM_INFLOW", Decimal(50)),
+    ]
     with pytest.raises(ValueError, match="no rule set is in force"):
         book.for_date(dt.date(2000, 1, 1))
 

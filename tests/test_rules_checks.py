@@ -90,6 +90,22 @@ def test_the_rules_in_force_pass_every_check():
             id="an unknown key and days out of order",
         ),
         pytest.param(
+            '[ruleset.large_value]\nrules = [{ code = "LV_CASH", cust_type = "ALL", txn_codes = ["CASH_DEP", "POS"], '
+            'cross_border = "ANY", cny_threshold = "50000", usd_threshold = "10000" }]\n'
+            '[ruleset.large_change]\nrules = [{ code = "RM_OUTFLOW", direction = "OUT", aum_pct = "0" }, '
+            '{ code = "RM_SHARP", direction = "OUT", aum_pct = "80" }]\n',
+            ["draft.toml: [[ruleset]] 2026-07-01: large_value.rules: LV_CASH: POS is in neither in_codes nor out_codes",
+             "draft.toml: [[ruleset]] 2026-07-01: large_change.rules[RM_OUTFLOW].aum_pct: 0 is not above 0",
+             "draft.toml: [[ruleset]] 2026-07-01: large_change.rules[RM_SHARP].code: RM_SHARP is not an alert rule "
+             "the pipeline knows (LV_CASH, LV_CORP_TRF, LV_PERS_DOM, LV_PERS_XB, RM_OUTFLOW, RM_INFLOW)"],
+            id="an alert rule with a code of no direction, a share of 0 and a rule without a label",
+        ),
+        pytest.param(
+            '[ruleset.large_change]\nrules = [{ code = "LV_CASH", direction = "IN", aum_pct = "50" }]\n',
+            ["draft.toml: [[ruleset]] 2026-07-01: large_value/large_change: LV_CASH is a rule of both"],
+            id="one code a rule of both kinds",
+        ),
+        pytest.param(
             "[ruleset.dormancy]\nlookahead_days = 300\n",
             ["draft.toml: [[ruleset]] 2026-07-01: dormancy.lookahead_days: 300 is not from 0 to dormant_days − "
              "inactive_days 275 (the watch list would start before inactive_days)"],

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import polars as pl
 
+from core.labels import ATTRITION_REASON_ZH, ATTRITION_ZH
 from core.rules import Attrition
 from schemas.types import CNY_EXACT, MONEY, RATE
 from transforms.balances import customer_aum
@@ -32,7 +33,7 @@ def other_bank_outflows(txns: pl.LazyFrame) -> pl.LazyFrame:
     """(cust_id, out_other_bank_cny): effective TRF_OUT to another bank or cross-border, summed.
 
     ``txns``: the month's effective transactions with cust_id, txn_code, cp_bank, cross_border,
-    amount_cny (transforms.alerts.with_cny)."""
+    amount_cny (transforms.money.with_cny)."""
     other_bank = pl.col("cp_bank").is_not_null() & ~pl.col("cp_bank").is_in(["", "SELF"])
     return (
         txns.filter((pl.col("txn_code") == "TRF_OUT") & (other_bank | (pl.col("cross_border") == "Y")))
@@ -140,11 +141,12 @@ def evaluate_attrition(
 
 def attrition_rows(evaluated: pl.LazyFrame, period: str, rules: Attrition) -> pl.LazyFrame:
     """Attrition contract rows: the LOST and AT_RISK customers, reasons in RULES order."""
+    at_risk_pct = f"{Decimal(rules.at_risk_pct).normalize():f}"
     reason_flags = [
-        ("CLOSED_ALL", "is_closed_all", "已销户或无有效账户"),
-        ("AUM_DROP", "is_aum_drop", f"金融资产降至基线的 {Decimal(rules.at_risk_pct).normalize():f}% 及以下"),
-        ("OUT_TO_OTHER_BANK", "is_out_other_bank", "资金主要转出他行或境外"),
-    ]
+        (code, flag, ATTRITION_REASON_ZH[code].format(at_risk_pct=at_risk_pct))
+        for code, flag in (("CLOSED_ALL", "is_closed_all"), ("AUM_DROP", "is_aum_drop"),
+                           ("OUT_TO_OTHER_BANK", "is_out_other_bank"))
+    ]  # fmt: skip
     codes = pl.concat_list(
         [pl.when(pl.col(flag)).then(pl.lit(code)).otherwise(None) for code, flag, _ in reason_flags]
     ).list.drop_nulls()
@@ -163,7 +165,8 @@ def attrition_rows(evaluated: pl.LazyFrame, period: str, rules: Attrition) -> pl
         )
         .with_columns(
             reason_zh=pl.concat_str(
-                pl.when(pl.col("state") == "LOST").then(pl.lit("流失:")).otherwise(pl.lit("流失预警:")),
+                pl.col("state").replace_strict(ATTRITION_ZH, return_dtype=pl.String),
+                pl.lit(":"),
                 pl.lit("近 "),
                 pl.col("n_baseline_months").cast(pl.String),
                 pl.lit(" 个月末金融资产均值 "),

@@ -8,7 +8,7 @@ snapshot, to the same customer.
 
 import polars as pl
 
-from transforms.alerts import with_cny
+from transforms.money import with_cny
 from transforms.predicates import one_of
 
 REVERSAL = "REVERSAL"
@@ -85,7 +85,7 @@ def day_txns_cny(
     every input is the same folder's, so a re-delivered date recomputes it.
 
     Same rows and values as effective_txns without cancellations + with_accounts +
-    flag_own_transfers + transforms.alerts.with_cny on that date (ingest guarantees txn_date =
+    flag_own_transfers + transforms.money.with_cny on that date (ingest guarantees txn_date =
     business_date, no orphan account, every account's customer and currency known); accounts
     and counterparties are matched on the account number alone because everything is one date.
     Cancellations are not applied: a later folder can cancel a row, readers anti-join CANCELLED."""

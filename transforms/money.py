@@ -26,3 +26,13 @@ def round_half_away(x: pl.Expr, places: int = 2) -> pl.Expr:
     factor = 10**places
     magnitude = (x.abs() * factor + dec("0.5", 10)).cast(pl.Int128).cast(pl.Decimal(38, places)) / factor
     return pl.when(x < 0).then(-magnitude).otherwise(magnitude).cast(pl.Decimal(38, places))
+
+
+def with_cny(txns: pl.LazyFrame, fx: pl.LazyFrame) -> pl.LazyFrame:
+    """Add ``amount_cny`` (exact, Decimal(38,10)) at the rate of the transaction's date."""
+    rates = fx.select(pl.col("business_date").alias("txn_date"), "currency", "cny_per_unit")
+    return (
+        txns.join(rates, on=["txn_date", "currency"], how="left")
+        .with_columns(amount_cny=to_cny(pl.col("amount"), pl.col("cny_per_unit")))
+        .drop("cny_per_unit")
+    )

@@ -10,9 +10,8 @@ SHORT_LIST = 8
 
 def one_of(column: str, values: Iterable[str]) -> pl.Expr:
     """``column`` is one of ``values``: what ``is_in`` gives (null for a null value, false for no
-    values), as a chain of equalities when the list is short. Polars compares string views about
-    2.5× faster than it probes is_in's hash table: 2.3 against 6.0 ms of CPU for five transaction
-    codes over a day's 361 k signal rows at 1 M customers."""
+    values), as a chain of equalities when the list is short (faster than probing is_in's hash
+    table: docs/performance.md)."""
     vals = list(dict.fromkeys(values))
     if not vals or len(vals) > SHORT_LIST:
         return pl.col(column).is_in(vals)

@@ -18,7 +18,7 @@ def test_batch_arrives_with_chinese_subject_body_and_pdf_name(tmp_path, make_ite
         make_item("M001", "张三"),
         make_item("M002", "李四", figures={"总分": "72.0"}),
         make_item("M001", "张三", kind="WEEKLY", period="2026-W43", figures={"计划完成率": "80%"}),
-        make_item("H01", "王行长", kind="BRANCH", key="B01", figures={"网点人数": "2"}),
+        make_item("H01", "王行长", kind="BRANCH", key="B01", about="营业部", figures={"考核人数": "2"}),
     ]
     outbox = tmp_path / "outbox"
     with embedded_smtp(outbox) as (_, port):
@@ -29,21 +29,26 @@ def test_batch_arrives_with_chinese_subject_body_and_pdf_name(tmp_path, make_ite
     assert len(msgs) == 4
     by_subject = {m["Subject"]: m for m in msgs}
     assert set(by_subject) == {
-        "月计划达成检查表 2026-10 张三 v1",
-        "月计划达成检查表 2026-10 李四 v1",
-        "周计划达成检查表 2026-W43 张三 v1",
-        "网点汇总 2026-10 网点 B01 v1",
+        "月计划达成检查表 2026年10月 张三",
+        "月计划达成检查表 2026年10月 李四",
+        "周计划达成检查表 2026年10月19日至25日 张三",
+        "支行客户经理考核汇总表 2026年10月 营业部",
     }
-    monthly = by_subject["月计划达成检查表 2026-10 张三 v1"]
+    monthly = by_subject["月计划达成检查表 2026年10月 张三"]
     assert monthly["To"].addresses[0].addr_spec == "m001@bank.example"
     assert monthly["To"].addresses[0].display_name == "张三"
-    assert "张三 您好" in body_text(monthly) and "2026-10 的月计划达成检查表" in body_text(monthly)
+    body = body_text(monthly)
+    assert body.startswith("张三 您好：") and "您2026年10月的月计划达成检查表已生成" in body
+    assert "  总分：86.50 分\n  等级：良好\n" in body  # the headline, before the attachment line
     (pdf,) = pdf_parts(monthly)
-    assert pdf.get_filename() == "月计划达成检查表_2026-10_张三_v1.pdf"
+    assert pdf.get_filename() == "月计划达成检查表_2026年10月_张三_v1.pdf"
     assert pdf.get_content() == items[0].pdf_path.read_bytes()
-    # RFC 2231 on the wire, not a raw or mangled name
+    branch = by_subject["支行客户经理考核汇总表 2026年10月 营业部"]
+    assert pdf_parts(branch)[0].get_filename() == "支行客户经理考核汇总表_2026年10月_营业部_v1.pdf"
+    # on the wire: RFC 2231 filename* on Content-Disposition, RFC 2047 name= on Content-Type
     raw = next(p for p in sorted(outbox.glob("*.eml")) if "m001" in p.name).read_bytes()
     assert re.search(rb"filename\*(0\*)?=utf-8''%E6%9C%88", raw)  # RFC 2231, percent-encoded UTF-8
+    assert re.search(rb'Content-Type: application/pdf;\r\n name="=\?utf-8\?b\?5pyI', raw)  # 月 in base64
     files = sorted(p.name for p in outbox.glob("*.eml"))
     assert files[0].startswith("000001_") and len(set(files)) == 4
     assert all(
@@ -148,12 +153,13 @@ def test_correction_sends_one_message_listing_changes(tmp_path, make_item):
     msgs = received(outbox)
     assert len(msgs) == 3
     correction = msgs[-1]
-    assert correction["Subject"] == "【更正】月计划达成检查表 2026-10 张三 v2"
+    assert correction["Subject"] == "【更正】月计划达成检查表 2026年10月 张三（第2版）"
     body = body_text(correction)
-    assert "总分：原值 86.5 → 新值 88.0" in body
-    assert "存款日均余额：原值 1,200,000.00 → 新值 1,250,000.00" in body
+    assert "本邮件附上第 2 版，请以本版为准" in body
+    assert "总分：由 86.5 改为 88.0" in body
+    assert "存款日均余额：由 1,200,000.00 改为 1,250,000.00" in body
     assert "排名" not in body  # unchanged items are not listed
-    assert pdf_parts(correction)[0].get_filename() == "月计划达成检查表_2026-10_张三_v2.pdf"
+    assert pdf_parts(correction)[0].get_filename() == "月计划达成检查表_2026年10月_张三_v2.pdf"
     assert [(o.recipient_id, o.version) for o in summary.corrections] == [("M001", 2)]
     assert [(c.item, c.old, c.new) for c in summary.corrections[0].changes] == [
         ("总分", "86.5", "88.0"),
@@ -169,11 +175,11 @@ def test_correction_of_a_correction_compares_with_last_sent(tmp_path, make_item)
             deliver([make_item("M001", figures={"总分": score})], settings, f"run-{run}")
     subjects = [m["Subject"] for m in received(outbox)]
     assert subjects == [
-        "月计划达成检查表 2026-10 张三 v1",
-        "【更正】月计划达成检查表 2026-10 张三 v2",
-        "【更正】月计划达成检查表 2026-10 张三 v3",
+        "月计划达成检查表 2026年10月 张三",
+        "【更正】月计划达成检查表 2026年10月 张三（第2版）",
+        "【更正】月计划达成检查表 2026年10月 张三（第3版）",
     ]
-    assert "总分：原值 81 → 新值 83" in body_text(received(outbox)[-1])
+    assert "总分：由 81 改为 83" in body_text(received(outbox)[-1])
 
 
 def test_left_manager_skipped_and_listed(tmp_path, make_item):
@@ -283,7 +289,7 @@ def test_embedded_server_mode_writes_outbox(tmp_path, make_item):
     settings = make_settings(tmp_path, port, CMREPORT_SMTP__EMBEDDED_SERVER="true")
     summary = deliver([make_item("M001")], settings, "run-1")
     assert summary.counts["sent"] == 1
-    assert [m["Subject"] for m in received(settings.paths.outbox)] == ["月计划达成检查表 2026-10 张三 v1"]
+    assert [m["Subject"] for m in received(settings.paths.outbox)] == ["月计划达成检查表 2026年10月 张三"]
 
 
 def test_outbox_never_overwrites(tmp_path, make_item):
@@ -303,3 +309,29 @@ def _rows(tmp_path: Path) -> list[Row]:
         return ledger.all()
     finally:
         ledger.close()
+
+
+def test_hostile_names_arrive_with_a_well_formed_to_and_a_safe_attachment_name(tmp_path, make_item):
+    names = [
+        "<img src=x onerror=alert(1)>",
+        '张"三',
+        "王五\r\nBcc: evil@x.example",
+        "../../etc/passwd",
+        "李四 <boss@x.example>",
+    ]
+    items = [make_item(f"M{i:03d}", name) for i, name in enumerate(names, 1)]
+    outbox = tmp_path / "outbox"
+    with embedded_smtp(outbox) as (_, port):
+        summary = deliver(items, make_settings(tmp_path, port), "run-1")
+    assert summary.counts["sent"] == len(names) and summary.counts["failed"] == 0
+    by_address = {m["To"].addresses[0].addr_spec: m for m in received(outbox)}
+    assert sorted(by_address) == [f"m{i:03d}@bank.example" for i in range(1, len(names) + 1)]
+    for i, name in enumerate(names, 1):
+        msg = by_address[f"m{i:03d}@bank.example"]
+        assert len(msg["To"].addresses) == 1 and msg["Bcc"] is None
+        assert msg["To"].addresses[0].display_name == " ".join(name.split())
+        fn = pdf_parts(msg)[0].get_filename()
+        assert not set('/\\:*?"<>|\r\n') & set(fn) and Path(fn).name == fn, fn
+        assert fn.startswith("月计划达成检查表_2026年10月_") and fn.endswith("_v1.pdf")
+    # no file on disk carries the name's path
+    assert sorted(p.name for p in outbox.iterdir()) == sorted(p.name for p in outbox.glob("*.eml"))

@@ -4,6 +4,10 @@ on loopback, real PDFs read back as text. Tests in this file share one bank and 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
+from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 
 import polars as pl
@@ -12,6 +16,7 @@ from pypdf import PdfReader
 
 import synth
 from core.calendar import days
+from delivery.ledger import Ledger
 from delivery.server import free_port
 from flows.context import load_context
 from flows.pipeline import month_close, nightly
@@ -79,28 +84,65 @@ def test_each_managers_pdf_prints_the_published_total_band_and_rank(bank):
         assert f"{row['rank_in_branch']}" in text and f"{row['branch_size']}" in text
 
 
-def test_reports_arrive_by_email_with_chinese_attachment_names(bank):
-    messages = [m for m in read_outbox(bank.root / "outbox") if PERIOD in str(m["subject"])]
+def test_reports_arrive_by_email_with_their_headline_and_the_archived_pdf(bank):
+    messages = [m for m in read_outbox(bank.root / "outbox") if "2026年9月" in str(m["subject"])]
     roster = bank.ctx.catalog.read("staging", "2026-09-30", "MANAGER")
     scorecard = bank.ctx.catalog.read("monthly", PERIOD, "scorecard")
     heads = roster.filter((pl.col("role") == "HEAD") & (pl.col("status") == "ACTIVE"))
     assert len(messages) == scorecard.height + heads.height
-    emails = set(roster["email"])
+    sent = {r.message_id: r for r in Ledger(bank.ctx.settings.paths.ledger).all()}
+    by_email = {r["email"]: r for r in roster.iter_rows(named=True)}
     for m in messages:
-        assert str(m["to"]).split("<")[-1].rstrip(">") in emails
+        (to,) = m["to"].addresses
+        person = by_email[to.addr_spec]
+        assert to.display_name == person["mgr_name"]
+        assert str(m["date"]).endswith(" +0800")
         (attachment,) = list(m.iter_attachments())
         name = attachment.get_filename()
-        assert name.endswith(".pdf") and ("检查表" in name or "汇总" in name), name
-        assert attachment.get_content().startswith(b"%PDF")
+        assert attachment["content-type"].params["name"] == name  # the name= fallback says the same
+        row = sent[str(m["message-id"])]
+        archived = Path(row.pdf_path).read_bytes()
+        assert attachment.get_content() == archived and hashlib.sha256(archived).hexdigest() == row.pdf_sha256
+        body = m.get_body(preferencelist=("plain",)).get_content()
+        if person["role"] == "HEAD":
+            branch = person["branch_name"]
+            assert str(m["subject"]) == f"支行客户经理考核汇总表 2026年9月 {branch}"
+            assert name == f"支行客户经理考核汇总表_2026年9月_{branch}_v1.pdf"
+            size = scorecard.filter(pl.col("branch_id") == person["branch_id"]).height
+            assert f"考核客户经理 {size} 人：" in body
+            continue
+        sc = scorecard.filter(pl.col("mgr_id") == person["mgr_id"]).row(0, named=True)
+        assert str(m["subject"]) == f"月计划达成检查表 2026年9月 {person['mgr_name']}"
+        assert name == f"月计划达成检查表_2026年9月_{person['mgr_name']}_v1.pdf"
+        change = "上月无得分" if sc["prev_total"] is None else f"{sc['total'] - sc['prev_total']:+.2f} 分"
+        for line in (
+            f"总分：{sc['total']:.2f} 分",
+            f"等级：{sc['band']}",
+            f"支行排名：第 {sc['rank_in_branch']} 名（共 {sc['branch_size']} 人）",
+            f"较上月：{change}",
+        ):
+            assert f"  {line}" in body, (line, body)
 
 
-def test_a_rerun_changes_nothing_and_sends_nothing(bank):
+def _archive(bank) -> dict[str, str]:
+    out = bank.ctx.settings.paths.output / "reports" / PERIOD
+    return {
+        str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(out.rglob("*.pdf"))
+    }
+
+
+def test_a_rerun_changes_nothing_renders_nothing_and_sends_nothing(bank):
     before = _monthly_tables(bank.ctx)
+    archive = _archive(bank)
     n_before = len(read_outbox(bank.root / "outbox"))
     again = month_close(PERIOD, config=bank.cfg)
     after = _monthly_tables(bank.ctx)
     for name in before:
         assert before[name].equals(after[name]), name
+    assert again["monthly"]["rendered"] == again["branch"]["rendered"] == 0
+    assert again["monthly"]["reports"] == before["scorecard"].height
+    assert _archive(bank) == archive  # the archived PDFs are, byte for byte, the ones mailed
     assert len(read_outbox(bank.root / "outbox")) == n_before
     assert again["monthly"]["delivery"]["counts"].get("sent", 0) == 0
 
@@ -125,6 +167,7 @@ def test_a_corrected_day_changes_exactly_the_affected_numbers_and_sends_correcti
     assert cand.height, "the generated bank has no BUY on a managed customer's holding that day"
     target = cand.row(0, named=True)
     before = _monthly_tables(ctx)
+    archive = _archive(bank)
     n_before = len(read_outbox(bank.root / "outbox"))
 
     restate_txn(
@@ -158,8 +201,23 @@ def test_a_corrected_day_changes_exactly_the_affected_numbers_and_sends_correcti
     )
     to_manager = [m for m in corrections if manager_email in str(m["to"])]
     assert len(to_manager) == 1
-    body = to_manager[0].get_body(preferencelist=("plain",)).get_content()
-    assert "v2" in str(to_manager[0]["subject"]) or "v2" in body
+    mail = to_manager[0]
+    assert str(mail["subject"]).startswith("【更正】月计划达成检查表 2026年9月") and "（第2版）" in str(
+        mail["subject"]
+    )
+    body = mail.get_body(preferencelist=("plain",)).get_content()
+    sales = re.search(r"理财/基金/保险销售额 实际：由 ([\d,.]+) 元 改为 ([\d,.]+) 元", body)
+    assert sales, body
+    old_sales, new_sales = (Decimal(x.replace(",", "")) for x in sales.groups())
+    assert new_sales - old_sales == Decimal(str(target["amount"])) * 2  # the BUY restated at 3x
+    # v2 is archived beside v1, v1 is untouched, and v2 is what was mailed
+    now = _archive(bank)
+    assert {k: now[k] for k in archive} == archive
+    (v2,) = [k for k in set(now) - set(archive) if target["mgr_id"] in k]
+    assert v2.endswith("_v2.pdf") and v2.replace("_v2.pdf", ".pdf") in archive
+    (attachment,) = list(mail.iter_attachments())
+    out = ctx.settings.paths.output / "reports" / PERIOD
+    assert attachment.get_content() == (out / v2).read_bytes()
 
 
 def test_a_month_with_a_missing_day_is_refused_and_a_forced_close_is_marked(bank):

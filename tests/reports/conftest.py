@@ -275,7 +275,7 @@ def daily_tables() -> dict[str, dict[str, pl.DataFrame]]:
         "2026-10-09": {
             "alerts": frame(
                 [("A-0001", dt.date(2026, 10, 9), "C1001", "M0001", "B01", "LV_CASH", "IN", "CNY", D("68000.00"),
-                  D("50000.00"), 2, "T1,T2", "当日现金存入累计 ¥68,000.00 ≥ ¥50,000.00,共 2 笔")],
+                  D("50000.00"), 2, "T1,T2", "当日大额现金（流入）累计 ¥68,000.00 ≥ ¥50,000.00，共 2 笔")],
                 ALERT_SCHEMA,
             ),
             "dormancy": empty_dorm,
@@ -283,7 +283,7 @@ def daily_tables() -> dict[str, dict[str, pl.DataFrame]]:
         "2026-10-12": {
             "alerts": frame(
                 [("A-0009", dt.date(2026, 10, 12), "C2001", "M0002", "B01", "LV_CASH", "OUT", "CNY", D("99999.99"),
-                  D("50000.00"), 1, "T9", "当日现金支取 ¥99,999.99")],
+                  D("50000.00"), 1, "T9", "当日大额现金（流出）累计 ¥99,999.99 ≥ ¥50,000.00，共 1 笔")],
                 ALERT_SCHEMA,
             ),
             "dormancy": frame(

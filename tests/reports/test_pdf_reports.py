@@ -100,6 +100,9 @@ def test_monthly_alerts_with_amounts_and_followup_status(catalog, rendered):
         assert amount in text, alert_id
         assert status in flat
     assert "未跟进" in text and "第 2 天已跟进" in text
+    # the type column and the reason use the one label of each rule (core.labels.alert_zh)
+    assert "大额现金（流入）" in flat and "大额资金流出" in flat and "大额资金流出（" not in flat
+    assert compact("当日大额现金（流入）累计 ¥68,000.00 ≥ ¥50,000.00，共 2 笔") in flat
 
 
 def test_watch_lists_and_review_lines(rendered):

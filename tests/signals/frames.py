@@ -8,7 +8,7 @@ from typing import Any
 
 import polars as pl
 
-from core.rules import RuleSet, load_rules
+from core.rules import RulesBook, RuleSet, load_rules, parse_rules
 from core.settings import load_settings
 from schemas.types import FX_RATE, MONEY, RATE
 
@@ -19,6 +19,20 @@ USD = Decimal("7.10000000")
 
 def rules(d: dt.date = D) -> RuleSet:
     return load_rules(load_settings().paths.rules).for_date(d)
+
+
+NEW_LARGE_VALUE_RULE = (
+    '  { code = "LV_PERS_TRF", cust_type = "P", txn_codes = ["TRF_IN", "TRF_OUT"], cross_border = "ANY",'
+    ' cny_threshold = "150000", usd_threshold = "20000" },\n'
+)
+"""A rule of an existing kind, as a bank would add it to conf/rules.toml (docs/configuration.md)."""
+
+
+def book_with_new_rule() -> RulesBook:
+    """The rules file with NEW_LARGE_VALUE_RULE written after the last large-value rule."""
+    text = load_settings().paths.rules.read_text(encoding="utf-8")
+    last = next(line for line in text.splitlines(keepends=True) if line.startswith('  { code = "LV_PERS_XB"'))
+    return parse_rules(text.replace(last, last + NEW_LARGE_VALUE_RULE))
 
 
 CUSTOMER_SCHEMA: dict[str, Any] = {

@@ -9,7 +9,7 @@ import polars as pl
 from core.rules import RuleSet
 from schemas.types import CNY_EXACT
 from tests.signals import frames as f
-from transforms.alerts import ALERT_KEY, large_value_alerts
+from transforms.alerts import ALERT_KEY
 from transforms.assignment import assign_managers
 from transforms.balances import balances_cny
 from transforms.effective import cancelled_txn_ids, day_txns_cny
@@ -19,6 +19,7 @@ from transforms.large_change import (
     large_change_not_evaluated,
     previous_day_aum,
 )
+from transforms.large_value import large_value_alerts
 
 DEFAULT_MANAGERS = [f.manager("M1"), f.manager("M2"), f.manager("MX", status="LEFT")]
 

@@ -9,10 +9,10 @@ from polars.testing import assert_frame_equal
 from schemas import published
 from schemas.types import MONEY, RATE
 from tests.signals import frames as f
-from transforms.alerts import with_cny
 from transforms.assignment import assign_managers
 from transforms.attrition import attrition_rows, evaluate_attrition, manager_attrition, other_bank_outflows
 from transforms.balances import balances_cny
+from transforms.money import with_cny
 
 END = dt.date(2026, 10, 31)
 BASE = [dt.date(2026, 9, 30), dt.date(2026, 8, 31), dt.date(2026, 7, 31)]

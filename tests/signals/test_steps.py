@@ -6,8 +6,10 @@ from decimal import Decimal
 import pytest
 
 from core.catalog import Catalog
+from core.labels import RULE_ZH
 from ingest.derived import derived_tables
 from steps.attrition import compute_attrition
+from steps.mtd import month_to_date
 from steps.signals import compute_daily_signals
 from tests.signals import frames as f
 
@@ -116,3 +118,24 @@ def test_attrition_month(catalog):
 def test_incomplete_month_is_refused(catalog):
     with pytest.raises(FileNotFoundError, match="2026-09-01"):
         compute_attrition(catalog, "2026-09", f.rules(END))
+
+
+def test_an_added_rule_alerts_in_the_nightly_step_and_counts_for_its_kind(tmp_path, monkeypatch):
+    """The worked example of docs/configuration.md through the nightly path: the day's inputs, the
+    alerts step, the contract checked against the rules in force, the month-to-date counts."""
+    monkeypatch.setitem(RULE_ZH, "LV_PERS_TRF", "个人转账内控线")
+    cat = Catalog(tmp_path)
+    _publish_history(cat)
+    book = f.book_with_new_rule()
+    for d in (dt.date(2026, 10, 30), END):
+        cat.publish("daily", d.isoformat(), *compute_daily_signals(cat, d, book.for_date(d)).publishable({}))
+    alerts = cat.read("daily", END.isoformat(), "alerts")
+    assert alerts.select("cust_id", "rule", "direction", "amount_cny", "threshold_cny", "txn_ids").rows() == [
+        ("C1", "LV_PERS_TRF", "OUT", Decimal("190000.00"), Decimal("150000.00"), "T31"),
+        ("C1", "RM_OUTFLOW", "OUT", Decimal("190000.00"), Decimal("100000.00"), "T31"),
+        ("C3", "LV_CASH", "IN", Decimal("50000.00"), Decimal("50000.00"), "T32"),
+    ]
+    assert alerts["reason_zh"][0] == "当日个人转账内控线（流出）累计 ¥190,000.00 ≥ ¥150,000.00，共 1 笔"
+    mtd = month_to_date(cat, END, book).select("mgr_id", "n_alerts", "n_large_value", "n_large_change")
+    # 10-30's LV_CASH (T30) is gone: its reversal of 10-31 was loaded before 10-30 was computed
+    assert mtd.rows() == [("M1", 2, 1, 1), (None, 1, 1, 0)]

@@ -17,11 +17,11 @@ from core.settings import load_settings
 from ingest.gate import ingest_folder
 from tests.signals.test_dormancy import first_snapshot_values
 from tests.synth.conftest import START
-from transforms.alerts import with_cny
 from transforms.balances import balances_cny, customer_aum
 from transforms.dormancy import deposit_accounts
 from transforms.effective import DAY_TXN_COLUMNS, effective_txns, flag_own_transfers, with_accounts
 from transforms.keys import acct_no_of_key
+from transforms.money import with_cny
 
 DAYS: list[dt.date] = []
 

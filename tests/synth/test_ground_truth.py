@@ -1,4 +1,5 @@
-"""Planted cases re-derived from the CSV files alone (csv + Decimal), against the rules file."""
+"""Planted cases re-derived from the CSV files alone (csv + Decimal), against the rules file; the
+rule-bound cases also on a bank generated against rules with every planted number moved."""
 
 import datetime as dt
 import json
@@ -9,7 +10,7 @@ import pytest
 
 from core.rules import load_rules
 from core.settings import load_settings
-from tests.synth.conftest import START
+from tests.synth.conftest import START, moved_rules
 from tests.synth.readers import days, read
 
 RULES = load_rules(load_settings().paths.rules)
@@ -21,6 +22,13 @@ def gt(landing):
     root, _ = landing
     truth = json.loads((root / "ground_truth.json").read_text(encoding="utf-8"))
     return root, truth
+
+
+@pytest.fixture(scope="module", params=["shipped rules", "every planted rule moved"])
+def planted(request, landing, moved_landing):
+    """(landing, ground truth, the rules it was planted against)."""
+    root, book = (landing[0], RULES) if request.param == "shipped rules" else (moved_landing, moved_rules())
+    return root, json.loads((root / "ground_truth.json").read_text(encoding="utf-8")), book
 
 
 @lru_cache(maxsize=4096)
@@ -58,9 +66,9 @@ def _own(r: dict, accts: dict) -> bool:
     return r["txn_code"] in ("TRF_IN", "TRF_OUT") and r["cp_bank"] in ("", "SELF") and r["cp_acct"] in accts
 
 
-def lv_outcome(root, day: str, cust_id: str, rule_code: str, upto: str) -> dict[tuple[str, str], bool]:
+def lv_outcome(root, day: str, cust_id: str, rule_code: str, upto: str, book=RULES) -> dict[tuple[str, str], bool]:
     """Reference §1 for one customer-day: {(direction, class): alert}."""
-    rs = RULES.for_date(_d(day))
+    rs = book.for_date(_d(day))
     rule = next(r for r in rs.large_value.rules if r.code == rule_code)
     ctype = next(r["cust_type"] for r in _read(root, day, "CUSTOMER.csv") if r["cust_id"] == cust_id)
     assert rule.cust_type in ("ALL", ctype)
@@ -87,8 +95,12 @@ def _cases(truth, *kinds):
     return [c for c in truth["cases"] if c["kind"] in kinds]
 
 
-def test_every_case_is_planted(gt):
-    _, truth = gt
+def _lv_rule(book, day: str, code: str):
+    return next(r for r in book.for_date(_d(day)).large_value.rules if r.code == code)
+
+
+def test_every_case_is_planted(planted):
+    _, truth, _ = planted
     assert truth["skipped"] == []
     kinds = {c["kind"] for c in truth["cases"]}
     assert kinds == {
@@ -101,48 +113,50 @@ def test_every_case_is_planted(gt):
     assert truth["new_customers"]
 
 
-def test_large_value_cases_reach_or_miss_the_threshold(gt):
-    root, truth = gt
+def test_large_value_cases_reach_or_miss_the_threshold(planted):
+    root, truth, book = planted
     cases = _cases(truth, "LV", "OWN_ACCOUNT_TRANSFER", "SAME_DAY_REVERSAL")
     assert len(cases) == 12
     for c in cases:
         ex = c["expected"]
         txns = {r["txn_id"]: r for r in _read(root, c["date"], "TXN.csv")}
         assert set(c["txn_ids"]) <= set(txns)
-        got = lv_outcome(root, c["date"], c["cust_id"], ex["rule"], upto=c["date"])
+        got = lv_outcome(root, c["date"], c["cust_id"], ex["rule"], upto=c["date"], book=book)
         assert got[(ex["direction"], ex["currency_class"])] is ex["alert"], c
     # the edges are exact: the planted sums sit on the threshold or one fen below
     cash = next(c for c in cases if c["role"] == "cash_split_hit")
+    lv_cash = _lv_rule(book, cash["date"], "LV_CASH")
     rows = [r for r in _read(root, cash["date"], "TXN.csv") if r["txn_id"] in cash["txn_ids"]]
-    assert len(rows) == 3 and sum(Decimal(r["amount"]) for r in rows) == Decimal("50000.00")
+    assert len(rows) == 3 and sum(Decimal(r["amount"]) for r in rows) == lv_cash.cny_threshold
     miss = next(c for c in cases if c["role"] == "cash_split_miss")
     rows = [r for r in _read(root, miss["date"], "TXN.csv") if r["txn_id"] in miss["txn_ids"]]
-    assert sum(Decimal(r["amount"]) for r in rows) == Decimal("49999.99")
+    assert sum(Decimal(r["amount"]) for r in rows) == lv_cash.cny_threshold - Decimal("0.01")
     fx = next(c for c in cases if c["role"] == "fx_cash_hit")
     rows = [r for r in _read(root, fx["date"], "TXN.csv") if r["txn_id"] in fx["txn_ids"]]
     usd = _fx(root, fx["date"])["USD"]
-    assert sum(Decimal(r["amount"]) for r in rows) * usd == Decimal(10000) * usd
+    assert sum(Decimal(r["amount"]) for r in rows) * usd == lv_cash.usd_threshold * usd
     own = next(c for c in cases if c["kind"] == "OWN_ACCOUNT_TRANSFER")
     rows = [r for r in _read(root, own["date"], "TXN.csv") if r["txn_id"] in own["txn_ids"]]
     assert all(r["cp_bank"] == "SELF" and r["cp_acct"] in own["acct_nos"] for r in rows)
-    assert all(Decimal(r["amount"]) >= Decimal(500000) for r in rows)
+    assert all(Decimal(r["amount"]) >= _lv_rule(book, own["date"], "LV_PERS_DOM").cny_threshold for r in rows)
     rev = next(c for c in cases if c["kind"] == "SAME_DAY_REVERSAL")
     rows = [r for r in _read(root, rev["date"], "TXN.csv") if r["txn_id"] in rev["txn_ids"]]
     r_row = next(r for r in rows if r["txn_code"] == "REVERSAL")
     cancelled = next(r for r in rows if r["txn_id"] == r_row["reversal_of"])
     assert r_row["dc"] != cancelled["dc"] and r_row["amount"] == cancelled["amount"]
-    assert sum(Decimal(r["amount"]) for r in rows if r["txn_code"] == "CASH_DEP") >= Decimal(50000)
+    assert sum(Decimal(r["amount"]) for r in rows if r["txn_code"] == "CASH_DEP") >= lv_cash.cny_threshold
 
 
-def test_later_reversal_withdraws_an_alert(gt):
-    root, truth = gt
+def test_later_reversal_withdraws_an_alert(planted):
+    root, truth, book = planted
     (c,) = _cases(truth, "LATER_REVERSAL")
-    assert lv_outcome(root, c["date"], c["cust_id"], "LV_CASH", upto=c["date"])[("IN", "CNY")] is True
+    assert lv_outcome(root, c["date"], c["cust_id"], "LV_CASH", upto=c["date"], book=book)[("IN", "CNY")] is True
     assert c["reversal_date"] > c["date"]
     rev = next(r for r in _read(root, c["reversal_date"], "TXN.csv") if r["txn_id"] == c["txn_ids"][1])
     assert rev["txn_code"] == "REVERSAL" and rev["reversal_of"] == c["txn_ids"][0] and rev["dc"] == "D"
     assert (
-        lv_outcome(root, c["date"], c["cust_id"], "LV_CASH", upto=c["reversal_date"])[("IN", "CNY")] is False
+        lv_outcome(root, c["date"], c["cust_id"], "LV_CASH", upto=c["reversal_date"], book=book)[("IN", "CNY")]
+        is False
     )
 
 
@@ -162,12 +176,12 @@ def _aum(root, day: str, cust_id: str) -> Decimal | None:
     )
 
 
-def test_large_change_hit_and_near_miss(gt):
-    root, truth = gt
+def test_large_change_hit_and_near_miss(planted):
+    root, truth, book = planted
     cases = _cases(truth, "LARGE_CHANGE")
     assert {c["expected"]["alert"] for c in cases} == {True, False}
     for c in cases:
-        lc = RULES.for_date(_d(c["date"])).large_change
+        lc = book.for_date(_d(c["date"])).large_change
         prev = (_d(c["date"]) - dt.timedelta(1)).isoformat()
         aum = _aum(root, prev, c["cust_id"])
         accts = _accounts(root, c["date"], c["cust_id"])
@@ -180,17 +194,18 @@ def test_large_change_hit_and_near_miss(gt):
             ):
                 if r["txn_code"] in lc.txn_codes and not _own(r, accts):
                     net += Decimal(r["amount"]) * (1 if r["dc"] == "D" else -1)
-        threshold = max(lc.min_amount_cny, aum * lc.out_pct / 100)
+        out_pct = next(r.aum_pct for r in lc.rules if r.code == c["expected"]["rule"])
+        threshold = max(lc.min_amount_cny, aum * out_pct / 100)
         assert threshold > lc.min_amount_cny  # the percentage branch is the one tested
         assert (net >= threshold) is c["expected"]["alert"]
         assert threshold - net < Decimal("0.02") and net - threshold < Decimal("0.02")
 
 
-def test_dormancy_events(gt):
-    root, truth = gt
+def test_dormancy_events(planted):
+    root, truth, book = planted
     cases = _cases(truth, "DORMANCY")
     assert {c["expected"]["event"] for c in cases} == {"NEW_INACTIVE", "NEW_DORMANT", "REACTIVATED"}
-    dm = RULES.for_date(START).dormancy
+    dm = book.for_date(START).dormancy
 
     def state(acct: str, day: dt.date) -> str:
         first = next(r for f in days(root) for r in read(f, "ACCOUNT.csv") if r["acct_no"] == acct)
@@ -209,11 +224,11 @@ def test_dormancy_events(gt):
         assert (before, after) == expected, c
 
 
-def test_attrition_at_month_end(gt):
-    root, truth = gt
+def test_attrition_at_month_end(planted):
+    root, truth, book = planted
     cases = _cases(truth, "ATTRITION")
     assert {c["expected"]["status"] for c in cases} == {"AT_RISK", "LOST"}
-    at = RULES.for_date(START).attrition
+    at = book.for_date(START).attrition
     for c in cases:
         end = _d(c["month_end"])
         prev_ends = [end.replace(day=1) - dt.timedelta(1)]
@@ -269,15 +284,15 @@ def test_contact_compliance_late_and_resubmitted(gt):
     assert len(seen) == 2
 
 
-def test_followup_within_and_outside_three_business_days(gt):
-    root, truth = gt
+def test_followup_within_and_outside_the_business_days_window(planted):
+    root, truth, book = planted
     contacts = _contacts(root)
     cases = _cases(truth, "FOLLOWUP")
     assert {c["expected"]["followed_up"] for c in cases} == {True, False}
     for c in cases:
         a = _d(c["date"])
         bdays, x = [], a
-        while len(bdays) < 3:
+        while len(bdays) < book.for_date(a).contact.followup_business_days:
             x += dt.timedelta(1)
             if x.weekday() < 5:
                 bdays.append(x)
@@ -287,7 +302,7 @@ def test_followup_within_and_outside_three_business_days(gt):
         )
         assert got is c["expected"]["followed_up"]
         assert lv_outcome(root, c["date"], c["cust_id"], "LV_CASH" if c["role"].startswith("cash") else "LV_CORP_TRF",
-                          upto=c["date"])[("IN", "CNY")]  # fmt: skip
+                          upto=c["date"], book=book)[("IN", "CNY")]  # fmt: skip
 
 
 def test_manager_left_and_reassigned_next_day(gt):

@@ -23,6 +23,7 @@ from core.catalog import Catalog
 from core.rules import overlay_rules
 from core.settings import PROJECT_ROOT, load_settings, write_settings
 from delivery.ledger import Ledger
+from delivery.message import Mail
 from reports.whatif import build_comparison
 from steps.whatif import plan_whatif, run_whatif
 from tests.test_rules_checks import items
@@ -47,7 +48,8 @@ def site(tmp_path_factory):
     ledger = Ledger(load_settings(config).paths.ledger)
     item = SimpleNamespace(recipient_id="H1", kind="BRANCH", key="B1", period=bank.PERIOD, figures={"M1": "93.00"},
                            content_hash="c0ffee", recipient_status="ACTIVE", recipient_email="h1@bank.example",
-                           recipient_name="赵敏", pdf_path=root / "branch.pdf")  # fmt: skip
+                           recipient_name="赵敏", pdf_path=root / "branch.pdf", pdf_sha256="",
+                           mail=Mail("支行客户经理考核汇总表", "B1", "2026年9月"))  # fmt: skip
     ledger.mark_sent(ledger.plan(item, "close-2026-09", "<m1@bank.example>").row.id, "250 ok")
     ledger.close()
     return root, config

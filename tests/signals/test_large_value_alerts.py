@@ -1,15 +1,23 @@
-"""RULES §1 large-value alerts and §0 effective transactions / own-account transfers."""
+"""RULES §1 large-value alerts and §0 effective transactions / own-account transfers: named
+cases, invariants on random days (hypothesis: an alert's amount is the sum of its transactions in
+CNY, an alert fires exactly when an independent Decimal sum reaches the threshold, an unrelated
+customer never changes another customer's alerts), and a rule added to the rules at test time."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pandera.errors import SchemaErrors
 from polars.testing import assert_frame_equal
 
+from core.labels import RULE_ZH
 from schemas import published
 from schemas.types import MONEY
 from tests.signals import frames as f
-from tests.signals.pipeline import lv_alerts
+from tests.signals.pipeline import day_txns, lv_alerts
+from transforms.large_value import large_value_groups, large_value_rows, rule_table
 
 CUST = f.customers(
     [
@@ -167,13 +175,13 @@ CASES = [
 def test_large_value_alerts(rows, want):
     got = lv_alerts(f.txns(rows), ACCT, CUST)
     assert_frame_equal(got.select(COLS), expected(*want))
-    published.Alerts.validate(got)
+    published.alerts_contract(f.rules()).validate(got)
 
 
 def test_reason_and_id_are_deterministic():
     rows = [f.txn("T1", A1, "CASH_DEP", "1234567.891"[:-1]), f.txn("T2", A1, "CASH_DEP", "0.01")]
     got = lv_alerts(f.txns(rows), ACCT, CUST)
-    assert got["reason_zh"].to_list() == ["当日现金存入累计 ¥1,234,567.90 ≥ ¥50,000.00,共 2 笔"]
+    assert got["reason_zh"].to_list() == ["当日大额现金（流入）累计 ¥1,234,567.90 ≥ ¥50,000.00，共 2 笔"]
     again = lv_alerts(f.txns(list(reversed(rows))), ACCT, CUST)
     assert got["alert_id"].to_list() == again["alert_id"].to_list()
     assert len(got["alert_id"][0]) == 16 and got["branch_id"][0] == "B1"
@@ -184,7 +192,7 @@ def test_fx_threshold_uses_the_day_usd_rate_without_division():
     # 10,000 USD × 7.12345678 = 71,234.5678; HKD 78,079.95 × 0.91234567 = 71,235.9... ≥ threshold
     got = lv_alerts(f.txns([f.txn("T1", A1USD, "CASH_DEP", "10000.00")]), ACCT, CUST, fx=fx)
     assert got["threshold_cny"].to_list() == [Decimal("71234.57")]
-    assert got["reason_zh"][0] == "当日现金存入(外币折人民币)累计 ¥71,234.57 ≥ ¥71,234.57,共 1 笔"
+    assert got["reason_zh"][0] == "当日大额现金（流入）外币折人民币累计 ¥71,234.57 ≥ ¥71,234.57，共 1 笔"
     below = lv_alerts(f.txns([f.txn("T1", A1USD, "CASH_DEP", "9999.99")]), ACCT, CUST, fx=fx)
     assert below.height == 0
 
@@ -197,23 +205,134 @@ def test_next_day_reversal_cancels_once_loaded():
     assert lv_alerts(day, ACCT, CUST, history=history).height == 0
 
 
-def test_group_frames_collect_on_their_own():
-    """The steps collect each rule's groups (and the large-value candidates) as plans of their
-    own; polars 2.1 panics on a plan whose root is a cache over other caches."""
-    from tests.signals.pipeline import day_txns
-    from transforms.alerts import large_value_groups
-    from transforms.large_change import customer_day_flows, large_change_groups
-
+def test_groups_and_rows_collect_on_their_own():
+    """The groups and the rows they sum are plans of their own: polars 2.1 panics on a plan whose
+    root is a cache over other caches."""
     rows = [f.txn("T1", A1, "CASH_DEP", "50000.00"), f.txn("T2", A1, "CASH_WDL", "250000.00")]
     txns = day_txns(f.txns(rows), ACCT, CUST, f.fx())
-    reached, candidates = large_value_groups(txns, f.fx().lazy(), f.rules().large_value)
+    candidates = large_value_rows(txns, f.rules().large_value)
+    reached = large_value_groups(candidates, f.fx().lazy(), f.rules().large_value)
     assert sorted(reached.collect()["amount_exact"].cast(pl.String).to_list()) == [
         "250000.0000000000",
         "50000.0000000000",
     ]
     assert sorted(candidates.collect()["txn_id"].to_list()) == ["T1", "T2"]
-    flows = customer_day_flows(txns, f.rules().large_change)
-    prev_aum = pl.LazyFrame({"cust_id": ["C1"], "prev_aum_cny": [Decimal("100000.00")]})
-    got = large_change_groups(flows, prev_aum, f.rules().large_change).collect()
-    # net out 200,000.00 >= max(100,000, 30 % of 100,000.00)
-    assert got.select("rule", "amount_exact").rows() == [("RM_OUTFLOW", Decimal("200000.00"))]
+
+
+def test_the_rule_table_has_a_row_per_rule_and_code():
+    table = rule_table(f.rules().large_value).collect()
+    cash = table.filter(pl.col("rule") == "LV_CASH")
+    assert cash.select("txn_code", "direction", "for_cust_type").rows() == [
+        ("CASH_DEP", "IN", "ALL"),
+        ("CASH_WDL", "OUT", "ALL"),
+    ]
+    assert table.height == 8
+
+
+def test_a_rule_added_to_the_rules_file_alerts(monkeypatch):
+    """docs/configuration.md's worked example: one line in rules.toml and its label in core.labels."""
+    monkeypatch.setitem(RULE_ZH, "LV_PERS_TRF", "个人转账内控线")
+    rules = f.book_with_new_rule().for_date(f.D)
+    rows = [
+        f.txn("T1", A1, "TRF_OUT", "100000.00", cp_bank="ICBC"),
+        f.txn("T2", A1, "TRF_OUT", "50000.00", cross_border="Y", time="11:00:00"),
+        f.txn("T3", A1, "TRF_IN", "149999.99"),
+    ]
+    got = lv_alerts(f.txns(rows), ACCT, CUST, rules=rules)
+    # domestic and cross-border summed (cross_border ANY); LV_PERS_DOM and LV_PERS_XB stay below theirs
+    assert_frame_equal(
+        got.select(COLS),
+        expected(("C1", "M1", "LV_PERS_TRF", "OUT", "CNY", m("150000.00"), m("150000.00"), 2, "T1,T2")),
+    )
+    assert got["reason_zh"][0] == "当日个人转账内控线（流出）累计 ¥150,000.00 ≥ ¥150,000.00，共 2 笔"
+    published.alerts_contract(rules).validate(got)
+    with pytest.raises(SchemaErrors, match="LV_PERS_TRF"):  # a rule the rules in force do not name
+        published.alerts_contract(f.rules()).validate(got, lazy=True)
+    assert lv_alerts(f.txns(rows), ACCT, CUST).height == 0  # the shipped rules: no alert
+
+
+# -- invariants on random days ------------------------------------------------------------------
+CODES = ["CASH_DEP", "CASH_WDL", "TRF_IN", "TRF_OUT"]
+RATES = {"CNY": Decimal(1), "USD": f.USD, "EUR": Decimal("8.00000000")}
+
+txn_st = st.tuples(
+    st.sampled_from(["C1", "C2", "C3"]),
+    st.sampled_from(CODES),
+    st.sampled_from(["CNY", "CNY", "USD", "EUR"]),
+    st.integers(min_value=1, max_value=4_000_000_00),  # fen
+    st.sampled_from(["N", "Y"]),
+)
+
+
+def _acct(cust_id: str, ccy: str) -> str:
+    return f"62220000{int(cust_id[1:]):04d}{list(RATES).index(ccy):04d}"
+
+
+def _day(rows: list[tuple[str, str, str, int, str]]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    custs = sorted({r[0] for r in rows})
+    cust = f.customers([f.customer(c, cust_type="C" if c == "C3" else "P") for c in custs])
+    acct = f.accounts([f.account(_acct(c, ccy), c, currency=ccy) for c in custs for ccy in RATES])
+    txn = f.txns(
+        [
+            f.txn(
+                f"T{i:04d}",
+                _acct(c, ccy),
+                code,
+                f"{fen / 100:.2f}",
+                time=f"10:{i // 60 % 60:02d}:{i % 60:02d}",
+                cross_border=xb,
+            )  # fmt: skip
+            for i, (c, code, ccy, fen, xb) in enumerate(rows)
+        ]
+    )
+    return txn, acct, cust
+
+
+def _cny(amount: Decimal, ccy: str) -> Decimal:
+    return amount * RATES[ccy]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(txn_st, min_size=1, max_size=25))
+def test_an_alerts_amount_is_the_sum_of_its_transactions(rows):
+    txn, acct, cust = _day(rows)
+    alerts = lv_alerts(txn, acct, cust)
+    by_id = {
+        r["txn_id"]: r
+        for r in txn.join(acct.select("acct_no", "currency"), on="acct_no").iter_rows(named=True)
+    }
+    for a in alerts.iter_rows(named=True):
+        ids = a["txn_ids"].split(",")
+        assert len(ids) == a["txn_count"]
+        total = sum(_cny(by_id[i]["amount"], by_id[i]["currency"]) for i in ids)
+        assert a["amount_cny"] == total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(txn_st, min_size=1, max_size=25))
+def test_cash_alerts_fire_exactly_when_the_decimal_sum_reaches_the_threshold(rows):
+    txn, acct, cust = _day(rows)
+    alerts = lv_alerts(txn, acct, cust).filter(pl.col("rule") == "LV_CASH")
+    got = {(a["cust_id"], a["direction"], a["ccy_class"]) for a in alerts.iter_rows(named=True)}
+    sums: dict[tuple[str, str, str], Decimal] = {}
+    for c, code, ccy, fen, _xb in rows:
+        if code not in ("CASH_DEP", "CASH_WDL"):
+            continue
+        key = (c, "IN" if code == "CASH_DEP" else "OUT", "CNY" if ccy == "CNY" else "FX")
+        sums[key] = sums.get(key, Decimal(0)) + _cny(Decimal(fen) / 100, ccy)
+    threshold = {"CNY": Decimal(50000), "FX": Decimal(10000) * f.USD}
+    expected = {k for k, v in sums.items() if v >= threshold[k[2]]}
+    assert got == expected
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(txn_st, min_size=1, max_size=20),
+    st.lists(st.tuples(st.sampled_from(CODES), st.integers(1, 9_000_000_00)), min_size=1, max_size=8),
+)
+def test_an_unrelated_customer_changes_no_other_customers_alerts(rows, extra):
+    base = lv_alerts(*_day(rows))
+    more = rows + [("C9", code, "CNY", fen, "N") for code, fen in extra]
+    with_extra = lv_alerts(*_day(more)).filter(pl.col("cust_id") != "C9")
+    cols = ["alert_id", "cust_id", "rule", "direction", "ccy_class", "amount_cny", "txn_count", "txn_ids"]
+    assert base.select(cols).sort("alert_id").equals(with_extra.select(cols).sort("alert_id"))

@@ -1,4 +1,5 @@
-"""RULES §2 large-change customers: net flow vs max(100,000, pct × previous-day AUM), exact."""
+"""RULES §2 large-change customers: net flow vs max(100,000, pct × previous-day AUM), exact; the
+two rules are rows of the rules (RM_OUTFLOW OUT 30 %, RM_INFLOW IN 50 %)."""
 
 from decimal import Decimal
 
@@ -7,7 +8,8 @@ import pytest
 
 from schemas import published
 from tests.signals import frames as f
-from tests.signals.pipeline import lc_alerts
+from tests.signals.pipeline import day_txns, lc_alerts
+from transforms.large_change import customer_day_flows, large_change_groups, rule_table
 
 A1, A1B, AW, AX = "6200000000000001", "6200000000000003", "6200000000000005", "6200000000000099"
 CUST = f.customers([f.customer("C1"), f.customer("C9", mgr_id="NOSUCH")])
@@ -98,7 +100,7 @@ def test_large_change(rows, aum, want):
     ]
     assert got == want
     assert ne.height == 0
-    published.Alerts.validate(alerts)
+    published.alerts_contract(f.rules()).validate(alerts)
 
 
 def test_reason_lists_previous_aum_and_transactions():
@@ -110,7 +112,7 @@ def test_reason_lists_previous_aum_and_transactions():
     row = alerts.row(0, named=True)
     assert (row["txn_ids"], row["txn_count"], row["mgr_id"]) == ("T1,T2", 2, "M1")
     assert row["reason_zh"] == (
-        "当日资金净流出累计 ¥400,000.00 ≥ ¥300,000.00(前一日金融资产 ¥1,000,000.00 的 30%,不低于 ¥100,000.00),共 2 笔"
+        "当日大额资金流出净额 ¥400,000.00 ≥ ¥300,000.00（前一日金融资产 ¥1,000,000.00 的 30%，不低于 ¥100,000.00），共 2 笔"
     )
 
 
@@ -140,3 +142,24 @@ def test_unassigned_customer_keeps_alert_with_empty_manager():
     assert alerts.select("cust_id", "mgr_id", "rule").rows() == [("C9", None, "RM_INFLOW")]
     assert alerts["threshold_cny"].to_list() == [Decimal("100000.00")]
     assert alerts.schema["amount_cny"] == pl.Decimal(38, 2)
+
+
+def test_groups_collect_on_their_own():
+    """The groups are a plan of their own: polars 2.1 panics on a plan whose root is a cache over
+    other caches."""
+    rows = [f.txn("T1", A1, "CASH_DEP", "50000.00"), f.txn("T2", A1, "CASH_WDL", "250000.00")]
+    txns = day_txns(f.txns(rows), ACCT, CUST, f.fx())
+    flows = customer_day_flows(txns, f.rules().large_change)
+    prev_aum = pl.LazyFrame({"cust_id": ["C1"], "prev_aum_cny": [Decimal("100000.00")]})
+    got = large_change_groups(flows, prev_aum, f.rules().large_change).collect()
+    # net out 200,000.00 >= max(100,000, 30 % of 100,000.00)
+    assert got.select("rule", "amount_exact").rows() == [("RM_OUTFLOW", Decimal("200000.00"))]
+
+
+def test_each_configured_rule_is_a_direction_and_a_share_of_the_aum():
+    table = rule_table(f.rules().large_change).collect()
+    assert table.select("rule", "direction", "aum_pct_zh").rows() == [
+        ("RM_OUTFLOW", "OUT", "30%"),
+        ("RM_INFLOW", "IN", "50%"),
+    ]
+    assert table["aum_frac"].to_list() == [Decimal("0.3"), Decimal("0.5")]
