@@ -34,7 +34,7 @@ from ingest.checks import ISSUE_SCHEMA, empty_issues, staging_schema, type_and_c
 from ingest.control import Control, read_control
 from ingest.derived import derived_tables, earlier_targets, units_that_may_hold
 from ingest.landing import read_file, refuse_link
-from ingest.records import LINE, DecodeError, Records, decode, read_records, say
+from ingest.records import LINE, DecodeError, Records, read_records, say, utf8_text
 from ingest.rejects import rejects_unit
 from ingest.result import FolderRejected, IngestResult
 from schemas.exports import CONTROL_FILE, EXPORT_FILES, ExportFile
@@ -209,7 +209,7 @@ def _read_verified(folder: Path, f: ExportFile, control: Control) -> Records:
     entry = control.entries[f.filename]
     data = _verify_digest(folder, f.filename, control)
     try:
-        text = decode(data, entry.encoding)
+        text = utf8_text(data, entry.encoding)
     except DecodeError as e:
         raise FolderRejected("ENCODING", f"{f.filename}: {e}") from e
     del data
