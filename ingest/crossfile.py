@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from ingest.checks import empty_issues
 from ingest.records import LINE, say
 from schemas import codes
 from schemas.exports import ExportFile, Reference
@@ -35,8 +36,10 @@ def orphans(typed: pl.DataFrame, ref: Reference, valid: pl.Series) -> pl.DataFra
 
 def in_file_duplicates(typed: pl.DataFrame, f: ExportFile, rejected_lines: pl.Series) -> pl.DataFrame:
     """Repeated keys among otherwise valid records: the first stays, later ones are DUPLICATE."""
-    ok = typed.filter(~pl.col(LINE).is_in(rejected_lines.implode()))
+    ok = typed.filter(~pl.col(LINE).is_in(rejected_lines.implode())) if rejected_lines.len() else typed
     key = list(f.key)
+    if not ok.select(key).is_duplicated().any():  # the usual file: no window over every key needed
+        return empty_issues()
     dup = ok.with_columns(_first=pl.col(LINE).first().over(key)).filter(pl.col(LINE) != pl.col("_first"))
     label = ", ".join(key)
     key_value = pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator="|")
