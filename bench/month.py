@@ -112,8 +112,11 @@ def _ingest_stage(results: list[dict[str, Any]], step: Callable[[str], None], na
                     "x_floor": round(wall / floor, 1) if floor else None})  # fmt: skip
 
 
-def run_bench(size: str, console: Console, step: Callable[[str], None] = lambda name: None) -> dict[str, Any]:
-    """The stages of the size in turn; `step` hears each stage's name as it starts (the CLI's progress)."""
+def run_bench(
+    size: str, console: Console, step: Callable[[str], None] = lambda name: None, work: Path | None = None
+) -> dict[str, Any]:
+    """The stages of the size in turn; `step` hears each stage's name as it starts (the CLI's progress);
+    ``work``: where the warehouse and outputs go (bench-cache/<size>/work), e.g. beside another run."""
     import synth
     from core.catalog import Catalog
     from core.rules import load_rules
@@ -132,7 +135,7 @@ def run_bench(size: str, console: Console, step: Callable[[str], None] = lambda 
         raise ValueError(f"size must be one of {', '.join(SIZES)}")
     customers, managers, branches = SIZES[size]
     cache = PROJECT_ROOT / "bench-cache" / size
-    landing, work = cache / "landing", cache / "work"
+    landing, work = cache / "landing", work or cache / "work"
     results: list[dict[str, Any]] = []
     all_days = days(START, END)
     if not (landing / END.strftime("%Y%m%d") / "CONTROL.csv").exists():
