@@ -27,7 +27,6 @@ import shutil
 import signal
 import uuid
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -176,22 +175,6 @@ def _version_dir(root: Path, v: Version) -> Path:
     return root / v.area / VERSIONS / v.name
 
 
-def _write_tables(directory: Path, u: NewUnit) -> None:
-    """Each table of the unit as ``<name>.parquet``, two at a time: polars encodes and compresses
-    Parquet without holding the GIL, and most of a unit's tables are too small to keep both cores busy."""
-    with ThreadPoolExecutor(2) as pool:
-        writes = [
-            pool.submit(
-                df.write_parquet, directory / f"{name}.parquet", statistics=True, compression_level=ZSTD_LEVEL
-            )
-            for name, df in u.tables.items()
-        ]
-        for i, done in enumerate(writes):
-            done.result()
-            if i == 0:
-                crash_point(f"{u.area}-writing")
-
-
 def _write(root: Path, u: NewUnit) -> Version:
     """The unit's new version directory, complete and fsynced, not yet current."""
     v = Version(u.area, u.unit, f"{u.unit}.{uuid.uuid4().hex[:12]}", _current(root, u.area, u.unit))
@@ -200,7 +183,10 @@ def _write(root: Path, u: NewUnit) -> Version:
     tmp = final.with_name(TMP + v.name)
     tmp.mkdir()
     try:
-        _write_tables(tmp, u)
+        for i, (name, df) in enumerate(u.tables.items()):
+            df.write_parquet(tmp / f"{name}.parquet", statistics=True, compression_level=ZSTD_LEVEL)
+            if i == 0:
+                crash_point(f"{u.area}-writing")
         (tmp / "_meta.json").write_text(
             json.dumps(u.meta, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
         )
