@@ -21,8 +21,8 @@ from pandera.constants import CHECK_OUTPUT_KEY
 def validated(model: type[pa.DataFrameModel], df: pl.DataFrame) -> pl.DataFrame:
     """``model.validate(df, lazy=True)`` with its data checks: ``df`` itself when it passes.
 
-    One query for every check instead of pandera's query per check: at 100 k customers a day's
-    21 frames and their ≈ 160 checks took pandera ≈ 0.12 s of CPU, mostly per query, not per row."""
+    One collect for every check instead of pandera's collect per check, whose fixed cost dominated
+    an ingest day's validation (docs/performance.md, issue #22)."""
     if _passes(_schema(model), df):
         return df
     with config_context(validation_depth=ValidationDepth.SCHEMA_AND_DATA):
