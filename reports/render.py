@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import gc
 import hashlib
+import itertools
 import multiprocessing
 import os
 import re
@@ -23,7 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from core.lifeline import die_with_parent
-from reports import fmt
+from markupsafe import Markup
+
+from reports import fmt, page_fill
 from reports.headline import TITLES
 from reports.model import AnyReport, BranchReport, MonthlyReport, WeeklyReport
 
@@ -84,11 +87,36 @@ def project_fetcher(root: Path = TEMPLATES_DIR) -> Any:
     return _make_fetcher_class()(root)
 
 
-# -- formatting filters -------------------------------------------------------------------------
-def fmt_suggestion(value: str | None) -> str:
-    from core.labels import SUGGESTION_ZH
+# -- template filters ---------------------------------------------------------------------------
+def runs(items: Any, attribute: str) -> list[tuple[Any, list[Any]]]:
+    """Consecutive items with the same attribute, in their order (Jinja's groupby sorts them)."""
+    return [(k, list(g)) for k, g in itertools.groupby(items, key=lambda x: getattr(x, attribute))]
 
-    return "—" if not value else f"{SUGGESTION_ZH.get(value, value)}({value})"
+
+def keep_tail(text: str, n: int = 3) -> Markup:
+    """Free text whose last n characters never split over two lines: a wrapped cell never ends
+    with one character alone on its last line."""
+    if len(text) <= n:
+        return Markup('<span class="nb">{}</span>').format(text)
+    return Markup('{}<span class="nb">{}</span>').format(text[:-n], text[-n:])
+
+
+def unbroken(parts: Any, sep: str = "、") -> Markup:
+    """Items that each stay on one line, the separator kept with the item before it (a line never
+    starts with 、 or ·): 9月7日至13日、9月21日至27日."""
+    items = list(parts)
+    return Markup("").join(
+        Markup('<span class="nb">{}{}</span>').format(x, sep if i < len(items) - 1 else "")
+        for i, x in enumerate(items)
+    )
+
+
+_FILTERS = {
+    "money": fmt.money, "num": fmt.money, "signed": fmt.signed, "pct": fmt.pct, "d": fmt.date,
+    "md": fmt.month_day, "md_weekday": fmt.month_day_weekday, "number": fmt.number,
+    "period": fmt.period_zh, "month_only": fmt.month_zh, "week": fmt.week_zh, "runs": runs,
+    "keep_tail": keep_tail, "unbroken": unbroken,
+}  # fmt: skip
 
 
 # -- user-agent stylesheet ----------------------------------------------------------------------
@@ -141,10 +169,7 @@ class _Worker:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.env.filters.update(
-            money=fmt.money, num=fmt.money, signed=fmt.signed, pct=fmt.pct, d=fmt.date, md=fmt.month_day,
-            suggestion=fmt_suggestion,
-        )  # fmt: skip
+        self.env.filters.update(_FILTERS)
         self.fetcher_class = _make_fetcher_class()
         self.html_class = _html_class()
         self.font_config = FontConfiguration()
@@ -168,6 +193,13 @@ class _Worker:
                 charts.balance_chart_svg(report.daily_balance, report.prev_avg_deposit)
             )
             ctx["achievement_chart"] = charts.data_uri(charts.achievement_chart_svg(report.indicators))
+        if isinstance(report, BranchReport):
+            from reports import branch_charts
+
+            ctx["band_chart"] = charts.data_uri(branch_charts.band_chart_svg(report.band_counts))
+            ctx["trend_chart"] = charts.data_uri(
+                branch_charts.trend_chart_svg(report.history_periods, report.ranking, report.band_lines)
+            )
         return self.env.get_template(_TEMPLATE[report.kind]).render(ctx)
 
     def render(self, report: AnyReport, out_dir: Path) -> tuple[RenderedReport, dict[str, float]]:
@@ -179,6 +211,7 @@ class _Worker:
         doc = self.html_class(string=html, base_url=TEMPLATES_DIR.as_uri() + "/", url_fetcher=fetcher).render(
             stylesheets=[self.css], font_config=self.font_config
         )
+        page_fill.fill_last_page(doc.pages)
         t2 = time.process_time()
         pdf = doc.write_pdf(custom_metadata=True)
         t3 = time.process_time()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 from weasyprint import HTML
@@ -21,9 +22,11 @@ def test_charts_are_matplotlib_svg_deterministic_and_show_their_labels():
         assert "Matplotlib" in svg or "matplotlib" in svg  # made with a plotting library, not by hand
     for text in ("每日存款余额", "上月日均"):
         assert text in bal
-    assessed = [i for i in r.indicators if i.rate is not None and i.assessed == "OK"]
-    for i in assessed:
-        assert i.label in ach and f"{float(i.rate) * 100:.1f}%" in ach
+    drawn = [i for i in r.indicators if i.bar_pct is not None]
+    assert len(drawn) == 9  # every computed item; the manual ones (主管评分, 调整指标) have no bar
+    for i in drawn:
+        assert (f"{i.label}（得分率）" if i.lower_better else i.label) in ach
+        assert f"{float(i.bar_pct):.2f}%" in ach
 
 
 def test_charts_without_data_say_so():
@@ -57,8 +60,31 @@ def test_a_far_off_rate_is_cut_at_the_axis_cap_but_printed_in_full():
         dataclasses.replace(base, label="B", rate=Decimal("0.85")),
     )
     ach = charts.achievement_chart_svg(rows)
-    assert "≫ 4350.0%" in ach and "85.0%" in ach and "≫ 85.0%" not in ach
+    assert "≫ 4350.00%" in ach and "85.00%" in ach and "≫ 85.00%" not in ach
     assert ">4000<" not in ach  # the axis stops near the cap, it does not run to 5,000
+
+
+def _text_x(svg: str, text: str) -> float:
+    return float(re.search(rf'x="([-\d.]+)"[^>]*>{re.escape(text)}</text>', svg).group(1))  # type: ignore[union-attr]
+
+
+def test_a_negative_rate_is_drawn_below_zero_and_its_label_covers_no_name():
+    from decimal import Decimal
+
+    base = next(i for i in synthetic_report(1).indicators if i.method == "ratio")
+    rows = (
+        dataclasses.replace(base, rate=Decimal("-0.268")),
+        dataclasses.replace(base, label="贷款", rate=Decimal("0.5")),
+    )
+    ach = charts.achievement_chart_svg(rows)
+    zero, names_end = _text_x(ach, "0"), _text_x(ach, "贷款")  # names are right-aligned left of the axis
+    assert _text_x(ach, "-26.80%") > zero  # the label sits right of zero, on the empty side
+    bar_ends = [
+        float(x) for x in re.findall(r'<path d="M [\d.]+ [\d.]+ \nL ([\d.]+) [^"]*z\n" clip-path', ach)
+    ]
+    assert len(bar_ends) == 2
+    assert min(bar_ends) < zero  # the bar runs left from zero ...
+    assert min(bar_ends) > names_end  # ... inside the axes, not over the names
 
 
 def test_a_reused_chart_figure_draws_what_a_new_figure_draws():
