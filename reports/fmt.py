@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 from core.labels import Unit
@@ -111,6 +112,29 @@ def month_zh(period: str) -> str:
 def week_zh(first: dt.date, last: dt.date) -> str:
     """A week as its dates: 2026年9月7日至13日."""
     return f"{first.year}年{day_range(first, last)}"
+
+
+WORD_JOINER = "\u2060"
+"""No line break on either side (Unicode line-breaking class WJ); not drawn, not in the PDF's text."""
+
+
+def unbreakable(text: str) -> str:
+    """Text that never splits over two lines (a customer's or a manager's name): it moves to the
+    next line whole. Costs no box in the layout, unlike a nowrap or inline-block element."""
+    return WORD_JOINER.join(text)
+
+
+def keep_tail(text: str, n: int = 3) -> str:
+    """Free text whose last n characters stay together: a wrapped cell never ends with one
+    character alone on its last line."""
+    return text[:-n] + unbreakable(text[-n:]) if len(text) > n else unbreakable(text)
+
+
+def unbroken(items: Iterable[str], sep: str = "、") -> str:
+    """Items that each stay on one line, the separator kept with the item before it (a line never
+    starts with 、 or ·): 9月7日至13日、9月21日至27日."""
+    items = list(items)
+    return "".join(unbreakable(x + (sep if i < len(items) - 1 else "")) for i, x in enumerate(items))
 
 
 _CJK = r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"

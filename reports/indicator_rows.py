@@ -50,7 +50,7 @@ def indicator_rows(rows: list[dict[str, Any]], rules: RuleSet, counts: Counts) -
             assessed=r["assessed"],
             assessed_zh=L.ASSESSED_ZH.get(r["assessed"], r["assessed"]),
         )
-        out.append(_with_note(row, item, counts))
+        out.append(replace(row, note=_note(row, item, counts)))
     return tuple(out)
 
 
@@ -59,10 +59,6 @@ def _gap(method: str, target: Decimal | None, actual: Decimal | None) -> Decimal
     if target is None or actual is None or method not in ("ratio", "lower_better", "retention"):
         return None
     return max(target - actual, Decimal(0)) if method == "ratio" else max(actual - target, Decimal(0))
-
-
-def _with_note(row: IndicatorRow, item: ScoreItem | None, counts: Counts) -> IndicatorRow:
-    return replace(row, note=_note(row, item, counts))
 
 
 def _note(r: IndicatorRow, item: ScoreItem | None, counts: Counts) -> str:

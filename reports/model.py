@@ -287,7 +287,7 @@ class MonthlyReport(_Report):
             out["等级"] = s.band
             out["排名"] = f"{s.rank}/{s.branch_size}"
             out["较上月"] = fmt.plain(s.change)
-            out["数据缺失日"] = s.missing_days
+            out["数据缺失日"] = s.missing_days.replace(",", "、")
         for r in self.indicators:
             out[f"{r.label} 目标"] = r.target_text
             out[f"{r.label} 实际"] = r.actual_text

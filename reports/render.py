@@ -24,8 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from core.lifeline import die_with_parent
-from markupsafe import Markup
-
 from reports import fmt, page_fill
 from reports.headline import TITLES
 from reports.model import AnyReport, BranchReport, MonthlyReport, WeeklyReport
@@ -93,29 +91,11 @@ def runs(items: Any, attribute: str) -> list[tuple[Any, list[Any]]]:
     return [(k, list(g)) for k, g in itertools.groupby(items, key=lambda x: getattr(x, attribute))]
 
 
-def keep_tail(text: str, n: int = 3) -> Markup:
-    """Free text whose last n characters never split over two lines: a wrapped cell never ends
-    with one character alone on its last line."""
-    if len(text) <= n:
-        return Markup('<span class="nb">{}</span>').format(text)
-    return Markup('{}<span class="nb">{}</span>').format(text[:-n], text[-n:])
-
-
-def unbroken(parts: Any, sep: str = "、") -> Markup:
-    """Items that each stay on one line, the separator kept with the item before it (a line never
-    starts with 、 or ·): 9月7日至13日、9月21日至27日."""
-    items = list(parts)
-    return Markup("").join(
-        Markup('<span class="nb">{}{}</span>').format(x, sep if i < len(items) - 1 else "")
-        for i, x in enumerate(items)
-    )
-
-
 _FILTERS = {
     "money": fmt.money, "num": fmt.money, "signed": fmt.signed, "pct": fmt.pct, "d": fmt.date,
     "md": fmt.month_day, "md_weekday": fmt.month_day_weekday, "number": fmt.number,
     "period": fmt.period_zh, "month_only": fmt.month_zh, "week": fmt.week_zh, "runs": runs,
-    "keep_tail": keep_tail, "unbroken": unbroken,
+    "nobreak": fmt.unbreakable, "keep_tail": fmt.keep_tail, "unbroken": fmt.unbroken,
 }  # fmt: skip
 
 

@@ -53,7 +53,7 @@ def test_monthly_pdf_prints_the_scorecard_and_indicator_figures(catalog, rendere
     sc = catalog.read("monthly", PERIOD, "scorecard").filter(mgr_id="M0001").row(0, named=True)
     assert str(sc["total"]) == "81.46" and "81.46" in flat
     assert sc["band"] in text
-    assert "存款余额日变化（万元）" in text and "各指标达成率（%）" in text  # chart captions are text
+    assert "10月存款余额日变化（万元）" in text and "各指标达成率（%）" in text  # chart captions are text
     assert f"第 {sc['rank_in_branch']} 名 / 共 {sc['branch_size']} 人" in text
     assert "+3.26 分" in text  # 81.46 - 78.20
     ind = catalog.read("monthly", PERIOD, "indicators").filter(mgr_id="M0001")
@@ -96,10 +96,10 @@ def test_monthly_pdf_prints_the_scorecard_and_indicator_figures(catalog, rendere
 def test_a_ceiling_reached_with_0_percent_is_drawn_full_and_a_negative_rate_below_zero(rendered):
     text = pdf_text(rendered["MONTHLY:M0002"].path)
     assert "贷款不良率 ≤2.50% 0.00% — 5.00 5.00 不高于目标，已达成" in text
-    assert "贷款不良率（得分率）" in text and "100.00%" in text  # its bar is the share of the weight scored
+    assert "贷款不良率*" in text and "100.0%" in text  # its bar is the share of the weight scored
+    assert "* 贷款不良率、客户流失率越低越好，图中画的是得分率" in text
     assert "客户流失率 ≤2.00% 3.70% — 5.00 3.94 高出满分线 1.70 个百分点" in text
     assert "存款余额日均新增额 100.00 万元 -26.80 万元 -26.80% 25.00 0.00 差 126.80 万元" in text
-    assert "越低越好" in text
 
 
 def test_monthly_alerts_with_amounts_and_followup_status(catalog, rendered):
@@ -125,7 +125,8 @@ def test_watch_lists_and_review_lines(rendered):
     assert "新转不动户（10月12日）" in text and "即将转休眠（10月31日）" in text
     assert "2026-11-18" in text and "300,000.00" in text  # maturity next month
     assert "手机号、地址、证件号码" in text
-    assert "未联系：10月12日至18日" in compact(text)  # a week written as its dates, not 2026-W42
+    assert "未电话或拜访的周：10月12日至18日" in compact(text)  # a week written as its dates, not 2026-W42
+    assert "C1001张伟1/2本月未上门拜访" in compact(text)
     assert "W42" not in text
     for heading in ("差距", "原因（数据所见）", "可改善", "原因补充：", "改进措施："):
         assert heading in text
