@@ -55,9 +55,9 @@ class _Month:
 
     def __init__(self, catalog: Catalog, period: str) -> None:
         self.scorecard = required(catalog, "monthly", period, "scorecard")
-        required(catalog, "monthly", period, "indicators")
         self.tables: dict[str, pl.DataFrame | None] = {
-            name: optional(catalog, "monthly", period, table) for name, table in _MONTHLY.items()
+            name: (required if name == "indicators" else optional)(catalog, "monthly", period, table)
+            for name, table in _MONTHLY.items()
         }
         self.tables["prev_balance"] = optional(
             catalog, "monthly", shift_period(period, -1), "manager_daily_balance"

@@ -122,16 +122,16 @@ _reused: dict[str, tuple] = {}
 
 def balance_chart_svg(points: Sequence[BalancePoint], prev_avg: Decimal | None) -> str:
     """Daily deposit balance (万元) across the month, previous month's average as a dashed line.
-    The title is the figure's caption in the template (HTML text is cheaper to lay out than SVG text)."""
+    Title and legend are HTML text around the image in the template: HTML text is cheaper to lay out
+    than SVG text, and matplotlib's "best" legend placement measures the line at every draw."""
     setup_fonts()
     if not points or prev_avg is None:
         return _balance_new_figure(points, prev_avg)
     if "balance" not in _reused:
         fig, ax = new_figure()
         fig.subplots_adjust(left=0.14, right=0.97, top=0.95, bottom=0.13)
-        (line,) = ax.plot([], [], color="#1f5fa8", linewidth=1.4, label="每日余额")
-        avg = ax.axhline(0.0, color="#c0392b", linestyle="--", linewidth=1, label="上月日均")
-        ax.legend(loc="best", fontsize=6.5, frameon=False, ncol=2)
+        (line,) = ax.plot([], [], color="#1f5fa8", linewidth=1.4)
+        avg = ax.axhline(0.0, color="#c0392b", linestyle="--", linewidth=1)
         _reused["balance"] = (fig, ax, line, avg)
     fig, ax, line, avg = _reused["balance"]
     days, values = _balance_xy(points)
@@ -163,14 +163,12 @@ def _balance_new_figure(points: Sequence[BalancePoint], prev_avg: Decimal | None
     fig.subplots_adjust(left=0.14, right=0.97, top=0.95, bottom=0.13)
     days, values = _balance_xy(points)
     if points:
-        ax.plot(days, values, color="#1f5fa8", linewidth=1.4, label="每日余额")
+        ax.plot(days, values, color="#1f5fa8", linewidth=1.4)
         ax.set_xlim(0.5, max(days) + 0.5)
     if prev_avg is not None:
-        ax.axhline(float(prev_avg) / 10_000, color="#c0392b", linestyle="--", linewidth=1, label="上月日均")
+        ax.axhline(float(prev_avg) / 10_000, color="#c0392b", linestyle="--", linewidth=1)
     if not points and prev_avg is None:
         ax.text(0.5, 0.5, "本月无余额数据", ha="center", va="center", transform=ax.transAxes)
-    if points or prev_avg is not None:
-        ax.legend(loc="best", fontsize=6.5, frameon=False, ncol=2)
     return to_svg(fig)
 
 

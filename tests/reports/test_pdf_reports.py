@@ -54,6 +54,7 @@ def test_monthly_pdf_prints_the_scorecard_and_indicator_figures(catalog, rendere
     assert str(sc["total"]) == "81.46" and "81.46" in flat
     assert sc["band"] in text
     assert "10月存款余额日变化（万元）" in text and "各指标达成率（%）" in text  # chart captions are text
+    assert "左图：实线为每日存款余额，虚线为上月日均 480.00 万元。" in text
     assert f"第 {sc['rank_in_branch']} 名 / 共 {sc['branch_size']} 人" in text
     assert "+3.26 分" in text  # 81.46 - 78.20
     ind = catalog.read("monthly", PERIOD, "indicators").filter(mgr_id="M0001")
@@ -97,7 +98,7 @@ def test_a_ceiling_reached_with_0_percent_is_drawn_full_and_a_negative_rate_belo
     text = pdf_text(rendered["MONTHLY:M0002"].path)
     assert "贷款不良率 ≤2.50% 0.00% — 5.00 5.00 不高于目标，已达成" in text
     assert "贷款不良率*" in text and "100.0%" in text  # its bar is the share of the weight scored
-    assert "* 贷款不良率、客户流失率越低越好，图中画的是得分率" in text
+    assert "* 贷款不良率、客户流失率越低越好，画的是得分率" in text
     assert "客户流失率 ≤2.00% 3.70% — 5.00 3.94 高出满分线 1.70 个百分点" in text
     assert "存款余额日均新增额 100.00 万元 -26.80 万元 -26.80% 25.00 0.00 差 126.80 万元" in text
 
