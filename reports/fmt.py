@@ -48,12 +48,6 @@ def percent(value: Decimal | None) -> str:
     return DASH if value is None else f"{q2(value):,.2f}%"
 
 
-def number(value: Decimal | int) -> str:
-    """A figure without trailing zeros: 5.00 -> "5", -2.50 -> "-2.5"."""
-    text = f"{Decimal(value):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 def points(value: Decimal | None) -> str:
     return DASH if value is None else f"{q2(value):.2f} 分"
 

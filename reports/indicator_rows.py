@@ -77,7 +77,7 @@ def _note(r: IndicatorRow, item: ScoreItem | None, counts: Counts) -> str:
             return "本月无到期预警，按满分计"
         return f"到期 {counts.followup_due} 笔，已跟进 {counts.followup_done} 笔"
     if r.method == "manual" and item is not None and item.min is not None and item.max is not None:
-        return f"评分范围 {fmt.number(item.min)} 至 {fmt.number(item.max)} 分"
+        return f"评分范围 {fmt.exact(item.min)} 至 {fmt.exact(item.max)} 分"
     return ""
 
 
