@@ -24,6 +24,7 @@ from core.catalog import Catalog
 from core.labels import METRIC_UNIT, METRIC_ZH
 from core.rules import load_rules
 from core.settings import PROJECT_ROOT
+from flows.context import new_run_id
 from reports.build import build_branch_reports, build_monthly_reports, build_weekly_reports
 from reports.render import render_reports
 from tests.golden.tables import run_bank
@@ -39,10 +40,11 @@ def month(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     _, last = period_bounds(PERIOD)
     rules = load_rules(PROJECT_ROOT / "conf" / "rules.toml").for_date(last)
     as_of, at = last + dt.timedelta(days=2), dt.datetime(2026, 10, 2, 2, 30)
-    jobs: list = build_monthly_reports(catalog, PERIOD, rules, as_of, "t", at)
-    jobs += build_branch_reports(catalog, PERIOD, rules, as_of, "t", at)
+    close = new_run_id("close", PERIOD)  # run ids as the flows make them: they hold codes
+    jobs: list = build_monthly_reports(catalog, PERIOD, rules, as_of, close, at)
+    jobs += build_branch_reports(catalog, PERIOD, rules, as_of, close, at)
     for week, _, _ in month_weeks(PERIOD):
-        jobs += build_weekly_reports(catalog, week, rules, as_of, "t", at)
+        jobs += build_weekly_reports(catalog, week, rules, as_of, new_run_id("weekly", week), at)
     pdfs = render_reports(jobs, root / "pdf", workers=2)
     customers = catalog.read("staging", last.isoformat(), "CUSTOMER")
     return SimpleNamespace(
