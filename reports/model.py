@@ -301,7 +301,7 @@ class MonthlyReport(_Report):
             out[f"{name} 跟进"] = a.followup_zh
         out["联系未达标客户数"] = str(self.total("contact_gaps"))
         out["流失及流失预警客户数"] = str(len(self.attrition))
-        out["不动户及休眠账户数"] = str(self.total("dormancy"))
+        out["不动户及久悬账户数"] = str(self.total("dormancy"))
         out["下月到期笔数"] = str(self.total("maturities"))
         out["信息不完整客户数"] = str(self.total("info_gaps"))
         return out

@@ -127,7 +127,7 @@ def _dormancy_row(r: dict[str, Any], event: str, names: Names) -> DormancyRow:
         cust_name=names.cust(r["cust_id"]),
         state_zh=L.DORMANCY_STATE_ZH.get(r["state"], r["state"]),
         event=event,
-        event_zh=L.DORMANCY_EVENT_ZH.get(event, event),
+        event_zh=L.DORMANCY_WATCH_ZH if event == "WATCH" else L.DORMANCY_EVENT_ZH.get(event, event),
         days_inactive=r["days_inactive"],
         last_activity=r["last_activity"],
         as_of=r["as_of"],

@@ -61,7 +61,7 @@ def _cause_lines(report: MonthlyReport) -> tuple[str, ...]:
     events = Counter(d.event for d in report.dormancy)
     if events["NEW_INACTIVE"] or events["NEW_DORMANT"]:
         lines.append(
-            f"本月新转不动户 {events['NEW_INACTIVE']} 个账户、新转休眠 {events['NEW_DORMANT']} 个账户。"
+            f"本月新转不动户 {events['NEW_INACTIVE']} 个账户、新转久悬 {events['NEW_DORMANT']} 个账户。"
         )
     return tuple(line for line in lines if line)
 
@@ -100,7 +100,7 @@ def _improvement_lines(report: MonthlyReport) -> tuple[str, ...]:
         lines.append(f"下月到期 {len(report.maturities)} 笔，合计 {fmt.wan(total)}：提前联系客户续作或转投。")
     watch = sum(1 for d in report.dormancy if d.event == "WATCH")
     if watch:
-        lines.append(f"{watch} 个账户即将转为休眠：提醒客户动户或办理销户。")
+        lines.append(f"{watch} 个账户即将转为久悬：提醒客户动户或办理销户。")
     if report.info_gaps:
         lines.append(f"{len(report.info_gaps)} 户客户信息不完整：见面时补录。")
     return tuple(lines)

@@ -111,7 +111,7 @@ def test_review_lines_say_what_the_data_says(monthly):
         "1 户考核客户本月未上门拜访：排入下月拜访计划。",
         "1 户流失预警客户：逐户回访，了解资金去向，制定挽留方案。",
         "下月到期 1 笔，合计 30.00 万元：提前联系客户续作或转投。",
-        "1 个账户即将转为休眠：提醒客户动户或办理销户。",
+        "1 个账户即将转为久悬：提醒客户动户或办理销户。",
         "1 户客户信息不完整：见面时补录。",
     )
     assert monthly["M0003"].review.causes == ()  # nothing in M0003's lists: no line is made up

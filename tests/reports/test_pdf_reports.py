@@ -123,7 +123,7 @@ def test_monthly_alerts_with_amounts_and_followup_status(catalog, rendered):
 def test_watch_lists_and_review_lines(rendered):
     text = pdf_text(rendered["MONTHLY:M0001"].path)
     assert "流失预警" in text and "250,000.00" in text
-    assert "新转不动户（10月12日）" in text and "即将转休眠（10月31日）" in text
+    assert "新转不动户（10月12日）" in text and "即将转久悬（10月31日）" in text
     assert "2026-11-18" in text and "300,000.00" in text  # maturity next month
     assert "手机号、地址、证件号码" in text
     assert "未电话或拜访的周：10月12日至18日" in compact(text)  # a week written as its dates, not 2026-W42
