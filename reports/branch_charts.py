@@ -59,7 +59,7 @@ def trend_chart_svg(
             [p[0] for p in pts], [p[1] for p in pts], color=color, marker="o", markersize=2.5, linewidth=1
         )
         ends.append((pts[-1][1], r.mgr_name, color))
-    low = min([60.0, *(e[0] for e in ends)]) - 10
+    low = y_floor(ranking)
     ax.set_ylim(max(low, 0.0), 100)
     for name, line in band_lines:
         if max(low, 0.0) < float(line) < 100:
@@ -71,6 +71,11 @@ def trend_chart_svg(
     ax.set_xticks(xs, [f"{int(p[5:7])}月" for p in periods], fontsize=7)
     ax.set_xlim(-0.3, max(xs[-1], 1) + 0.6)
     return to_svg(fig)
+
+
+def y_floor(ranking: Sequence[RankingRow]) -> float:
+    """The trend's lowest y: 10 below the lowest total of any month shown (and at most 50)."""
+    return min([60.0, *(float(v) for r in ranking for v in r.history if v is not None)]) - 10
 
 
 def _spread(ends: list[tuple[float, str, str]], gap: float) -> list[tuple[float, str, str]]:

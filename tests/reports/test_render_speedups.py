@@ -147,3 +147,19 @@ def test_slimmed_chart_svg_draws_the_same_pixels(tmp_path: Path, monkeypatch):
     charts._reused.clear()
     svg = charts.achievement_chart_svg(report.indicators)
     assert svg.count("<g") == 2 and 'id="matplotlib.axis_1"' in svg  # of 64 groups, the two axes
+
+
+def test_the_score_trend_shows_every_month_of_every_manager():
+    from decimal import Decimal
+
+    from reports.branch_charts import trend_chart_svg, y_floor
+    from reports.model import RankingRow
+
+    def row(name: str, *totals: str) -> RankingRow:
+        return RankingRow(1, "M1", name, Decimal(totals[-1]), "不及格", False, False, None, None, "", False,
+                          tuple(Decimal(t) for t in totals))  # fmt: skip
+
+    ranking = [row("甲", "28.97", "61.18", "59.01"), row("乙", "17.38", "47.38", "34.20")]
+    assert y_floor(ranking) < 17.38  # 乙's July, not only where the lines end
+    svg = trend_chart_svg(["2026-07", "2026-08", "2026-09"], ranking, [("合格", Decimal(70))])
+    assert "甲" in svg and "乙" in svg and "7月" in svg and "合格" in svg
