@@ -104,8 +104,8 @@ def synthetic_report(i: int, period: str = "2026-10") -> MonthlyReport:
         for k in range(4)
     )
     alerts = tuple(
-        AlertRow(f"A{i}-{k}", start + dt.timedelta(days=k * 3), c, n, "LV_CASH", "大额现金", "IN", "流入", "",
-                 _d(rng.uniform(5e4, 5e5)), Decimal("50000.00"), 2, "当日现金存入累计超过 ¥50,000.00，共 2 笔",
+        AlertRow(f"A{i}-{k}", start + dt.timedelta(days=k * 3), c, n, "LV_CASH", "IN", "CNY",
+                 _d(rng.uniform(5e4, 5e5)), Decimal("50000.00"), 2, "当日大额现金（流入）累计 ¥68,000.00 ≥ ¥50,000.00，共 2 笔",
                  *rng.choice([(True, "第 1 天已跟进"), (False, "未跟进"), (True, "第 3 天已跟进")]))
         for k, (c, n) in enumerate(custs[:10])
     )  # fmt: skip

@@ -93,10 +93,6 @@ def alert_zh(rule: str, direction: str) -> str:
     return name if way in name else f"{name}（{way}）"
 
 
-REQUIREMENT_ZH = {"MONTHLY_VISIT": "每月上门拜访", "WEEKLY_CALL": "每周电话或拜访"}
-"""Contact requirements (RULES §5); a weekly one is published as WEEKLY_CALL:<ISO week>."""
-
-
 def mask_account(acct_no: str) -> str:
     """Account numbers print with the last 4 digits only: ****1234."""
     return "****" + acct_no[-4:] if acct_no else ""

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
+from core import labels as L
 from core.calendar import week_bounds
 from core.labels import Unit
 from reports import fmt
@@ -130,10 +131,8 @@ class AlertRow:
     cust_id: str
     cust_name: str
     rule: str
-    rule_zh: str
     direction: str  # IN / OUT
-    direction_zh: str
-    ccy_zh: str  # "" for CNY, 外币 for the FX class
+    ccy_class: str  # CNY / FX
     amount_cny: Decimal
     threshold_cny: Decimal
     txn_count: int
@@ -143,11 +142,10 @@ class AlertRow:
 
     @property
     def type_zh(self) -> str:
-        """大额现金·流入 (the direction is left out when the rule's name says it: 大额资金流出)."""
-        parts = [self.rule_zh]
-        if self.direction_zh not in self.rule_zh:
-            parts.append(self.direction_zh)
-        return "·".join(parts + ([self.ccy_zh] if self.ccy_zh else []))
+        """大额现金（流入）, 大额资金流出 (core.labels.alert_zh, as the alert's reason names it),
+        ·外币 after the FX class."""
+        ccy = L.CCY_CLASS_ZH.get(self.ccy_class, self.ccy_class)
+        return L.alert_zh(self.rule, self.direction) + (f"·{ccy}" if ccy else "")
 
 
 @dataclass(frozen=True)

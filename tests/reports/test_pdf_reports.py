@@ -115,7 +115,9 @@ def test_monthly_alerts_with_amounts_and_followup_status(catalog, rendered):
         assert status in flat
     assert "未跟进" in text and "第 2 天已跟进" in text
     assert "10月9日" in text and "10月30日" in text  # dates as a person writes them
-    assert "个人跨境大额转账·流出·外币" in flat
+    # the type column uses the one label of each rule (core.labels.alert_zh), the FX class after it
+    assert "个人跨境大额转账（流出）·外币" in flat and "大额现金（流入）" in flat
+    assert "大额资金流出" in flat and "大额资金流出（" not in flat
     assert "共 2 笔" in flat.replace("共2笔", "共 2 笔")  # the engine's reason, in full-width punctuation
     assert "，共" in text
 
