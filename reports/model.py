@@ -492,11 +492,11 @@ class BranchReport(_Report):
             if self.is_quarter_end:
                 out[f"{who} 季度建议"] = r.quarter_suggestion_zh
         for band, n in self.band_counts:
-            out[f"{band} 人数"] = str(n)
+            out[f"{band}人数"] = str(n)
         for t in self.plan_totals:
             out[f"全行{t.label} 实际"] = t.actual_text
         for a in self.activity:
-            out[f"{a.mgr_name}（{a.mgr_id}）预警已跟进"] = f"{a.n_followed}/{a.n_due}"
+            out[f"{a.mgr_name}（{a.mgr_id}） 预警已跟进"] = f"{a.n_followed}/{a.n_due}"
         out["无服务关系客户数"] = str(len(self.unassigned))
         return out
 
