@@ -85,6 +85,14 @@ class IndicatorRow:
     def actual_text(self) -> str:
         return fmt.DASH if self.actual is None else fmt.measure(self.actual, self.unit)
 
+    def figure_text(self, value: Decimal | None, ceiling: bool = False) -> str:
+        """A target or an actual as a correction compares it: as printed, but an amount in 元 to
+        the 元 (1,234,567.89 元), as the table's 万元 would round a small restatement away."""
+        if value is None:
+            return fmt.DASH
+        text = f"{fmt.money(value)} 元" if self.unit == "元" else fmt.measure(value, self.unit)
+        return ("≤" if ceiling and self.lower_better else "") + text
+
     @property
     def rate_text(self) -> str:
         """达成率 of a ratio item; the others have none (a ceiling's actual ÷ target grows as it worsens)."""
@@ -287,8 +295,9 @@ class MonthlyReport(_Report):
             out["较上月"] = fmt.plain(s.change)
             out["数据缺失日"] = s.missing_days.replace(",", "、")
         for r in self.indicators:
-            out[f"{r.label} 目标"] = r.target_text
-            out[f"{r.label} 实际"] = r.actual_text
+            # amounts to the 元: a correction must show a change the table's 万元 would round away
+            out[f"{r.label} 目标"] = r.figure_text(r.target, ceiling=True)
+            out[f"{r.label} 实际"] = r.figure_text(r.actual)
             out[f"{r.label} 达成率"] = r.rate_text
             out[f"{r.label} 权重"] = fmt.plain(r.weight)
             out[f"{r.label} 得分"] = fmt.plain(r.score)

@@ -138,9 +138,9 @@ def test_a_managers_figures_carry_chinese_labels_and_units():
     figures = headline.mail_figures(report)
     assert figures["总分"] == "78.70 分" and figures["较上月"] == "-6.61 分"
     assert figures["排名"] == "第 2 名（共 3 人）"
-    # in the units the PDF prints: amounts in 万元, a ceiling as ≤, points in 分
-    assert figures["理财/基金/保险销售额 目标"] == "23.73 万元"
-    assert figures["理财/基金/保险销售额 实际"] == "20.19 万元"
+    # amounts to the 元 (a correction shows what the PDF's 万元 would round away), a ceiling as ≤
+    assert figures["理财/基金/保险销售额 目标"] == "237,300.00 元"
+    assert figures["理财/基金/保险销售额 实际"] == "201,871.88 元"
     assert figures["理财/基金/保险销售额 达成率"] == "85.07%"
     assert figures["理财/基金/保险销售额 得分"] == "12.76 分"
     assert figures["贷款不良率 目标"] == "≤2.38%"

@@ -128,7 +128,8 @@ def test_figures_use_printed_rounding_and_chinese_names(monthly):
     assert f["总分"] == "81.46" and f["等级"] == "良好" and f["排名"] == "1/2"
     assert f["存款余额日均新增额 得分"] == "26.63"  # 26.625 half away from zero
     assert f["存款余额日均新增额 达成率"] == "106.50%"
-    assert f["存款余额日均新增额 实际"] == "106.50 万元"
+    assert f["存款余额日均新增额 实际"] == "1,065,000.00 元"  # to the 元: 万元 would round a restatement away
+    assert f["贷款不良率 目标"] == "—" and f["新增有效客户 目标"] == "5 户"
     assert f["预警 10月20日 C1002 大额资金流出 金额（元）"] == "1,234,567.89"
     assert f["贷款不良率 考核状态"] == "未考核：无数据"
     assert not [k for k in f if re.search(r"[A-Z]{2,}|_", k)], "an English code in a figure's name"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
 from core.catalog import Catalog
+from reports import fmt
 from reports.build import build_branch_reports, build_monthly_reports, build_weekly_reports
 from reports.render import RenderedReport, render_reports
 from tests.reports.conftest import AS_OF, CUSTOMERS, EVIL_NAME, GENERATED, PERIOD, RUN_ID, WEEK
@@ -90,6 +92,8 @@ def test_monthly_pdf_prints_the_scorecard_and_indicator_figures(catalog, rendere
             and name not in ("排名", "较上月")
             and not name.endswith("数")
         ):
+            if value.endswith(" 元"):  # compared to the 元, printed in 万元
+                value = fmt.wan(Decimal(value.removesuffix(" 元").replace(",", "")))
             assert compact(value) in flat, f"{name} = {value} not printed"
     assert len(ind) == 11
 
