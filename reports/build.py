@@ -83,7 +83,7 @@ class _ByManager:
         return self.parts.get(mgr_id)
 
 
-def _concat_days(catalog: Catalog, table: str, period: str) -> pl.DataFrame | None:
+def concat_days(catalog: Catalog, table: str, period: str) -> pl.DataFrame | None:
     """A daily table over every published day of the period (days not published are skipped)."""
     days = [
         u for u in catalog.units("daily") if u.startswith(period + "-") and catalog.has("daily", u, table)
@@ -214,8 +214,8 @@ def build_monthly_reports(
     prev_balance = _optional(catalog, "monthly", shift_period(period, -1), "manager_daily_balance")
     maturities = _optional(catalog, "monthly", period, "maturities")
     info_gaps = _optional(catalog, "monthly", period, "info_gaps")
-    alerts = _concat_days(catalog, "alerts", period)
-    dormancy = _concat_days(catalog, "dormancy", period)
+    alerts = concat_days(catalog, "alerts", period)
+    dormancy = concat_days(catalog, "dormancy", period)
     fu_by_alert = {r["alert_id"]: r for df in (followup_next, followup) for r in _rows(df)}
     by_mgr = {
         name: _ByManager(df)
@@ -359,17 +359,22 @@ def _cap_lists(report: MonthlyReport, limit: int) -> MonthlyReport:
     )
 
 
+def printed_dormancy(df: pl.DataFrame | None) -> pl.DataFrame | None:
+    """The rows of one manager's dormancy rows of the month that the report prints: accounts that
+    became INACTIVE/DORMANT during it, and the latest day's watch rows (also what its seal embeds)."""
+    if df is None or df.is_empty():
+        return df
+    return df.filter(
+        pl.col("event").is_in(["NEW_INACTIVE", "NEW_DORMANT"])
+        | ((pl.col("as_of") == df["as_of"].max()) & pl.col("is_watch"))
+    )
+
+
 def _dormancy_rows(df: pl.DataFrame | None, names: _Names) -> tuple[DormancyRow, ...]:
     """Accounts that became INACTIVE/DORMANT during the month, then those about to become DORMANT
     (``df``: one manager's dormancy rows of the month)."""
-    latest_day = None
-    if df is not None and not df.is_empty():  # only events and the latest day's watch rows are printed
-        latest_day = df["as_of"].max()
-        df = df.filter(
-            pl.col("event").is_in(["NEW_INACTIVE", "NEW_DORMANT"])
-            | ((pl.col("as_of") == latest_day) & pl.col("is_watch"))
-        )
-    rows = _rows(df, sort=["as_of", "acct_no"])
+    latest_day = None if df is None or df.is_empty() else df["as_of"].max()
+    rows = _rows(printed_dormancy(df), sort=["as_of", "acct_no"])
     events = [r for r in rows if r["event"] in ("NEW_INACTIVE", "NEW_DORMANT")]
     watch = [r for r in rows if r["as_of"] == latest_day and r["is_watch"]]
     out = []
