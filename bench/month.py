@@ -69,8 +69,9 @@ class PeakRss:
         self._thread.join()
 
 
-def _stage(results: list[dict[str, Any]], name: str, rows: int | Callable[[], int], fn: Callable[[], Any],
-           floor: Callable[[], list[Spec]] | None = None) -> Any:  # fmt: skip
+def _stage(results: list[dict[str, Any]], step: Callable[[str], None], name: str, rows: int | Callable[[], int],
+           fn: Callable[[], Any], floor: Callable[[], list[Spec]] | None = None) -> Any:  # fmt: skip
+    step(name)
     with PeakRss() as mem:
         t0 = time.perf_counter()
         out = fn()
@@ -86,7 +87,8 @@ def _stage(results: list[dict[str, Any]], name: str, rows: int | Callable[[], in
     return out
 
 
-def run_bench(size: str, console: Console) -> dict[str, Any]:
+def run_bench(size: str, console: Console, step: Callable[[str], None] = lambda name: None) -> dict[str, Any]:
+    """The stages of the size in turn; `step` hears each stage's name as it starts (the CLI's progress)."""
     import synth
     from core.catalog import Catalog
     from core.rules import load_rules
@@ -110,7 +112,7 @@ def run_bench(size: str, console: Console) -> dict[str, Any]:
     all_days = days(START, END)
     if not (landing / END.strftime("%Y%m%d") / "CONTROL.csv").exists():
         shutil.rmtree(landing, ignore_errors=True)
-        _stage(results, "synth (cached afterwards)", len(all_days),
+        _stage(results, step, "synth (cached afterwards)", len(all_days),
                lambda: synth.generate(landing, START, END, customers, managers, branches, seed=11))  # fmt: skip
     shutil.rmtree(work, ignore_errors=True)
     env = {"CMREPORT_PATHS__WAREHOUSE": work / "warehouse", "CMREPORT_PATHS__OUTPUT": work / "output",
@@ -133,10 +135,10 @@ def run_bench(size: str, console: Console) -> dict[str, Any]:
 
     month_days = days(*period_bounds(PERIOD))
     before = [d for d in all_days if d < month_days[0]]
-    _stage(results, f"setup: ingest {len(before)} days of the previous month", lambda: staged_rows(before),
+    _stage(results, step, f"setup: ingest {len(before)} days of the previous month", lambda: staged_rows(before),
            lambda: ingest(before))  # fmt: skip
     _stage(
-        results, f"ingest {len(month_days)} days", lambda: staged_rows(month_days), lambda: ingest(month_days)
+        results, step, f"ingest {len(month_days)} days", lambda: staged_rows(month_days), lambda: ingest(month_days)
     )
 
     def signals_all() -> None:
@@ -146,7 +148,7 @@ def run_bench(size: str, console: Console) -> dict[str, Any]:
 
     units = [d.isoformat() for d in all_days]
     month_units = [d.isoformat() for d in month_days]
-    _stage(results, f"signals {len(month_days)} days", lambda: cat.scan("staging", "TXN", month_units).select(pl.len()).collect().item(),
+    _stage(results, step, f"signals {len(month_days)} days", lambda: cat.scan("staging", "TXN", month_units).select(pl.len()).collect().item(),
            signals_all,
            floor=lambda: [x for d in month_days for x in day_signal_specs(cat, d, d - dt.timedelta(days=1) if d != month_days[0] else None)])  # fmt: skip
 
@@ -157,13 +159,13 @@ def run_bench(size: str, console: Console) -> dict[str, Any]:
         cat.publish("monthly", PERIOD, tables, {"bench": size})
         return tables
 
-    _stage(results, "month close compute", lambda: cat.scan("staging", "BALANCE", units).select(pl.len()).collect().item(),
+    _stage(results, step, "month close compute", lambda: cat.scan("staging", "BALANCE", units).select(pl.len()).collect().item(),
            close,
            floor=lambda: close_specs(cat, units, month_units, [month_units[-1], before[-1].isoformat()] if before else month_units[-1:]))  # fmt: skip
-    reports = _stage(results, "build report models", managers,
+    reports = _stage(results, step, "build report models", managers,
                      lambda: [j.report for j in plan_jobs(build_monthly_reports(cat, PERIOD, rules, END, f"bench-{size}", dt.datetime.now(dt.UTC)), settings)])  # fmt: skip
     workers = settings.render.workers or os.cpu_count() or 1
-    rendered = _stage(results, f"render {len(reports)} PDFs ({workers} procs)", len(reports),
+    rendered = _stage(results, step, f"render {len(reports)} PDFs ({workers} procs)", len(reports),
                       lambda: render_reports(reports, work / "output", workers))  # fmt: skip
     # delivery starts the embedded SMTP server ([smtp] embedded_server) writing into the outbox
     os.environ["CMREPORT_SMTP__HOST"], os.environ["CMREPORT_SMTP__PORT"] = "127.0.0.1", str(free_port())
@@ -171,7 +173,7 @@ def run_bench(size: str, console: Console) -> dict[str, Any]:
     items = [
         Deliverable(**deliverable_for(j, r.path, r.sha256)) for j, r in zip(reports, rendered, strict=True)
     ]
-    _stage(results, "deliver (local SMTP)", len(rendered), lambda: deliver(items, s2, f"bench-{size}"))
+    _stage(results, step, "deliver (local SMTP)", len(rendered), lambda: deliver(items, s2, f"bench-{size}"))
     # the month: its 31 nightly ingests and signals, the close, the reports and their delivery
     total = sum(r["wall_s"] for r in results if not r["stage"].startswith(("synth", "setup")))
     results.append({"stage": "TOTAL the month (excl. synth, setup)", "wall_s": round(total, 1), "rows": None,

@@ -1,9 +1,10 @@
 """`cmreport demo` (`make demo`): the embedded default, end to end on this machine.
 
-A sample bank of three months and two days (2026-07-01 … 2026-10-02) → the nightly flow for each
-day (which runs the weekly check every Monday and each month's close on its 2nd business day) →
-PDFs → emails through an embedded SMTP server into an outbox of .eml files. Everything lives
-under one folder (var/demo by default) that the demo recreates each time.
+A sample bank of three months and two days (2026-07-01 … 2026-10-02) → the nights in order, as
+one backfill (each Monday runs the weekly check, the 2nd business day of a month closes the month
+before) → PDFs → emails through an embedded SMTP server into an outbox of .eml files. Everything
+lives under one folder (var/demo by default) that the demo recreates each time, except its Prefect
+home (var/demo/prefect): Prefect's database is created once, not at every demo.
 """
 
 from __future__ import annotations
@@ -12,59 +13,75 @@ import datetime as dt
 import shutil
 import time
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
-from rich.progress import Progress
+
+from cmreport.progress import Progress
+from cmreport.session import open_context, orchestrated
+from cmreport.summary import print_deliveries, shown
 
 START = dt.date(2026, 7, 1)
 END = dt.date(2026, 10, 2)
 
 
-def run_demo(root: Path, customers: int, managers: int, branches: int, console: Console) -> dict[str, Any]:
+def run_demo(
+    root: Path, customers: int, managers: int, branches: int, console: Console, notes: Console
+) -> None:
     import synth
-    from core.calendar import days
+    from core.settings import write_settings
     from delivery.server import free_port
-    from flows.pipeline import nightly
 
     root = root.resolve()
-    if root.exists():
-        shutil.rmtree(root)
-    from core.settings import load_settings, write_settings
-
+    for old in root.iterdir() if root.is_dir() else []:
+        if old.name != "prefect":
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
     config = write_settings(root / "settings.toml", root, smtp_port=free_port())
-    paths = load_settings(config).paths
+    ctx = open_context(str(config))
+    paths = ctx.settings.paths
     t0 = time.monotonic()
-    console.rule("1/3 生成样例银行 (synthetic bank)")
-    stats = synth.generate(paths.landing, START, END, customers, managers, branches, seed=7)
-    console.print(f"{stats.get('days')} landing folders in {paths.landing}")
-    console.rule("2/3 每日批处理、周检查、月结 (nightly runs, weekly checks, month closes)")
+    n_days = (END - START).days + 1
+    with Progress(console, "1/2 样例银行 sample bank") as progress:
+        done = iter(range(n_days))
+        synth.generate(paths.landing, START, END, customers, managers, branches, seed=7,
+                       progress=lambda d: progress.step(f"1/2 sample bank: {d}", next(done), n_days))  # fmt: skip
+    console.print(f"1/2 sample bank: {n_days} landing folders, {customers} customers, {managers} managers")
     # delivery starts the embedded SMTP server (settings [smtp] embedded_server) around each batch
-    runs = []
-    with Progress(console=console) as progress:
-        bar = progress.add_task("nightly", total=(END - START).days + 1)
-        for d in days(START, END):
-            progress.update(bar, description=f"nightly {d}")
-            runs.append(nightly(d.isoformat(), config=str(config)))
-            progress.advance(bar)
-    console.rule("3/3 结果 (where everything is)")
-    closes = [r["month_close"] for r in runs if "month_close" in r]
-    pdfs = sorted(paths.output.rglob("*.pdf"))
-    emls = sorted(paths.outbox.glob("*.eml"))
-    summary = {
-        "landing": str(paths.landing),
-        "warehouse (Parquet tables)": str(paths.warehouse),
-        "PDF reports": f"{paths.output / 'reports'} ({len(pdfs)} files)",
-        "outbox (.eml)": f"{paths.outbox} ({len(emls)} messages)",
-        "delivery ledger": str(paths.ledger),
-        "run log": str(paths.warehouse / "runlog.jsonl"),
-        "month closes": ", ".join(c["period"] for c in closes),
-        "nightly runs": len(runs),
-        "seconds": round(time.monotonic() - t0, 1),
-    }
-    for k, v in summary.items():
-        console.print(f"[bold]{k}[/]: {v}")
+    with orchestrated(ctx.settings, notice=lambda text: notes.print(text, style="dim")):
+        with Progress(console, "2/2 nightly runs", flows=True):
+            from flows.pipeline import backfill
+
+            result = backfill(START.isoformat(), END.isoformat(), config=str(config))
+    nights = result["nights"]
     console.print(
-        f"Try: .venv/bin/cmreport status --config {config.relative_to(Path.cwd()) if config.is_relative_to(Path.cwd()) else config}"
+        f"2/2 nightly runs: {len(nights)} nights, {sum('weekly' in n for n in nights)} weekly checks, "
+        f"month closes {', '.join(n['month_close']['period'] for n in nights if 'month_close' in n)}"
     )
-    return summary
+    print_deliveries(console, result)
+    _where(console, paths, config, time.monotonic() - t0)
+
+
+def _where(console: Console, paths, config: Path, seconds: float) -> None:  # type: ignore[no-untyped-def]
+    pdfs = sorted(paths.output.rglob("*.pdf"))
+    kinds = {k: sum(1 for p in pdfs if p.parent.name == k) for k in ("monthly", "branch", "weekly")}
+    rows = [
+        ("PDF reports", paths.output / "reports", f"{len(pdfs)} files: " + ", ".join(f"{n} {k}" for k, n in kinds.items())),
+        ("tables (Parquet)", paths.warehouse, "staging, published tables, rejects, runlog.jsonl"),
+        ("outbox (.eml)", paths.outbox, f"{len(list(paths.outbox.glob('*.eml')))} messages"),
+        ("delivery ledger", paths.ledger, "every report version sent, queued or failed"),
+        ("landing folders", paths.landing, "the core system's exports, one folder a day"),
+    ]  # fmt: skip
+    console.print(f"\ndone in {seconds:.0f} s; everything is under {shown(config.parent)}")
+    for name, path, what in rows:
+        console.print(f"  {name:<17} {shown(path)}  ({what})", markup=False)
+    cfg = f"--config {shown(config)}"
+    console.print("\nnext, with the demo's own configuration:")
+    for command, why in (
+        (f"status {cfg}", "what is loaded, closed and delivered"),
+        (
+            f"export 2026-09 --format xlsx --out {shown(config.parent / 'export')} {cfg}",
+            "September in one workbook",
+        ),
+        (f"close 2026-09 {cfg}", "a rerun: same tables, nothing sent twice"),
+        (f"server start {cfg}", "keep Prefect running, so each command starts in seconds"),
+    ):
+        console.print(f"  .venv/bin/cmreport {command}\n      {why}", markup=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar as _cal
 import datetime as dt
+from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -23,6 +24,23 @@ ONE_DAY = dt.timedelta(days=1)
 def days(start: dt.date, end: dt.date) -> list[dt.date]:
     """Every calendar day start..end inclusive (empty when end is before start)."""
     return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def day_ranges(dates: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """Runs of consecutive days, in order: (first, last) of each."""
+    out: list[tuple[dt.date, dt.date]] = []
+    for d in sorted(set(dates)):
+        if out and d == out[-1][1] + ONE_DAY:
+            out[-1] = (out[-1][0], d)
+        else:
+            out.append((d, d))
+    return out
+
+
+def describe_days(dates: Iterable[dt.date]) -> str:
+    """Days as ranges for a person to read: ``2026-07-01..2026-09-30, 2026-10-02`` ("none" when empty)."""
+    runs = day_ranges(dates)
+    return ", ".join(f"{a}" if a == b else f"{a}..{b}" for a, b in runs) or "none"
 
 
 def is_business_day(d: dt.date, cal: Calendar) -> bool:

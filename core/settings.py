@@ -31,6 +31,7 @@ class Paths(_Section):
     outbox: Path
     ledger: Path
     rules: Path
+    prefect: Path
 
 
 class Ingest(_Section):
@@ -128,7 +129,8 @@ def write_settings(
 
     text = DEFAULT_SETTINGS.read_text(encoding="utf-8")
     paths = {"landing": root / "landing", "warehouse": root / "warehouse", "output": root / "output",
-             "outbox": root / "outbox", "ledger": root / "delivery.sqlite", "rules": DEFAULT_SETTINGS.parent / "rules.toml"}  # fmt: skip
+             "outbox": root / "outbox", "ledger": root / "delivery.sqlite", "rules": DEFAULT_SETTINGS.parent / "rules.toml",
+             "prefect": root / "prefect"}  # fmt: skip
     values: dict[str, dict[str, Any]] = {"paths": {k: str(v) for k, v in paths.items()}}
     if smtp_port is not None:
         values["smtp"] = {"port": smtp_port}

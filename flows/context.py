@@ -29,3 +29,13 @@ def load_context(config: str | Path | None = None) -> RunContext:
 
 def new_run_id(kind: str, key: str) -> str:
     return f"{kind}-{key}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+def run_started(run_id: str) -> dt.datetime | None:
+    """When a run began (UTC), read back from its id (new_run_id); None for an id of another form."""
+    for part in run_id.split("-"):
+        try:
+            return dt.datetime.strptime(part, "%Y%m%dT%H%M%S").replace(tzinfo=dt.UTC)
+        except ValueError:
+            continue
+    return None

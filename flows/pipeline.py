@@ -1,6 +1,9 @@
 """The flows: nightly(business_date), weekly_check(week), month_close(period), backfill(start, end).
 
-Reads like a table of contents; the work is in flows/tasks.py and flows/report_tasks.py.
+Reads like a table of contents; the work is in flows/tasks.py and flows/report_tasks.py. Every
+step is announced (flows.progress) and each delivery's outcome is in the summary a flow returns
+(`delivery`: sent, unchanged, queued, failed), from which the command line prints what was
+delivered and chooses its exit code.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from core.calendar import (
     period_bounds,
     week_bounds,
 )
+from flows import progress
 from flows.context import load_context, new_run_id
+from flows.preconditions import RunRefused, close_refusal, weekly_refusal
 from flows.report_tasks import build_reports, chunks, deliver_reports, deliverable_for, render_chunk
 from flows.tasks import (
     ingest_day,
@@ -31,6 +36,8 @@ from flows.tasks import (
     wait_for_folder,
     weekly_tables,
 )
+from ingest import landing_folder
+from steps.freshness import signal_fingerprints
 
 
 def task_runner_for(config: str | None):
@@ -53,37 +60,95 @@ def nightly(
     business_date: str | None = None, config: str | None = None, deliver: bool = True
 ) -> dict[str, Any]:
     """Wait for the date's folder, ingest it, compute its signals; on Mondays the weekly check for
-    the previous ISO week; on the configured business day after a month's end, that month's close."""
+    the previous ISO week; on the configured business day after a month's end, that month's close.
+    Mail that earlier runs left queued goes out again with the night."""
     ctx = load_context(config)
     d = dt.date.fromisoformat(business_date) if business_date else _yesterday(ctx.settings.nightly.timezone)
+    summary = _night(config, d, deliver)
+    if deliver and not _delivered(summary):
+        summary["retried"] = _retry_queued(config, summary["run_id"])
+    return summary
+
+
+@flow(name="backfill", log_prints=True)
+def backfill(start: str, end: str, config: str | None = None, deliver: bool = True) -> dict[str, Any]:
+    """The nights start..end in order, as the schedule would have run them, in one flow run (a
+    flow run costs the orchestration far more than a task); stops at the first failure."""
+    dates = days(dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+    nights = []
+    for i, d in enumerate(dates):
+        progress.step(f"nightly {d}", i, len(dates))
+        nights.append(_night(config, d, deliver))
+    summary: dict[str, Any] = {"start": start, "end": end, "nights": nights}
+    if deliver and nights and not _delivered(nights[-1]):
+        summary["retried"] = _retry_queued(config, nights[-1]["run_id"])
+    return summary
+
+
+def _night(config: str | None, d: dt.date, deliver: bool) -> dict[str, Any]:
+    """One business date: folder, ingest, signals, month-to-date; the weekly check and the month
+    close when the date starts them."""
+    ctx = load_context(config)
     run_id = new_run_id("nightly", d.isoformat())
+    expected = landing_folder(ctx.settings.paths.landing, d) / "CONTROL.csv"
+    if not expected.exists():
+        progress.step(
+            f"nightly {d}: waiting for {expected} (up to {ctx.settings.nightly.wait_timeout_seconds} s)"
+        )
     folder = wait_for_folder(config, d)
     loaded = ingest_day(config, folder, run_id)
-    signals = signals_day(config, d, run_id)
+    # published with the day's fingerprint, a month close recomputes it only if its inputs change
+    fingerprint = signal_fingerprints(ctx.catalog, [d], ctx.rules.digest)[d]
+    signals = signals_day(config, d, run_id, fingerprint)
     mtd = month_to_date_task(config, d, run_id)
     create_table_artifact(
         [{"file": f, **c} for f, c in loaded.get("files", {}).items()],
         key=f"ingest-{d:%Y%m%d}",
         description=f"{d} 入库: {loaded.get('status')} extract_seq={loaded.get('extract_seq')}",
     )
-    summary: dict[str, Any] = {"date": d.isoformat(), "ingest": loaded, "signals": signals, "mtd": mtd}
+    summary: dict[str, Any] = {
+        "date": d.isoformat(), "run_id": run_id, "ingest": loaded, "signals": signals, "mtd": mtd,
+        **_started_by(ctx, config, d, deliver),
+    }  # fmt: skip
+    ctx.catalog.log_run({"run_id": run_id, "kind": "nightly", "date": d.isoformat(), "status": "OK"})
+    return summary
+
+
+def _started_by(ctx: Any, config: str | None, d: dt.date, deliver: bool) -> dict[str, Any]:
+    """The runs the night of d starts: on a Monday the previous week's check, on the configured
+    business day the previous month's close (not for a week or month before the loaded history)."""
+    started: dict[str, Any] = {}
     history = set(ctx.catalog.dates())
     logger = get_run_logger()
     if d.weekday() == 0:
         week = iso_week(d - dt.timedelta(days=7))
         if history.intersection(days(*week_bounds(week))):
-            summary["weekly"] = weekly_check(week, config=config, deliver=deliver)
+            started["weekly"] = weekly_check(week, config=config, deliver=deliver)
         else:
             logger.info("weekly check %s skipped: the week lies before the loaded history", week)
     rules = ctx.rules_for(d)
     due = month_close_due(d, rules.calendar, rules.schedule.month_close_business_day)
     if due and not history.intersection(days(*period_bounds(due))):
         logger.info("month close %s skipped: the month lies before the loaded history", due)
-        due = None
-    if due:
-        summary["month_close"] = month_close(due, config=config, deliver=deliver, as_of=d.isoformat())
-    ctx.catalog.log_run({"run_id": run_id, "kind": "nightly", "date": d.isoformat(), "status": "OK"})
-    return summary
+    elif due:
+        started["month_close"] = month_close(due, config=config, deliver=deliver, as_of=d.isoformat())
+    return started
+
+
+def _delivered(night: dict[str, Any]) -> bool:
+    """Whether the night delivered reports (a delivery also sends whatever earlier runs left queued)."""
+    return "weekly" in night or "month_close" in night
+
+
+def _retry_queued(config: str | None, run_id: str) -> dict[str, Any] | None:
+    """Send again the mail earlier runs left queued (the mail server was down), if there is any."""
+    from delivery import pending
+
+    waiting = [r for r in pending(load_context(config).settings) if r["status"] in ("queued", "sending")]
+    if not waiting:
+        return None
+    progress.step(f"sending {len(waiting)} report(s) left queued by earlier runs")
+    return deliver_reports(config, [], run_id)
 
 
 @flow(name="weekly-check", log_prints=True)
@@ -91,9 +156,15 @@ def weekly_check(week: str, config: str | None = None, deliver: bool = True) -> 
     """周计划达成检查: plan vs done for the ISO week; one PDF per manager, sent once."""
     ctx = load_context(config)
     run_id = new_run_id("weekly", week)
+    refused = weekly_refusal(ctx, week)
+    if refused:
+        ctx.catalog.log_run({"run_id": run_id, "kind": "weekly", "week": week, "status": "FAILED", "message": str(refused)})  # fmt: skip
+        raise refused
     _, sunday = week_bounds(week)
     as_of = max([x for x in ctx.catalog.dates() if x > sunday] or [sunday])
+    progress.step(f"weekly check {week}: plans and contacts")
     tables = weekly_tables(config, week, run_id)
+    progress.step(f"weekly check {week}: reports" + (" and delivery" if deliver else ""))
     summary = _render_and_deliver(config, "WEEKLY", week, run_id, as_of, deliver)
     ctx.catalog.log_run(
         {"run_id": run_id, "kind": "weekly", "week": week, "status": "OK", **summary, "tables": tables}
@@ -111,20 +182,19 @@ def month_close(
 ) -> dict[str, Any]:
     """Month close: refresh stale daily signals, compute the month's tables, render and deliver.
     Refuses a month with a missing day unless forced; any number of reruns are idempotent."""
-    from steps.freshness import signal_fingerprints
     from steps.month_close import missing_days
 
     ctx = load_context(config)
     logger = get_run_logger()
     run_id = new_run_id("close", period)
     first, last = period_bounds(period)
-    gaps = missing_days(ctx.catalog, first, last)
-    if gaps and not force:
-        msg = f"month close {period} refused: missing days {', '.join(x.isoformat() for x in gaps)} (use --force)"
+    refused = close_refusal(ctx, period, force)
+    if refused:
         ctx.catalog.log_run(
-            {"run_id": run_id, "kind": "month_close", "period": period, "status": "FAILED", "message": msg}
-        )
-        raise RuntimeError(msg)
+            {"run_id": run_id, "kind": "month_close", "period": period, "status": "FAILED", "message": str(refused)}
+        )  # fmt: skip
+        raise refused
+    gaps = missing_days(ctx.catalog, first, last)
     # the month's days, and the days before it whose alerts' follow-up windows close in it
     have = set(ctx.catalog.dates())
     rules = ctx.rules_for(first)
@@ -142,12 +212,16 @@ def month_close(
         logger.warning(
             "%s: %d day(s) after missing %s keep their published signals", period, len(not_refreshed), gaps[0]
         )
-    logger.info("%s: recomputing daily signals of %d day(s)", period, len(stale))
+    progress.step(f"month close {period}: daily signals of {len(stale)} day(s) whose inputs changed")
     futures = [signals_day.submit(config, x, run_id, fps[x]) for x in stale]
     refreshed = [f.result() for f in futures]
+    progress.step(f"month close {period}: attrition, indicators, scorecard")
     tables = month_tables(config, period, run_id, force)
     as_of_date = dt.date.fromisoformat(as_of) if as_of else max(ctx.catalog.dates())
+    and_delivery = " and delivery" if deliver else ""
+    progress.step(f"month close {period}: managers' reports{and_delivery}")
     monthly = _render_and_deliver(config, "MONTHLY", period, run_id, as_of_date, deliver)
+    progress.step(f"month close {period}: branch summaries{and_delivery}")
     branch = _render_and_deliver(config, "BRANCH", period, run_id, as_of_date, deliver)
     summary = {
         "period": period,
@@ -165,15 +239,6 @@ def month_close(
         {"run_id": run_id, "kind": "month_close", "period": period, "status": "OK", **summary}
     )
     return summary
-
-
-@flow(name="backfill", log_prints=True)
-def backfill(start: str, end: str, config: str | None = None, deliver: bool = True) -> list[dict[str, Any]]:
-    """Run the nightly flow for every date start..end in order (what the schedule would have done)."""
-    return [
-        nightly(d.isoformat(), config=config, deliver=deliver)
-        for d in days(dt.date.fromisoformat(start), dt.date.fromisoformat(end))
-    ]
 
 
 def _render_and_deliver(
@@ -228,4 +293,13 @@ def with_runner(f, config: str | None):
     return f.with_options(task_runner=task_runner_for(config))
 
 
-__all__ = ["nightly", "weekly_check", "month_close", "backfill", "with_runner"]
+__all__ = [
+    "nightly",
+    "weekly_check",
+    "month_close",
+    "backfill",
+    "with_runner",
+    "RunRefused",
+    "close_refusal",
+    "weekly_refusal",
+]

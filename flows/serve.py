@@ -1,7 +1,8 @@
 """Long-lived scheduler: registers the deployments and runs them in this process (`cmreport serve`).
 
-Against the ephemeral API by default, or a Prefect server when PREFECT_API_URL is set. Each
-deployment allows one run at a time (new runs wait), so two month closes never overlap.
+Against the Prefect server PREFECT_API_URL names: `cmreport serve` points it at the local server
+of its configuration (cmreport/server.py), starting it first when needed. Each deployment allows
+one run at a time (new runs wait), so two month closes never overlap.
 """
 
 from __future__ import annotations

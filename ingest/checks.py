@@ -116,7 +116,8 @@ def _week_of(d: pl.Expr) -> pl.Expr:
 
 
 def extra_rules(stem: str, business_date: dt.date, rules: RuleSet) -> list[Rule]:
-    """Rules of EXPORTS.md that need more than one column or the folder's context."""
+    """Rules of the input contract (docs/contract.md) that need more than one column or the folder's
+    context."""
     v = pl.col
     if stem == "ACCOUNT":
         return [

@@ -1,4 +1,4 @@
-"""Code lists of the export contract (../shared/spec/EXPORTS.md)."""
+"""Code lists of the export contract (docs/contract.md)."""
 
 CUST_TYPE = ["P", "C"]
 ID_TYPE = ["ID", "PP", "USCC", "OT"]

@@ -1,4 +1,4 @@
-"""The raw export files (../shared/spec/EXPORTS.md): headers, keys, references, control columns.
+"""The raw export files (docs/contract.md): headers, keys, references, control columns.
 
 Value rules (types, code lists, required values, ranges) live in schemas.staging's models and are
 read from there; this module states only what a file has on top of its staging table: the header

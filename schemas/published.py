@@ -1,4 +1,4 @@
-"""Published tables: what the pipeline produces (../shared/spec/OUTPUTS.md), one contract each.
+"""Published tables: what the pipeline produces (docs/outputs.md), one contract each.
 
 These are the interface between the computations (transforms/, steps/) and their readers
 (reports/, delivery/, cmreport export). Every figure is rounded half away from zero

@@ -498,6 +498,7 @@ def test_carried_activity_gives_every_night_what_the_whole_history_gives(tmp_pat
 
 
 def test_the_state_is_published_with_its_basis_but_never_exported(tmp_path):
+    from cmreport.arguments import Unit
     from cmreport.exporting import _tables
 
     h = History(5)
@@ -507,7 +508,7 @@ def test_the_state_is_published_with_its_basis_but_never_exported(tmp_path):
         night(cat, day(k))
     meta = cat.meta("daily", day(2).isoformat())
     assert meta["activity_basis"] and meta[STARTED_FROM] == day(1).isoformat()
-    names = [n for n, _ in _tables(cat, "daily", day(2).isoformat())]
+    names = [n for n, _, _ in _tables(cat, Unit("date", day(2).isoformat()))]
     assert "dormancy" in names and not [n for n in names if n.startswith("_")]
 
 
