@@ -293,7 +293,7 @@ def verify(
     exit 0 verified, 5-11 what differs (docs/operations.md, "Verifying a report")."""
     from cmreport.verify import verify_command
 
-    raise typer.Exit(verify_command(pdf, config, console))
+    _exit(verify_command(pdf, config, console))
 
 
 @app.command()

@@ -1,6 +1,6 @@
 """`cmreport verify FILE.pdf`: is this report the one the pipeline produced, and does it still
-match the data? One line, and an exit code per answer (`Answer`; the runbook's "Verifying a
-report" explains each to an operator).
+match the data? One line, and an exit code per answer (cmreport.errors.ExitCode, 0 and 5-11; the
+runbook's "Verifying a report" explains each to an operator).
 
 The checks run in this order and the first that fails gives the answer: the file is a readable,
 unencrypted PDF with a seal; every embedded CSV has the SHA-256 its seal records; the delivery
@@ -13,15 +13,15 @@ such file, no ledger, the period not in the warehouse) is an error, exit 1.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
-from enum import IntEnum
 from pathlib import Path
 
 from rich.console import Console
 
+from cmreport.errors import ExitCode, OperatorError
+from cmreport.session import open_context
 from core.catalog import Catalog
-from core.settings import Settings, load_settings
+from core.settings import Settings
 from delivery.ledger import Ledger, Row
 from reports.seal import (
     Encrypted,
@@ -35,76 +35,62 @@ from reports.seal import (
     row_differences,
 )
 
-
-class Answer(IntEnum):
-    """The answer is the line's first word and the exit code (5 and up: 1-4 are every command's)."""
-
-    VERIFIED = 0  # the PDF the pipeline produced, and the warehouse still publishes its rows and inputs
-    NOT_SEALED = 5  # not a PDF, or a PDF without a seal: not an archive copy of this pipeline
-    ENCRYPTED = 6  # an encrypted mailed copy: verify the archived copy
-    DATA_ALTERED = 7  # an embedded CSV differs from the SHA-256 its seal records (or is missing or added)
-    NOT_ISSUED = 8  # the ledger has no such version, or not with this file's SHA-256: the PDF was edited
-    SUPERSEDED = 9  # a later version (a correction) of the report exists
-    DATA_CHANGED = 10  # the published rows differ now: a correction is due
-    INPUTS_CHANGED = 11  # an input folder was re-delivered since; the rows as published now are the same
-
-
-class CannotVerify(Exception):
-    """The check itself cannot run (exit 1)."""
+CONFIG_OF_REPORT = "--config names the settings of the installation that produced the report"
 
 
 @dataclass(frozen=True)
 class Verdict:
-    answer: Answer
+    code: ExitCode  # OK, or why the report is not verified
     line: str
 
+    @property
+    def answer(self) -> str:
+        """The line's first word: VERIFIED, or the exit code's name."""
+        return "VERIFIED" if self.code == ExitCode.OK else self.code.name
 
-def verify_command(pdf: Path, config: str | None, console: Console) -> int:
-    """The CLI command: print one line, return the exit code."""
-    try:
-        verdict = verify(pdf, load_settings(config))
-    except Exception as exc:  # the check could not run: one line, exit 1 (as every command)
-        if os.environ.get("CMREPORT_DEBUG"):
-            raise
-        reason = str(exc) if isinstance(exc, CannotVerify) else f"{type(exc).__name__}: {exc}"
-        console.print(f"error: {' '.join(reason.split())}", markup=False, highlight=False, soft_wrap=True)
-        return 1
-    console.print(f"{verdict.answer.name}: {verdict.line}", markup=False, highlight=False, soft_wrap=True)
-    return int(verdict.answer)
+
+def verify_command(pdf: Path, config: str | None, console: Console) -> ExitCode:
+    """The CLI command: print the answer's one line, return its exit code (a check that cannot run
+    raises an OperatorError: one line on the error output, exit 1)."""
+    verdict = verify(pdf, open_context(config).settings)
+    console.print(f"{verdict.answer}: {verdict.line}", markup=False, highlight=False, soft_wrap=True)
+    return verdict.code
 
 
 def verify(pdf: Path, settings: Settings) -> Verdict:
     if not pdf.is_file():
-        raise CannotVerify(f"{pdf}: no such file")
+        raise OperatorError(
+            f"{pdf}: no such file", f"the archived reports are under {settings.paths.output / 'reports'}"
+        )
     try:
         sealed = read_sealed(pdf)
     except Encrypted:
         return Verdict(
-            Answer.ENCRYPTED,
+            ExitCode.ENCRYPTED,
             f"{pdf.name} is an encrypted mailed copy; verify the archived copy of the report "
             f"(kept unencrypted under {settings.paths.output / 'reports'})",
         )
     except NotSealed as exc:
-        return Verdict(Answer.NOT_SEALED, f"{exc}: not an archive copy of this pipeline's reports")
+        return Verdict(ExitCode.NOT_SEALED, f"{exc}: not an archive copy of this pipeline's reports")
     p = sealed.provenance
     what = f"{pdf.name} ({_title(p)})"
     altered = altered_files(sealed)
     if altered:
         return Verdict(
-            Answer.DATA_ALTERED,
+            ExitCode.DATA_ALTERED,
             f"{what}: embedded data altered after sealing: {', '.join(altered)} "
             "(SHA-256 differs from the one its seal records)",
         )
     rows = _ledger_rows(settings.paths.ledger, p)
     issued = _issued(pdf, p, rows)
     if issued is not None:
-        return Verdict(Answer.NOT_ISSUED, f"{what}: {issued}")
+        return Verdict(ExitCode.NOT_ISSUED, f"{what}: {issued}")
     row = next(r for r in rows if r.version == p.version)
     later = [r for r in rows if r.version > p.version and r.status != "skipped"]
     if later:
         v = later[-1]
         return Verdict(
-            Answer.SUPERSEDED,
+            ExitCode.SUPERSEDED,
             f"{what}: superseded by the correction v{v.version} ({_when(v)}); "
             f"the archive keeps it beside this one as {Path(v.pdf_path).name}",
         )
@@ -123,7 +109,7 @@ def _when(row: Row) -> str:
 
 def _ledger_rows(ledger_path: Path, p: Provenance) -> list[Row]:
     if not ledger_path.is_file():
-        raise CannotVerify(f"no delivery ledger at {ledger_path}: check --config")
+        raise OperatorError(f"no delivery ledger at {ledger_path}", CONFIG_OF_REPORT)
     ledger = Ledger(ledger_path)
     try:
         return ledger.versions(p.recipient_id, p.kind, p.key, p.period)
@@ -151,8 +137,9 @@ def _against_warehouse(what: str, sealed: SealedPdf, row: Row, catalog: Catalog)
     p = sealed.provenance
     area = "weekly" if p.kind == "WEEKLY" else "monthly"
     if not catalog.has(area, p.period):
-        raise CannotVerify(
-            f"the warehouse {catalog.root} publishes no {area} {p.period}: nothing to compare with"
+        raise OperatorError(
+            f"the warehouse {catalog.root} publishes no {area} {p.period}: nothing to compare with",
+            CONFIG_OF_REPORT,
         )
     rows = row_differences(sealed.files, PublishedRows(catalog, p.kind, p.period).files(p.key))
     inputs = _input_changes(dict(p.inputs), dict(input_digests(catalog, p.kind, p.period)))
@@ -164,17 +151,17 @@ def _against_warehouse(what: str, sealed: SealedPdf, row: Row, catalog: Catalog)
             else f"a correction is due: `cmreport close {p.period}` renders and mails it"
         )
         return Verdict(
-            Answer.DATA_CHANGED, f"{what}: the published rows differ now ({', '.join(rows)}){since}; {due}"
+            ExitCode.DATA_CHANGED, f"{what}: the published rows differ now ({', '.join(rows)}){since}; {due}"
         )
     if inputs:
         return Verdict(
-            Answer.INPUTS_CHANGED,
+            ExitCode.INPUTS_CHANGED,
             f"{what}: input folders changed since it was sealed ({', '.join(inputs)}); its rows as "
             f"published now are the same (if {p.period} was not closed again since, `cmreport close "
             f"{p.period}` recomputes them)",
         )
     return Verdict(
-        Answer.VERIFIED,
+        ExitCode.OK,
         f"{what} is the PDF the pipeline produced ({_when(row)}) and matches the published data: "
         f"{len(sealed.files)} embedded tables, {len(p.inputs)} input folders",
     )

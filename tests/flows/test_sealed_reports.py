@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 import synth
 from cmreport.cli import app
-from cmreport.verify import Answer
+from cmreport.errors import ExitCode
 from core.calendar import days
 from delivery.encrypt import encrypt_pdf
 from delivery.server import free_port
@@ -66,8 +66,8 @@ def _verify(bank, pdf: Path) -> tuple[int, str]:
     result = runner.invoke(app, ["verify", str(pdf), "--config", bank.cfg])
     lines = result.output.strip().splitlines()
     assert len(lines) == 1, result.output  # one line, whatever the answer
-    if result.exit_code != 1:  # 1: the check could not run; otherwise the answer names the exit code
-        assert lines[0].startswith(f"{Answer(result.exit_code).name}: "), (result.exit_code, lines[0])
+    answer = "VERIFIED" if result.exit_code == 0 else ExitCode(result.exit_code).name
+    assert lines[0].startswith(f"{answer}: "), (result.exit_code, lines[0])
     return result.exit_code, lines[0]
 
 
@@ -155,7 +155,7 @@ def test_an_untouched_report_verifies(bank):
         _pdfs(bank, WEEK, "weekly")[0],
     ):
         code, line = _verify(bank, pdf)
-        assert code == Answer.VERIFIED, line
+        assert code == ExitCode.OK, line
         assert (
             line.startswith(f"VERIFIED: {pdf.name} (") and "is the PDF the pipeline produced (sent 20" in line
         )
@@ -168,7 +168,7 @@ def test_an_edited_pdf_is_not_the_one_the_pipeline_produced(bank, tmp_path):
     appended.write_bytes(src.read_bytes() + b"\n% edited\n")
     code, line = _verify(bank, appended)
     assert (
-        code == Answer.NOT_ISSUED
+        code == ExitCode.NOT_ISSUED
         and "NOT_ISSUED" in line
         and "the PDF was changed after the pipeline produced it" in line
     )
@@ -177,7 +177,7 @@ def test_an_edited_pdf_is_not_the_one_the_pipeline_produced(bank, tmp_path):
         pdf.docinfo["/Title"] = "月计划达成检查表（已核）"
         pdf.save(retitled)
     code, line = _verify(bank, retitled)
-    assert code == Answer.NOT_ISSUED and "the PDF was changed after the pipeline produced it" in line
+    assert code == ExitCode.NOT_ISSUED and "the PDF was changed after the pipeline produced it" in line
 
 
 def test_an_altered_embedded_csv_is_named(bank, tmp_path):
@@ -191,7 +191,7 @@ def test_an_altered_embedded_csv_is_named(bank, tmp_path):
         stream.write("\ufeff".encode() + "\n".join([rows[0], ",".join(cells), ""]).encode())
         pdf.save(forged)
     code, line = _verify(bank, forged)
-    assert code == Answer.DATA_ALTERED, line
+    assert code == ExitCode.DATA_ALTERED, line
     assert line.startswith("DATA_ALTERED: ") and "embedded data altered after sealing: scorecard.csv" in line
 
 
@@ -200,13 +200,18 @@ def test_an_encrypted_mailed_copy_and_a_foreign_pdf_are_told_apart(bank, tmp_pat
     mailed = tmp_path / "mailed.pdf"
     mailed.write_bytes(encrypt_pdf(src.read_bytes(), "pw"))
     code, line = _verify(bank, mailed)
-    assert code == Answer.ENCRYPTED and "encrypted mailed copy; verify the archived copy" in line
+    assert code == ExitCode.ENCRYPTED and "encrypted mailed copy; verify the archived copy" in line
     plain = tmp_path / "plain.pdf"
     pikepdf.new().save(plain)
     code, line = _verify(bank, plain)
-    assert code == Answer.NOT_SEALED and "a PDF without a seal" in line
-    code, line = _verify(bank, tmp_path / "missing.pdf")
-    assert code == 1 and line == f"error: {tmp_path / 'missing.pdf'}: no such file"
+    assert code == ExitCode.NOT_SEALED and "a PDF without a seal" in line
+    missing = tmp_path / "missing.pdf"  # the check cannot run: the error line and what to do, exit 1
+    result = runner.invoke(app, ["verify", str(missing), "--config", bank.cfg])
+    assert result.exit_code == ExitCode.FAILED
+    assert result.output.splitlines() == [
+        f"error: {missing}: no such file",
+        f"  the archived reports are under {bank.out}",
+    ]
 
 
 def test_a_redelivered_day_makes_a_correction_due_then_the_correction_supersedes(bank, tmp_path):
@@ -236,18 +241,18 @@ def test_a_redelivered_day_makes_a_correction_due_then_the_correction_supersedes
     assert r.status == "LOADED" and r.extract_seq == 2
 
     code, line = _verify(bank, v1)  # re-delivered, not closed again: same rows, another input
-    assert code == Answer.INPUTS_CHANGED, line
+    assert code == ExitCode.INPUTS_CHANGED, line
     assert f"input folders changed since it was sealed ({day} re-delivered)" in line
 
     month_close(PERIOD, config=bank.cfg, deliver=False)  # the figures change; nothing mailed yet
     code, line = _verify(bank, v1)
-    assert code == Answer.DATA_CHANGED, line
+    assert code == ExitCode.DATA_CHANGED, line
     assert re.search(r"the published rows differ now \(.*indicators\.csv -\d+/\+\d+ rows", line)
     assert f"input folders since: {day} re-delivered" in line
     assert line.endswith(f"a correction is due: `cmreport close {PERIOD}` renders and mails it")
     code, line = _verify(bank, other)  # another manager's figures did not change
     assert (
-        code == Answer.INPUTS_CHANGED
+        code == ExitCode.INPUTS_CHANGED
         and f"{day} re-delivered" in line
         and "its rows as published now are the same" in line
     )
@@ -255,12 +260,14 @@ def test_a_redelivered_day_makes_a_correction_due_then_the_correction_supersedes
     month_close(PERIOD, config=bank.cfg)  # the correction is mailed
     code, line = _verify(bank, v1)
     assert (
-        code == Answer.SUPERSEDED and "superseded by the correction v2 (sent 20" in line and "_v2.pdf" in line
+        code == ExitCode.SUPERSEDED
+        and "superseded by the correction v2 (sent 20" in line
+        and "_v2.pdf" in line
     )
     assert v1.read_bytes() == kept.read_bytes()  # v1 itself is never rewritten
     (v2,) = [p for p in _pdfs(bank, PERIOD, "monthly") if f"_{mgr}_" in p.name and p.name.endswith("_v2.pdf")]
     code, line = _verify(bank, v2)
-    assert code == Answer.VERIFIED, line
+    assert code == ExitCode.OK, line
     assert (
         read_sealed(v2).provenance.version == 2
         and dict(read_sealed(v2).provenance.inputs)[str(day)]
