@@ -59,8 +59,9 @@ def verify_command(pdf: Path, config: str | None, console: Console) -> ExitCode:
 
 def verify(pdf: Path, settings: Settings) -> Verdict:
     if not pdf.is_file():
+        what = "a directory: give a report PDF" if pdf.is_dir() else "no such file"
         raise OperatorError(
-            f"{pdf}: no such file", f"the archived reports are under {settings.paths.output / 'reports'}"
+            f"{pdf}: {what}", f"the archived reports are under {settings.paths.output / 'reports'}"
         )
     try:
         sealed = read_sealed(pdf)

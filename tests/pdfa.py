@@ -3,8 +3,8 @@
 A subset of ISO 19005-3 that decides whether a viewer or an archive can rely on the file, read
 with pikepdf and qpdf's own syntax check: the header and its binary comment, the file identifier,
 no encryption and no JavaScript or launch actions, the XMP packet (pdfaid part 3 / conformance B,
-every custom property described by an extension schema, Info agreeing with it), the sRGB output
-intent, every font embedded, and every embedded file with its MIME type, dates, relationship and
+every custom property described by an extension schema, each standard Info entry equal to its
+XMP property), the sRGB output intent, every font embedded, and every embedded file with its MIME type, dates, relationship and
 place in the catalog's /AF. Not checked: colour spaces of every drawing operator, transparency
 groups, the content streams' operators, the ICC profile's contents, PDF/A's limits on numbers and
 string lengths (veraPDF's full rule set).
@@ -85,11 +85,47 @@ def _xmp(pdf: pikepdf.Pdf) -> list[str]:
                 out.append(f"XMP property {name} ({ns}) is not described by an extension schema")
     if (part, conformance) != ("3", "B"):
         out.append(f"XMP pdfaid part/conformance is {part}/{conformance}, not 3/B")
-    info = pdf.docinfo
-    title = root.findtext(f".//{{http://purl.org/dc/elements/1.1/}}title/{{{RDF}}}Alt/{{{RDF}}}li")
-    if "/Title" in info and str(info.Title) != title:
-        out.append(f"Info /Title {str(info.Title)!r} differs from XMP dc:title {title!r}")
+    return out + _info_agrees(pdf.docinfo, root)
+
+
+DC, XMP, PDF = (
+    "http://purl.org/dc/elements/1.1/",
+    "http://ns.adobe.com/xap/1.0/",
+    "http://ns.adobe.com/pdf/1.3/",
+)
+INFO_IN_XMP = {  # Info entries, the XMP property each must equal when both are present, and its container
+    "/Title": (f"{{{DC}}}title", "Alt"), "/Author": (f"{{{DC}}}creator", "Seq"),
+    "/Subject": (f"{{{DC}}}description", "Alt"), "/Keywords": (f"{{{PDF}}}Keywords", ""),
+    "/Producer": (f"{{{PDF}}}Producer", ""), "/Creator": (f"{{{XMP}}}CreatorTool", ""),
+    "/CreationDate": (f"{{{XMP}}}CreateDate", ""), "/ModDate": (f"{{{XMP}}}ModifyDate", ""),
+}  # fmt: skip
+
+
+def _info_agrees(info: pikepdf.Dictionary, root: ET.Element) -> list[str]:
+    """The document information entries equal their XMP properties (as elements or attributes)."""
+    out = []
+    for key, (tag, container) in INFO_IN_XMP.items():
+        if key not in info:
+            continue
+        if container:
+            found = root.findtext(f".//{tag}/{{{RDF}}}{container}/{{{RDF}}}li")
+        else:  # a simple property: an element, or an attribute of rdf:Description
+            found = root.findtext(f".//{tag}")
+            found = found or next(
+                (d.get(tag) for d in root.iter(f"{{{RDF}}}Description") if d.get(tag)), None
+            )
+        value = _iso_date(str(info[key])) if key.endswith("Date") else str(info[key])
+        if value != found:
+            out.append(f"Info {key} {value!r} differs from its XMP property {found!r}")
     return out
+
+
+def _iso_date(pdf_date: str) -> str:
+    """D:20261031000000+08'00 -> 2026-10-31T00:00:00+08:00 (the form XMP uses)."""
+    d = pdf_date.removeprefix("D:")
+    tz = d[14:].replace("'", "")
+    tz = "Z" if tz in ("Z", "") else f"{tz[:3]}:{tz[3:5]}"
+    return f"{d[0:4]}-{d[4:6]}-{d[6:8]}T{d[8:10]}:{d[10:12]}:{d[12:14]}{tz}"
 
 
 def _output_intent(pdf: pikepdf.Pdf) -> list[str]:
