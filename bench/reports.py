@@ -15,7 +15,9 @@ the three alternating in each round (interleaved A/B/C in one sitting).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
+import functools
 import os
 import random
 import statistics
@@ -25,14 +27,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from core.labels import METRIC_ZH, alert_zh, mask_account
+from core.labels import METRIC_UNIT, mask_account
+from core.rules import RuleSet, load_rules
+from reports import fmt
+from reports.indicator_rows import Counts, indicator_rows
 from reports.model import (
     AlertRow,
     AttritionRow,
     BalancePoint,
     ContactGapRow,
     DormancyRow,
-    IndicatorRow,
     InfoGapRow,
     MaturityRow,
     MonthlyReport,
@@ -40,6 +44,7 @@ from reports.model import (
     ScoreBox,
 )
 from reports.render import render_reports_timed
+from reports.review import review_of
 from reports.seal import Provenance, Seal, csv_bytes
 
 _SURNAMES = (
@@ -56,36 +61,61 @@ def _d(x: float) -> Decimal:
     return Decimal(f"{x:.2f}")
 
 
+_SCORECARD = [
+    ("DEP_AVG_INC", "工作业绩", 25), ("LOAN_AVG_INC", "工作业绩", 10), ("NPL_RATIO", "工作业绩", 5),
+    ("WEALTH_SALES", "工作业绩", 15), ("NEW_CUST", "工作业绩", 10), ("CONTRIBUTION", "工作业绩", 5),
+    ("CONTACT", "综合评价", 10), ("FOLLOWUP", "综合评价", 5), ("RETENTION", "综合评价", 5),
+    ("EVAL", "综合评价", 5), ("ADJUST", "调整指标", 5),
+]  # fmt: skip
+
+
+def _indicator_row(rng: random.Random, code: str, category: str, w: int) -> dict[str, object]:
+    """One published indicator row in its metric's unit (元, 户, %, fraction, points)."""
+    unit = METRIC_UNIT[code]
+    target: Decimal | None = None
+    if unit == "元":
+        target = _d(rng.uniform(1e5, 5e6))
+        actual = _d(float(target) * rng.uniform(-0.2, 1.4))  # a daily-average increase can be negative
+    elif unit == "户":
+        target = Decimal(rng.randint(2, 8))
+        actual = Decimal(rng.randint(0, int(target) + 2))
+    elif unit == "%":
+        target, actual = (
+            (_d(rng.uniform(1, 3)), _d(rng.uniform(0, 4)))
+            if code == "NPL_RATIO"
+            else (None, _d(rng.uniform(0, 6)))
+        )
+    else:
+        actual = Decimal(f"{rng.random():.6f}") if unit == "比例" else _d(rng.uniform(0, w))
+    rate = None if target is None else (actual / target).quantize(Decimal("0.000001"))
+    share = max(
+        Decimal(0), min(rate if rate is not None and code != "NPL_RATIO" else Decimal("0.7"), Decimal("1.2"))
+    )
+    return {"metric": code, "category": category, "target": target, "actual": actual, "rate": rate,
+            "weight": Decimal(w), "nominal_weight": Decimal(w), "score": Decimal(w) * share, "assessed": "OK"}  # fmt: skip
+
+
 def synthetic_report(i: int, period: str = "2026-10") -> MonthlyReport:
     """A realistic monthly report: 11 indicators, ~12 contact gaps, ~10 alerts, watch lists."""
     rng = random.Random(i)
     y, m = (int(x) for x in period.split("-"))
     custs = [(f"C{i:03d}{k:04d}", _name(rng)) for k in range(60)]
-    inds = []
-    for code, w in [
-        ("DEP_AVG_INC", 25), ("LOAN_AVG_INC", 10), ("NPL_RATIO", 5), ("WEALTH_SALES", 15), ("NEW_CUST", 10),
-        ("CONTRIBUTION", 5), ("CONTACT", 10), ("FOLLOWUP", 5), ("RETENTION", 5), ("EVAL", 5), ("ADJUST", 5),
-    ]:  # fmt: skip
-        is_rate = code in ("CONTACT", "FOLLOWUP", "RETENTION")
-        target = None if is_rate else _d(rng.uniform(1e5, 5e6))
-        actual = _d(rng.random()) if is_rate or target is None else _d(float(target) * rng.uniform(0.3, 1.4))
-        rate = actual if target is None else (actual / target).quantize(Decimal("0.000001"))
-        score = (Decimal(w) * min(rate, Decimal("1.2"))).quantize(Decimal("0.000001"))
-        inds.append(
-            IndicatorRow(code, METRIC_ZH[code], "工作业绩", target, actual, None if is_rate else rate, Decimal(w), Decimal(w), score,
-                         None if target is None else max(target - actual, Decimal(0)), is_rate, "OK", "")
-        )  # fmt: skip
+    rows = [_indicator_row(rng, code, cat, w) for code, cat, w in _SCORECARD]
     start = dt.date(y, m, 1)
     points = tuple(
         BalancePoint(start + dt.timedelta(days=k), _d(5e6 + 3e5 * rng.random() + 1e4 * k)) for k in range(31)
     )
+    weeks = tuple(
+        fmt.day_range(start + dt.timedelta(days=7 * k), start + dt.timedelta(days=7 * k + 6))
+        for k in range(4)
+    )
     alerts = tuple(
-        AlertRow(f"A{i}-{k}", start + dt.timedelta(days=k * 3), c, n, "LV_CASH", alert_zh("LV_CASH", "IN"),
+        AlertRow(f"A{i}-{k}", start + dt.timedelta(days=k * 3), c, n, "LV_CASH", "IN", "CNY",
                  _d(rng.uniform(5e4, 5e5)), Decimal("50000.00"), 2, "当日大额现金（流入）累计 ¥68,000.00 ≥ ¥50,000.00，共 2 笔",
-                 rng.choice(["第 1 天已跟进", "未跟进", "第 3 天已跟进"]))
+                 *rng.choice([(True, "第 1 天已跟进"), (False, "未跟进"), (True, "第 3 天已跟进")]))
         for k, (c, n) in enumerate(custs[:10])
     )  # fmt: skip
-    return MonthlyReport(
+    report = MonthlyReport(
         period=period,
         as_of=dt.date(y, m, 28) + dt.timedelta(days=6),
         run_id="bench",
@@ -106,22 +136,30 @@ def synthetic_report(i: int, period: str = "2026-10") -> MonthlyReport:
             Decimal("1.20"),
             "",
         ),  # fmt: skip
-        indicators=tuple(inds),
+        indicators=indicator_rows(rows, _rules(), Counts(30, 60, 7, 10)),
         daily_balance=points,
         prev_avg_deposit=_d(5.1e6),
         n_scope_customers=40,
-        contact_gaps=tuple(
-            ContactGapRow(c, n, 5, 3, "月度上门拜访、2026-W41 周联系") for c, n in custs[10:22]
-        ),
+        contact_gaps=tuple(ContactGapRow(c, n, 5, 3, True, 4, weeks[1:3]) for c, n in custs[10:22]),
         alerts=alerts,
         attrition=tuple(
-            AttritionRow(c, n, "流失预警", _d(3e5), _d(1.5e5), "资产较基准下降 50.00%")
+            AttritionRow(c, n, "AT_RISK", "流失预警", _d(3e5), _d(1.5e5), "资产较基准下降 50.00%")
             for c, n in custs[22:28]
         ),
         dormancy=tuple(
-            DormancyRow(mask_account(f"62220202{k:011d}"), c, n, "不动户", "新转不动户", 90 + k, start, start)
+            DormancyRow(
+                mask_account(f"62220202{k:011d}"),
+                c,
+                n,
+                "不动户",
+                "NEW_INACTIVE",
+                "新转不动户",
+                90 + k,
+                start,
+                start,
+            )
             for k, (c, n) in enumerate(custs[28:36])
-        ),
+        ),  # fmt: skip
         maturities=tuple(
             MaturityRow(
                 mask_account(f"62220203{k:011d}"), c, n, "定期", start + dt.timedelta(days=40), _d(2e5)
@@ -130,13 +168,20 @@ def synthetic_report(i: int, period: str = "2026-10") -> MonthlyReport:
         ),
         info_gaps=tuple(InfoGapRow(c, n, "手机号、地址") for c, n in custs[44:50]),
     )
+    return dataclasses.replace(report, review=review_of(report))
+
+
+@functools.cache
+def _rules() -> RuleSet:
+    from core.settings import load_settings
+
+    return load_rules(load_settings().paths.rules).for_date(dt.date(2026, 10, 31))
 
 
 def warehouse_reports(warehouse: Path, period: str) -> list[MonthlyReport]:
     """The monthly reports of period built from an existing warehouse, with the configured rules."""
     from core.calendar import period_bounds
     from core.catalog import Catalog
-    from core.rules import load_rules
     from core.settings import load_settings
     from reports.build import build_monthly_reports
 

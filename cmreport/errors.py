@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from enum import IntEnum
 from typing import Any, NoReturn
@@ -83,10 +84,32 @@ class Commands(TyperGroup):
         sys.exit(int(code or 0))
 
 
+# An interrupted command unwinds (Prefect marks its runs crashed); if that hangs on a busy machine,
+# the operator still gets the line and the prompt back after this long.
+STOP_GRACE_SECONDS = 8.0
+_reported = threading.Event()
+
+
 def _interrupted(signum: int, _frame: object) -> None:
-    if signum == signal.SIGTERM:
-        raise Interrupted("SIGTERM", ExitCode.TERMINATED)
-    raise Interrupted("Ctrl-C", ExitCode.INTERRUPTED)
+    name, code = (
+        ("SIGTERM", ExitCode.TERMINATED) if signum == signal.SIGTERM else ("Ctrl-C", ExitCode.INTERRUPTED)
+    )
+    timer = threading.Timer(STOP_GRACE_SECONDS, _stop_now, (name, code))
+    timer.daemon = True  # a command that unwound in time exits without waiting for it
+    timer.start()
+    raise Interrupted(name, code)
+
+
+def _stop_now(name: str, code: ExitCode) -> None:
+    """The unwinding took too long: say it once and leave (a rerun starts again safely)."""
+    if not _reported.is_set():
+        _error(_interrupted_message(name), code=code)
+    sys.stderr.flush()
+    os._exit(int(code))
+
+
+def _interrupted_message(name: str) -> str:
+    return f"interrupted by {name}: stopped; a rerun of the same command starts again safely"
 
 
 def _report(exc: BaseException) -> int:
@@ -106,9 +129,8 @@ def _report(exc: BaseException) -> int:
     interruption = _interruption(exc)
     if interruption is not None:
         name, code = interruption
-        return _error(
-            f"interrupted by {name}: stopped; a rerun of the same command starts again safely", code=code
-        )
+        _reported.set()
+        return _error(_interrupted_message(name), code=code)
     if os.environ.get("CMREPORT_DEBUG"):
         raise exc
     if not isinstance(exc, Exception):

@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 METRIC_ZH = {
     "DEP_AVG_INC": "存款余额日均新增额",
     "LOAN_AVG_INC": "贷款余额日均新增额",
-    "NPL_RATIO": "贷款不良率（%）",
+    "NPL_RATIO": "贷款不良率",
     "WEALTH_SALES": "理财/基金/保险销售额",
     "NEW_CUST": "新增有效客户",
     "CONTRIBUTION": "客户贡献度",
     "CONTACT": "客户联系达标率",
     "FOLLOWUP": "预警跟进率",
-    "RETENTION": "客户保有（流失率）",
-    "EVAL": "综合评价（主管评分）",
+    "RETENTION": "客户流失率",
+    "EVAL": "主管评分",
     "ADJUST": "调整指标",
+}
+
+Unit = Literal["元", "户", "%", "比例", "分"]
+"""How a metric's ``actual``/``target`` are expressed: 元 (printed in 万元), 户 (a count), % (a
+percentage already: 2.3 means 2.3 %), 比例 (a fraction 0…1, printed as a percentage), 分 (points)."""
+
+METRIC_UNIT: dict[str, Unit] = {
+    "DEP_AVG_INC": "元",
+    "LOAN_AVG_INC": "元",
+    "NPL_RATIO": "%",
+    "WEALTH_SALES": "元",
+    "NEW_CUST": "户",
+    "CONTRIBUTION": "元",
+    "CONTACT": "比例",
+    "FOLLOWUP": "比例",
+    "RETENTION": "%",
+    "EVAL": "分",
+    "ADJUST": "分",
 }
 
 ASSESSED_ZH = {
@@ -35,6 +55,7 @@ RULE_ZH = {
 """Every alert rule's name: a rules file naming a rule without its label here is refused (core.rules)."""
 
 DIRECTION_ZH = {"IN": "流入", "OUT": "流出"}
+CCY_CLASS_ZH = {"CNY": "", "FX": "外币"}
 ATTRITION_ZH = {"LOST": "流失", "AT_RISK": "流失预警"}
 ATTRITION_REASON_ZH = {
     "CLOSED_ALL": "已销户或无有效账户",
@@ -221,6 +242,7 @@ RULES_KEY_ZH = {
     "quarter_down_below": "季度降级线", "assessed_roles": "考核岗位",
     "month_close_business_day": "月结日（月后第几个工作日）", "maturity_product_types": "到期提醒产品",
     "list_row_limit": "清单行数上限",
+    "review_below_band": "汇总表列出的等级线", "score_history_months": "得分走势月数",
 }  # fmt: skip
 METHOD_ZH = {
     "ratio": "按达成率",

@@ -373,11 +373,17 @@ class Schedule(_Rules):
 class Reports(_Rules):
     maturity_product_types: list[str]
     list_row_limit: int = 20
+    review_below_band: str
+    score_history_months: int
 
     @model_validator(mode="after")
     def _check(self) -> Self:
-        limit = self.list_row_limit
-        _refuse([f"list_row_limit: {limit} is below 1"] if limit < 1 else [])
+        limit, band, months = self.list_row_limit, self.review_below_band, self.score_history_months
+        _refuse(
+            ([f"list_row_limit: {limit} is below 1"] if limit < 1 else [])
+            + ([f"review_below_band: {band} is not a band ({'、'.join(BANDS)})"] if band not in BANDS else [])
+            + ([f"score_history_months: {months} is below 1"] if months < 1 else [])
+        )
         return self
 
 

@@ -1,8 +1,7 @@
-"""Build report view models from published tables (read only through core.catalog.Catalog).
+"""Build the reports' view models from the published tables (read through reports.sources).
 
-Privacy is enforced here: every list of a manager's report is filtered on that manager's
-mgr_id; account numbers are masked to their last 4 digits; id_no, mobile and address are never
-read into a model (information gaps name the missing fields only).
+Privacy is enforced here: every list of a manager's report comes from that manager's rows only;
+account numbers are masked to their last 4 digits; id_no, mobile and address are never read.
 """
 
 from __future__ import annotations
@@ -12,185 +11,85 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
 from core import labels as L
-from core.calendar import period_bounds, shift_period, week_bounds
+from core.calendar import shift_period, week_bounds
 from core.catalog import Catalog
 from core.rules import RuleSet
+from reports import branch_rows as B
 from reports import fmt
+from reports import monthly_rows as R
+from reports.indicator_rows import Counts, indicator_rows
 from reports.model import (
-    AlertRow,
-    AnyReport,
-    AttritionRow,
-    BalancePoint,
     BranchReport,
-    ContactGapRow,
-    DormancyRow,
-    FollowupSummaryRow,
     IndicatorRow,
-    InfoGapRow,
-    MaturityRow,
     MonthlyReport,
-    RankingRow,
     Recipient,
     ScoreBox,
-    UnassignedRow,
     UnplannedRow,
     WeeklyPlanRow,
     WeeklyReport,
 )
+from reports.review import review_of
+from reports.sources import ByManager, Earlier, Names, concat_days, optional, required, rows
 
 log = logging.getLogger(__name__)
 
 VersionOf = Callable[[str, str], int]
 """version_of(report_key, content_fingerprint) -> report version (1, 2 after a correction...)."""
 
-# -- small readers ------------------------------------------------------------------------------
-def _optional(catalog: Catalog, area: str, unit: str, table: str) -> pl.DataFrame | None:
-    return catalog.read(area, unit, table) if catalog.has(area, unit, table) else None
+Report = TypeVar("Report", MonthlyReport, WeeklyReport, BranchReport)
+
+_MONTHLY = {
+    "indicators": "indicators", "compliance": "contact_compliance", "followup": "followup",
+    "attrition": "attrition", "manager_attrition": "manager_attrition",
+    "balance": "manager_daily_balance", "maturities": "maturities", "info_gaps": "info_gaps",
+}  # fmt: skip
 
 
-def _required(catalog: Catalog, area: str, unit: str, table: str) -> pl.DataFrame:
-    if not catalog.has(area, unit, table):
-        raise FileNotFoundError(f"{area}/{unit}/{table} is not published: cannot build the reports")
-    return catalog.read(area, unit, table)
+class _Month:
+    """A period's published tables, read once for all of its reports and split by manager."""
 
-
-def _rows(df: pl.DataFrame | None, sort: list[str] | None = None, **eq: Any) -> list[dict[str, Any]]:
-    """Rows of df (empty when df is None) where each column equals the given value, sorted."""
-    if df is None or df.is_empty():
-        return []
-    for col, value in eq.items():
-        df = df.filter(pl.col(col).is_null() if value is None else pl.col(col) == value)
-    if sort:
-        df = df.sort(sort, nulls_last=True)
-    return df.to_dicts()
-
-
-class _ByManager:
-    """A table split once by mgr_id, so each report takes its rows without filtering the whole table."""
-
-    def __init__(self, df: pl.DataFrame | None) -> None:
-        self.parts: dict[Any, pl.DataFrame] = (
-            {} if df is None or df.is_empty() else
-            {k[0]: v for k, v in df.partition_by("mgr_id", as_dict=True, maintain_order=True).items()}
-        )  # fmt: skip
-
-    def get(self, mgr_id: str) -> pl.DataFrame | None:
-        return self.parts.get(mgr_id)
-
-
-def concat_days(catalog: Catalog, table: str, period: str) -> pl.DataFrame | None:
-    """A daily table over every published day of the period (days not published are skipped)."""
-    days = [
-        u for u in catalog.units("daily") if u.startswith(period + "-") and catalog.has("daily", u, table)
-    ]
-    if not days:
-        return None
-    return catalog.scan("daily", table, days).collect()
-
-
-class _Names:
-    """Customer and manager names from the staging snapshots of one day."""
-
-    def __init__(self, catalog: Catalog, day: dt.date) -> None:
-        unit = day.isoformat()
-        cust = _optional(catalog, "staging", unit, "CUSTOMER")
-        mgr = _optional(catalog, "staging", unit, "MANAGER")
-        if mgr is None:
-            raise FileNotFoundError(f"staging/{unit}/MANAGER is not published: no recipients for the reports")
-        self.customers: dict[str, str] = (
-            dict(zip(cust["cust_id"], cust["cust_name"], strict=True)) if cust is not None else {}
+    def __init__(self, catalog: Catalog, period: str) -> None:
+        self.scorecard = required(catalog, "monthly", period, "scorecard")
+        self.tables: dict[str, pl.DataFrame | None] = {
+            name: (required if name == "indicators" else optional)(catalog, "monthly", period, table)
+            for name, table in _MONTHLY.items()
+        }
+        self.tables["prev_balance"] = optional(
+            catalog, "monthly", shift_period(period, -1), "manager_daily_balance"
         )
-        self.managers: dict[str, dict[str, Any]] = {r["mgr_id"]: r for r in mgr.to_dicts()}
+        self.tables["alerts"] = concat_days(catalog, "alerts", period)
+        self.tables["dormancy"] = concat_days(catalog, "dormancy", period)
+        # an alert's window may close next month: its status comes from that month's table once closed
+        later = optional(catalog, "monthly", shift_period(period, 1), "followup")
+        self.followup_of_alert = {
+            r["alert_id"]: r for df in (later, self.tables["followup"]) for r in rows(df)
+        }
+        self.of = {name: ByManager(df) for name, df in self.tables.items()}
 
-    def cust(self, cust_id: str) -> str:
-        return self.customers.get(cust_id, "")
-
-    def recipient(self, mgr_id: str) -> Recipient:
-        m = self.managers.get(mgr_id)
-        if m is None:
-            return Recipient(mgr_id, "", "", "UNKNOWN", "")
-        return Recipient(mgr_id, m["mgr_name"], m["email"], m["status"], m["role"])
-
-    def branch_name(self, branch_id: str) -> str:
-        for m in sorted(self.managers.values(), key=lambda r: r["mgr_id"]):
-            if m["branch_id"] == branch_id:
-                return str(m["branch_name"])
-        return branch_id
-
-    def active_head(self, branch_id: str) -> Recipient | None:
-        heads = sorted(
-            (m for m in self.managers.values() if m["branch_id"] == branch_id and m["role"] == "HEAD"),
-            key=lambda r: r["mgr_id"],
-        )
-        active = [m for m in heads if m["status"] == "ACTIVE"]
-        return self.recipient(active[0]["mgr_id"]) if active else None
+    def of_managers(self, name: str, mgr_ids: list[str]) -> pl.DataFrame | None:
+        df = self.tables[name]
+        return None if df is None else df.filter(pl.col("mgr_id").is_in(mgr_ids))
 
 
-def _with_version(report: AnyReport, version_of: VersionOf | None) -> AnyReport:
+def _stamp(
+    period: str, rules: RuleSet, as_of: dt.date, run_id: str, generated_at: dt.datetime
+) -> dict[str, Any]:
+    return {"period": period, "as_of": as_of, "run_id": run_id, "rules_version": rules.version,
+            "generated_at": generated_at}  # fmt: skip
+
+
+def _with_version(report: Report, version_of: VersionOf | None) -> Report:
     if version_of is None:
         return report
-    import dataclasses
-
     return dataclasses.replace(report, version=version_of(report.report_key, report.content_fingerprint()))
 
 
 # -- monthly ------------------------------------------------------------------------------------
-def _gap(metric_method: str, target: Decimal | None, actual: Decimal | None) -> Decimal | None:
-    if target is None or actual is None:
-        return None
-    if metric_method == "lower_better":
-        return max(actual - target, Decimal(0))
-    return max(target - actual, Decimal(0))
-
-
-def _indicator_rows(rows: list[dict[str, Any]], rules: RuleSet) -> tuple[IndicatorRow, ...]:
-    order = {item.code: i for i, item in enumerate(rules.scorecard.items)}
-    method = {item.code: item.method for item in rules.scorecard.items}
-    rows = sorted(rows, key=lambda r: (order.get(r["metric"], 99), r["metric"]))
-    return tuple(
-        IndicatorRow(
-            metric=r["metric"],
-            label=L.METRIC_ZH.get(r["metric"], r["metric"]),
-            category=r["category"],
-            target=r["target"],
-            actual=r["actual"],
-            rate=r["rate"],
-            weight=r["weight"],
-            nominal_weight=r["nominal_weight"],
-            score=r["score"],
-            is_rate=method.get(r["metric"]) in ("rate", "retention"),
-            gap=_gap(method.get(r["metric"], "ratio"), r["target"], r["actual"])
-            if r["assessed"] == "OK"
-            else None,
-            assessed=r["assessed"],
-            assessed_zh=L.ASSESSED_ZH.get(r["assessed"], r["assessed"]),
-        )
-        for r in rows
-    )
-
-
-def _lost_weight_note(max_total: Decimal, indicators: tuple[IndicatorRow, ...]) -> str:
-    if max_total >= Decimal(100):
-        return ""
-    cats = sorted({r.category for r in indicators if r.assessed not in ("OK", "NOT_ENTERED")})
-    lost = [c for c in cats if not any(r.category == c and r.assessed == "OK" for r in indicators)]
-    which = "、".join(lost) if lost else "部分类别"
-    return f"注:{which}的计算指标均未考核,该类别权重无法分配,本月满分为 {fmt.plain(max_total)} 分。"
-
-
-def _followup_zh(row: dict[str, Any] | None) -> str:
-    if row is None:
-        return "跟进期未结束"
-    if row["followed_up"]:
-        return f"第 {row['followup_day']} 天已跟进"
-    return "未跟进"
-
-
 def build_monthly_reports(
     catalog: Catalog,
     period: str,
@@ -201,147 +100,67 @@ def build_monthly_reports(
     version_of: VersionOf | None = None,
 ) -> list[MonthlyReport]:
     """One 月计划达成检查表 per manager of the period's scorecard, ordered by mgr_id."""
-    _, last = period_bounds(period)
-    names = _Names(catalog, last)
-    generated = generated_at
-    scorecard = _required(catalog, "monthly", period, "scorecard")
-    indicators = _required(catalog, "monthly", period, "indicators")
-    compliance = _optional(catalog, "monthly", period, "contact_compliance")
-    followup = _optional(catalog, "monthly", period, "followup")
-    followup_next = _optional(catalog, "monthly", shift_period(period, 1), "followup")
-    attrition = _optional(catalog, "monthly", period, "attrition")
-    balance = _optional(catalog, "monthly", period, "manager_daily_balance")
-    prev_balance = _optional(catalog, "monthly", shift_period(period, -1), "manager_daily_balance")
-    maturities = _optional(catalog, "monthly", period, "maturities")
-    info_gaps = _optional(catalog, "monthly", period, "info_gaps")
-    alerts = concat_days(catalog, "alerts", period)
-    dormancy = concat_days(catalog, "dormancy", period)
-    fu_by_alert = {r["alert_id"]: r for df in (followup_next, followup) for r in _rows(df)}
-    by_mgr = {
-        name: _ByManager(df)
-        for name, df in {
-            "indicators": indicators, "balance": balance, "prev_balance": prev_balance,
-            "compliance": compliance, "alerts": alerts, "attrition": attrition, "dormancy": dormancy,
-            "maturities": maturities, "info_gaps": info_gaps,
-        }.items()
-    }  # fmt: skip
+    month = _Month(catalog, period)
+    names = Names.at_period_end(catalog, period)
+    stamp = _stamp(period, rules, as_of, run_id, generated_at)
+    reports = [_monthly(sc, month, names, rules, stamp) for sc in rows(month.scorecard, sort=["mgr_id"])]
+    return [_with_version(_cap_lists(r, rules.reports.list_row_limit), version_of) for r in reports]
 
-    reports: list[MonthlyReport] = []
-    for sc in _rows(scorecard, sort=["mgr_id"]):
-        mgr_id = sc["mgr_id"]
-        inds = _indicator_rows(_rows(by_mgr["indicators"].get(mgr_id)), rules)
-        prev_total = sc["prev_total"]
-        score = ScoreBox(
-            total=sc["total"],
-            max_total=sc["max_total"],
-            band=sc["band"],
-            rank=sc["rank_in_branch"],
-            branch_size=sc["branch_size"],
-            top25=sc["top25"],
-            bottom25=sc["bottom25"],
-            prev_total=prev_total,
-            change=None if prev_total is None else sc["total"] - prev_total,
-            missing_days=sc["missing_days"] or "",
-        )
-        points = tuple(
-            BalancePoint(r["business_date"], r["deposit_cny"])
-            for r in _rows(by_mgr["balance"].get(mgr_id), sort=["business_date"])
-        )
-        prev_points = [r["deposit_cny"] for r in _rows(by_mgr["prev_balance"].get(mgr_id))]
-        prev_avg = (
-            (sum(prev_points, Decimal(0)) / len(prev_points)).quantize(Decimal("0.01"))
-            if prev_points
-            else None
-        )
 
-        req = _rows(by_mgr["compliance"].get(mgr_id), sort=["cust_id", "requirement"])
-        by_cust: dict[str, list[dict[str, Any]]] = {}
-        for r in req:
-            by_cust.setdefault(r["cust_id"], []).append(r)
-        gaps = tuple(
-            ContactGapRow(
-                cust_id=c,
-                cust_name=names.cust(c),
-                n_due=len(rs),
-                n_met=sum(1 for r in rs if r["met"]),
-                missed_zh="、".join(L.requirement_zh(r["requirement"]) for r in rs if not r["met"]),
-            )
-            for c, rs in by_cust.items()
-            if not all(r["met"] for r in rs)
-        )
-        alert_rows = tuple(
-            AlertRow(
-                alert_id=a["alert_id"],
-                alert_date=a["txn_date"],
-                cust_id=a["cust_id"],
-                cust_name=names.cust(a["cust_id"]),
-                rule=a["rule"],
-                type_zh=L.alert_zh(a["rule"], a["direction"]),
-                amount_cny=a["amount_cny"],
-                threshold_cny=a["threshold_cny"],
-                txn_count=a["txn_count"],
-                reason_zh=a["reason_zh"],
-                followup_zh=_followup_zh(fu_by_alert.get(a["alert_id"])),
-            )
-            for a in _rows(
-                by_mgr["alerts"].get(mgr_id), sort=["txn_date", "cust_id", "rule", "direction", "ccy_class"]
-            )
-        )
-        attr_rows = tuple(
-            AttritionRow(
-                cust_id=r["cust_id"],
-                cust_name=names.cust(r["cust_id"]),
-                state_zh=L.ATTRITION_ZH.get(r["state"], r["state"]),
-                baseline_aum=r["baseline_aum"],
-                aum_end=r["aum_end"],
-                reason_zh=r["reason_zh"],
-            )
-            for r in _rows(by_mgr["attrition"].get(mgr_id), sort=["state", "cust_id"])
-        )
-        dormancy_rows = _dormancy_rows(by_mgr["dormancy"].get(mgr_id), names)
-        reports.append(
-            MonthlyReport(
-                period=period,
-                as_of=as_of,
-                run_id=run_id,
-                rules_version=rules.version,
-                generated_at=generated,
-                recipient=names.recipient(mgr_id),
-                branch_id=sc["branch_id"],
-                branch_name=names.branch_name(sc["branch_id"]),
-                score=score,
-                indicators=inds,
-                daily_balance=points,
-                prev_avg_deposit=prev_avg,
-                n_scope_customers=len(by_cust),
-                contact_gaps=gaps,
-                alerts=alert_rows,
-                attrition=attr_rows,
-                dormancy=dormancy_rows,
-                maturities=tuple(
-                    MaturityRow(
-                        acct_masked=L.mask_account(r["acct_no"]),
-                        cust_id=r["cust_id"],
-                        cust_name=names.cust(r["cust_id"]),
-                        product_zh=L.PRODUCT_ZH.get(r["product_type"], r["product_type"]),
-                        maturity_date=r["maturity_date"],
-                        balance_cny=r["balance_cny"],
-                    )
-                    for r in _rows(by_mgr["maturities"].get(mgr_id), sort=["maturity_date", "cust_id", "acct_no"])
-                ),
-                info_gaps=tuple(
-                    InfoGapRow(
-                        cust_id=r["cust_id"],
-                        cust_name=names.cust(r["cust_id"]),
-                        missing_zh="、".join(L.INFO_FIELD_ZH.get(x, x) for x in r["missing"].split(",") if x),
-                    )
-                    for r in _rows(by_mgr["info_gaps"].get(mgr_id), sort=["cust_id"])
-                ),
-                lost_weight_note=_lost_weight_note(sc["max_total"], inds),
-            )
-        )
-    limit = rules.reports.list_row_limit
-    return [_with_version(_cap_lists(r, limit), version_of) for r in reports]  # type: ignore[misc]
+def _monthly(
+    sc: dict[str, Any], month: _Month, names: Names, rules: RuleSet, stamp: dict[str, Any]
+) -> MonthlyReport:
+    mgr_id, of = sc["mgr_id"], month.of
+    req = of["compliance"].rows(mgr_id, sort=["cust_id", "requirement"])
+    fu = of["followup"].rows(mgr_id)
+    counts = Counts(
+        sum(1 for r in req if r["met"]), len(req), sum(1 for r in fu if r["followed_up"]), len(fu)
+    )
+    indicators = indicator_rows(of["indicators"].rows(mgr_id), rules, counts)
+    report = MonthlyReport(
+        **stamp,
+        recipient=names.recipient(mgr_id),
+        branch_id=sc["branch_id"],
+        branch_name=names.branch_name(sc["branch_id"]),
+        score=_score_box(sc),
+        indicators=indicators,
+        daily_balance=R.daily_balance(of["balance"].get(mgr_id)),
+        prev_avg_deposit=R.average_deposit(of["prev_balance"].get(mgr_id)),
+        n_scope_customers=len({r["cust_id"] for r in req}),
+        contact_gaps=R.contact_gaps(req, names),
+        alerts=R.alerts(of["alerts"].get(mgr_id), month.followup_of_alert, names),
+        attrition=R.attrition(of["attrition"].get(mgr_id), names),
+        dormancy=R.dormancy(of["dormancy"].get(mgr_id), names),
+        maturities=R.maturities(of["maturities"].get(mgr_id), names),
+        info_gaps=R.info_gaps(of["info_gaps"].get(mgr_id), names),
+        lost_weight_note=_lost_weight_note(sc["max_total"], indicators),
+    )
+    return dataclasses.replace(report, review=review_of(report))
+
+
+def _score_box(sc: dict[str, Any]) -> ScoreBox:
+    prev = sc["prev_total"]
+    return ScoreBox(
+        total=sc["total"],
+        max_total=sc["max_total"],
+        band=sc["band"],
+        rank=sc["rank_in_branch"],
+        branch_size=sc["branch_size"],
+        top25=sc["top25"],
+        bottom25=sc["bottom25"],
+        prev_total=prev,
+        change=None if prev is None else sc["total"] - prev,
+        missing_days=sc["missing_days"] or "",
+    )
+
+
+def _lost_weight_note(max_total: Decimal, indicators: tuple[IndicatorRow, ...]) -> str:
+    if max_total >= Decimal(100):
+        return ""
+    cats = sorted({r.category for r in indicators if r.assessed not in ("OK", "NOT_ENTERED")})
+    lost = [c for c in cats if not any(r.category == c and r.assessed == "OK" for r in indicators)]
+    which = "、".join(lost) if lost else "部分类别"
+    return f"注：{which}的计算指标均未考核，该类别权重无法分配，本月满分为 {fmt.plain(max_total)} 分。"
 
 
 _CAPPED = ("contact_gaps", "dormancy", "maturities", "info_gaps")
@@ -359,42 +178,6 @@ def _cap_lists(report: MonthlyReport, limit: int) -> MonthlyReport:
     )
 
 
-def printed_dormancy(df: pl.DataFrame | None) -> pl.DataFrame | None:
-    """The rows of one manager's dormancy rows of the month that the report prints: accounts that
-    became INACTIVE/DORMANT during it, and the latest day's watch rows (also what its seal embeds)."""
-    if df is None or df.is_empty():
-        return df
-    return df.filter(
-        pl.col("event").is_in(["NEW_INACTIVE", "NEW_DORMANT"])
-        | ((pl.col("as_of") == df["as_of"].max()) & pl.col("is_watch"))
-    )
-
-
-def _dormancy_rows(df: pl.DataFrame | None, names: _Names) -> tuple[DormancyRow, ...]:
-    """Accounts that became INACTIVE/DORMANT during the month, then those about to become DORMANT
-    (``df``: one manager's dormancy rows of the month)."""
-    latest_day = None if df is None or df.is_empty() else df["as_of"].max()
-    rows = _rows(printed_dormancy(df), sort=["as_of", "acct_no"])
-    events = [r for r in rows if r["event"] in ("NEW_INACTIVE", "NEW_DORMANT")]
-    watch = [r for r in rows if r["as_of"] == latest_day and r["is_watch"]]
-    out = []
-    for r in events + watch:
-        event = L.DORMANCY_EVENT_ZH.get(r["event"] or "", "") if r in events else L.DORMANCY_WATCH_ZH
-        out.append(
-            DormancyRow(
-                acct_masked=L.mask_account(r["acct_no"]),
-                cust_id=r["cust_id"],
-                cust_name=names.cust(r["cust_id"]),
-                state_zh=L.DORMANCY_STATE_ZH.get(r["state"], r["state"]),
-                event_zh=event,
-                days_inactive=r["days_inactive"],
-                last_activity=r["last_activity"],
-                as_of=r["as_of"],
-            )
-        )
-    return tuple(out)
-
-
 # -- branch -------------------------------------------------------------------------------------
 def build_branch_reports(
     catalog: Catalog,
@@ -405,77 +188,63 @@ def build_branch_reports(
     generated_at: dt.datetime,
     version_of: VersionOf | None = None,
 ) -> list[BranchReport]:
-    """One summary per branch with assessed managers or unassigned customers, to its ACTIVE head.
-
-    A branch without an active head in the period's last MANAGER snapshot gets no report (logged).
-    """
-    _, last = period_bounds(period)
-    names = _Names(catalog, last)
-    generated = generated_at
-    scorecard = _required(catalog, "monthly", period, "scorecard")
-    followup = _optional(catalog, "monthly", period, "followup")
-    unassigned = _optional(catalog, "monthly", period, "unassigned")
-    followup_of = _ByManager(followup)
-    is_quarter_end = int(period[5:7]) % 3 == 0
-    branches = set(scorecard["branch_id"].to_list())
-    if unassigned is not None:
-        branches |= set(unassigned["branch_id"].to_list())
-
-    reports: list[BranchReport] = []
+    """One 支行客户经理考核汇总表 per branch with assessed managers or unassigned customers, to its
+    ACTIVE head. A branch without an active head in the period's last MANAGER snapshot gets no
+    report (logged)."""
+    month = _Month(catalog, period)
+    names = Names.at_period_end(catalog, period)
+    unassigned = optional(catalog, "monthly", period, "unassigned")
+    earlier = Earlier.read(catalog, period, unassigned, rules.reports.score_history_months)
+    branches = set(month.scorecard["branch_id"].to_list()) | (
+        set() if unassigned is None else set(unassigned["branch_id"].to_list())
+    )
+    stamp = _stamp(period, rules, as_of, run_id, generated_at)
+    reports = []
     for branch_id in sorted(branches):
         head = names.active_head(branch_id)
         if head is None:
-            log.warning("branch %s has no ACTIVE head in MANAGER of %s: no branch report", branch_id, last)
+            log.warning("branch %s has no ACTIVE head in MANAGER of %s: no branch report", branch_id, period)
             continue
-        sc = _rows(scorecard, sort=["rank_in_branch", "mgr_id"], branch_id=branch_id)
-        ranking = tuple(
-            RankingRow(
-                rank=r["rank_in_branch"],
-                mgr_id=r["mgr_id"],
-                mgr_name=names.recipient(r["mgr_id"]).name,
-                total=r["total"],
-                band=r["band"],
-                top25=r["top25"],
-                bottom25=r["bottom25"],
-                prev_total=r["prev_total"],
-                quarter_mean=r["quarter_mean"],
-                quarter_suggestion=r["quarter_suggestion"],
-                forced_close=bool(r["missing_days"]),
-            )
-            for r in sc
-        )
-        bands = tuple((b.name, sum(1 for r in ranking if r.band == b.name)) for b in rules.scorecard.bands)
-        fus = []
-        for r in ranking:
-            rows = _rows(followup_of.get(r.mgr_id))
-            n_ok = sum(1 for x in rows if x["followed_up"])
-            fus.append(FollowupSummaryRow(r.mgr_id, r.mgr_name, len(rows), n_ok, len(rows) - n_ok))
-        reports.append(
-            BranchReport(
-                period=period,
-                as_of=as_of,
-                run_id=run_id,
-                rules_version=rules.version,
-                generated_at=generated,
-                recipient=head,
-                branch_id=branch_id,
-                branch_name=names.branch_name(branch_id),
-                ranking=ranking,
-                is_quarter_end=is_quarter_end,
-                band_counts=bands,
-                followups=tuple(fus),
-                unassigned=tuple(
-                    UnassignedRow(
-                        cust_id=r["cust_id"],
-                        cust_name=r["cust_name"],
-                        mgr_id_raw=r["mgr_id_raw"] or "",
-                        reason_zh=L.UNASSIGNED_ZH.get(r["reason"], r["reason"]),
-                    )
-                    for r in _rows(unassigned, sort=["cust_id"], branch_id=branch_id)
-                ),
-            )
-        )
-    return [_with_version(r, version_of) for r in reports]  # type: ignore[misc]
+        lonely = None if unassigned is None else unassigned.filter(pl.col("branch_id") == branch_id)
+        reports.append(_branch(branch_id, head, month, lonely, names, rules, earlier, stamp))
+    return [_with_version(r, version_of) for r in reports]
+
+
+def _branch(
+    branch_id: str,
+    head: Recipient,
+    month: _Month,
+    unassigned: pl.DataFrame | None,
+    names: Names,
+    rules: RuleSet,
+    earlier: Earlier,
+    stamp: dict[str, Any],
+) -> BranchReport:
+    sc = rows(month.scorecard, sort=["rank_in_branch", "mgr_id"], branch_id=branch_id)
+    mgr_ids = [r["mgr_id"] for r in sc]
+    quarter_end = int(stamp["period"][5:7]) % 3 == 0
+    ranks = B.ranking(sc, names, earlier.totals, earlier.periods, quarter_end)
+    mine = {
+        n: month.of_managers(n, mgr_ids)
+        for n in ("compliance", "followup", "manager_attrition", "indicators")
+    }
+    rates = B.branch_rates(mine["compliance"], mine["followup"], mine["manager_attrition"])
+    return BranchReport(
+        **stamp,
+        recipient=head,
+        branch_id=branch_id,
+        branch_name=names.branch_name(branch_id),
+        ranking=ranks,
+        history_periods=tuple(earlier.periods),
+        is_quarter_end=quarter_end,
+        band_counts=B.band_counts(ranks, rules),
+        band_lines=tuple((b.name, b.min) for b in rules.scorecard.bands),
+        review_band=rules.reports.review_below_band,
+        plan_totals=B.plan_totals(mine["indicators"], rules, rates),
+        activity=B.activity(ranks, month.of),
+        attention=B.attention(ranks, month.of["indicators"], rules),
+        unassigned=B.unassigned(unassigned, names, earlier.former, earlier.months),
+    )
 
 
 # -- weekly -------------------------------------------------------------------------------------
@@ -490,50 +259,53 @@ def build_weekly_reports(
 ) -> list[WeeklyReport]:
     """One 周计划达成检查表 per manager listed in the week's `weekly` table (names as of the Sunday)."""
     _, sunday = week_bounds(week)
-    names = _Names(catalog, sunday if catalog.has("staging", sunday.isoformat()) else as_of)
-    generated = generated_at
-    weekly = _required(catalog, "weekly", week, "weekly")
-    detail = _optional(catalog, "weekly", week, "weekly_detail")
-    unplanned = _optional(catalog, "weekly", week, "weekly_unplanned")
-    detail_of, unplanned_of = _ByManager(detail), _ByManager(unplanned)
+    names = Names(catalog, sunday if catalog.has("staging", sunday.isoformat()) else as_of)
+    weekly = required(catalog, "weekly", week, "weekly")
+    detail = ByManager(optional(catalog, "weekly", week, "weekly_detail"))
+    unplanned = ByManager(optional(catalog, "weekly", week, "weekly_unplanned"))
+    stamp = _stamp(week, rules, as_of, run_id, generated_at)
     reports = []
-    for w in _rows(weekly, sort=["mgr_id"]):
-        mgr_id = w["mgr_id"]
-        recipient = names.recipient(mgr_id)
-        m = names.managers.get(mgr_id, {})
+    for w in rows(weekly, sort=["mgr_id"]):
+        m = names.managers.get(w["mgr_id"], {})
         reports.append(
             WeeklyReport(
-                period=week,
-                as_of=as_of,
-                run_id=run_id,
-                rules_version=rules.version,
-                generated_at=generated,
-                recipient=recipient,
+                **stamp,
+                recipient=names.recipient(w["mgr_id"]),
                 branch_id=m.get("branch_id", ""),
                 branch_name=m.get("branch_name", ""),
                 planned=w["planned"],
                 done=w["done"],
                 rate=w["rate"],
-                plan_rows=tuple(
-                    WeeklyPlanRow(
-                        cust_id=r["cust_id"],
-                        cust_name=names.cust(r["cust_id"]),
-                        contact_type_zh=L.CONTACT_TYPE_ZH.get(r["contact_type"], r["contact_type"]),
-                        planned_date=r["planned_date"],
-                        done=r["done"],
-                    )
-                    for r in _rows(detail_of.get(mgr_id), sort=["planned_date", "cust_id", "contact_type"])
+                plan_rows=_plan_rows(
+                    detail.rows(w["mgr_id"], ["planned_date", "cust_id", "contact_type"]), names
                 ),
-                unplanned=tuple(
-                    UnplannedRow(
-                        contact_id=r["contact_id"],
-                        cust_id=r["cust_id"],
-                        cust_name=names.cust(r["cust_id"]),
-                        contact_type_zh=L.CONTACT_TYPE_ZH.get(r["contact_type"], r["contact_type"]),
-                        contact_date=r["contact_date"],
-                    )
-                    for r in _rows(unplanned_of.get(mgr_id), sort=["contact_date", "contact_id"])
-                ),
+                unplanned=_unplanned(unplanned.rows(w["mgr_id"], ["contact_date", "contact_id"]), names),
             )
         )
-    return [_with_version(r, version_of) for r in reports]  # type: ignore[misc]
+    return [_with_version(r, version_of) for r in reports]
+
+
+def _plan_rows(plan: list[dict[str, Any]], names: Names) -> tuple[WeeklyPlanRow, ...]:
+    return tuple(
+        WeeklyPlanRow(
+            cust_id=r["cust_id"],
+            cust_name=names.cust(r["cust_id"]),
+            contact_type_zh=L.CONTACT_TYPE_ZH.get(r["contact_type"], r["contact_type"]),
+            planned_date=r["planned_date"],
+            done=r["done"],
+        )
+        for r in plan
+    )
+
+
+def _unplanned(contacts: list[dict[str, Any]], names: Names) -> tuple[UnplannedRow, ...]:
+    return tuple(
+        UnplannedRow(
+            contact_id=r["contact_id"],
+            cust_id=r["cust_id"],
+            cust_name=names.cust(r["cust_id"]),
+            contact_type_zh=L.CONTACT_TYPE_ZH.get(r["contact_type"], r["contact_type"]),
+            contact_date=r["contact_date"],
+        )
+        for r in contacts
+    )

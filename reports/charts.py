@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -33,6 +35,9 @@ from reports.model import BalancePoint, IndicatorRow  # noqa: E402
 FONT_FILE = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 FONT_FAMILY = "WenQuanYi Micro Hei"
 _ready = False
+LOWER_BETTER_MARK = "*"
+"""Marks a lower-is-better item's bar (its score share); the note under the chart says so. Every
+letter of SVG text costs WeasyPrint a layout of its own, so the mark is one character."""
 RATE_AXIS_CAP_PCT = 200.0
 """达成率 bars are drawn up to this (the printed figure is always the true rate)."""
 
@@ -62,16 +67,42 @@ def setup_fonts() -> None:
     _ready = True
 
 
-def _svg(fig: Figure) -> str:
+def to_svg(fig: Figure) -> str:
     buf = io.StringIO()
     no_metadata = {"Date": None, "Creator": None, "Format": None, "Type": None}
     fig.savefig(buf, format="svg", metadata=no_metadata, bbox_inches=None)
-    return buf.getvalue()
+    return slim(buf.getvalue())
 
 
-def _figure() -> tuple[Figure, Axes]:
+_EMPTY_GROUP = re.compile(r'\s*<g id="[^"]*"/>')
+_NO_ROTATION = re.compile(r' transform="rotate\(-0 [^"]*\)"')
+_GROUP_TAG = re.compile(r"<g\b[^>]*?(?<!/)>|</g>")
+_PLAIN_GROUP = re.compile(r'<g id="(?!matplotlib\.)[^"]*">')
+_BLANK_LINES = re.compile(r"\n\s*\n")
+
+
+def slim(svg: str) -> str:
+    """The same drawing in fewer SVG nodes: WeasyPrint parses and draws every node, and the
+    groups matplotlib wraps around each tick, label and bar (≈ 60 % of a chart's nodes), the empty
+    groups of the hidden tick marks and the rotate(-0) of every label change nothing drawn. Groups
+    with attributes, and matplotlib's axis groups, stay."""
+    svg = _NO_ROTATION.sub("", _EMPTY_GROUP.sub("", svg))
+    out: list[str] = []
+    dropped: list[bool] = []  # for each open group: was its tag left out?
+    pos = 0
+    for m in _GROUP_TAG.finditer(svg):
+        tag = m.group(0)
+        drop = dropped.pop() if tag == "</g>" else _PLAIN_GROUP.fullmatch(tag) is not None
+        if tag != "</g>":
+            dropped.append(drop)
+        out.append(svg[pos : m.start()] + ("" if drop else tag))
+        pos = m.end()
+    return _BLANK_LINES.sub("\n", "".join(out) + svg[pos:])
+
+
+def new_figure(size: tuple[float, float] = (3.6, 2.6)) -> tuple[Figure, Axes]:
     """A figure on the page's white: no background rectangles, fixed axis-label positions."""
-    fig = Figure(figsize=(3.6, 2.6))
+    fig = Figure(figsize=size)
     fig.patch.set_visible(False)
     ax = fig.add_subplot()
     ax.patch.set_visible(False)
@@ -91,17 +122,16 @@ _reused: dict[str, tuple] = {}
 
 def balance_chart_svg(points: Sequence[BalancePoint], prev_avg: Decimal | None) -> str:
     """Daily deposit balance (万元) across the month, previous month's average as a dashed line.
-    The title is the figure's caption in the template (HTML text is cheaper to lay out than SVG text)."""
+    Title and legend are HTML text around the image in the template: HTML text is cheaper to lay out
+    than SVG text, and matplotlib's "best" legend placement measures the line at every draw."""
     setup_fonts()
     if not points or prev_avg is None:
         return _balance_new_figure(points, prev_avg)
     if "balance" not in _reused:
-        fig, ax = _figure()
+        fig, ax = new_figure()
         fig.subplots_adjust(left=0.14, right=0.97, top=0.95, bottom=0.13)
-        (line,) = ax.plot([], [], color="#1f5fa8", linewidth=1.4, label="每日存款余额")
-        avg = ax.axhline(0.0, color="#c0392b", linestyle="--", linewidth=1, label="上月日均")
-        ax.set_xlabel("日")
-        ax.legend(loc="best", fontsize=6.5, frameon=False, ncol=2)
+        (line,) = ax.plot([], [], color="#1f5fa8", linewidth=1.4)
+        avg = ax.axhline(0.0, color="#c0392b", linestyle="--", linewidth=1)
         _reused["balance"] = (fig, ax, line, avg)
     fig, ax, line, avg = _reused["balance"]
     days, values = _balance_xy(points)
@@ -119,7 +149,7 @@ def balance_chart_svg(points: Sequence[BalancePoint], prev_avg: Decimal | None) 
     ax.relim()
     if not y_min <= y_avg <= y_max:
         ax.autoscale(True, axis="y")
-    return _svg(fig)
+    return to_svg(fig)
 
 
 def _balance_xy(points: Sequence[BalancePoint]) -> tuple[list[int], list[float]]:
@@ -129,80 +159,108 @@ def _balance_xy(points: Sequence[BalancePoint]) -> tuple[list[int], list[float]]
 def _balance_new_figure(points: Sequence[BalancePoint], prev_avg: Decimal | None) -> str:
     """balance_chart_svg on a new figure: charts without a line or an average, and the reference the
     reused figure must match."""
-    fig, ax = _figure()
+    fig, ax = new_figure()
     fig.subplots_adjust(left=0.14, right=0.97, top=0.95, bottom=0.13)
     days, values = _balance_xy(points)
     if points:
-        ax.plot(days, values, color="#1f5fa8", linewidth=1.4, label="每日存款余额")
+        ax.plot(days, values, color="#1f5fa8", linewidth=1.4)
         ax.set_xlim(0.5, max(days) + 0.5)
     if prev_avg is not None:
-        ax.axhline(float(prev_avg) / 10_000, color="#c0392b", linestyle="--", linewidth=1, label="上月日均")
+        ax.axhline(float(prev_avg) / 10_000, color="#c0392b", linestyle="--", linewidth=1)
     if not points and prev_avg is None:
         ax.text(0.5, 0.5, "本月无余额数据", ha="center", va="center", transform=ax.transAxes)
-    ax.set_xlabel("日")
-    if points or prev_avg is not None:
-        ax.legend(loc="best", fontsize=6.5, frameon=False, ncol=2)
-    return _svg(fig)
+    return to_svg(fig)
 
 
-def _achievement_bars(
-    indicators: Sequence[IndicatorRow],
-) -> tuple[list[str], list[float], list[float], list[str]]:
-    """Labels, true rates (%), drawn bar lengths and colours, bottom-up. One far-off rate (a tiny
-    plan) would squash every other bar: bars stop at the cap, the label keeps the true rate."""
-    rows = [r for r in indicators if r.rate is not None and r.assessed == "OK"][::-1]
-    rates = [float(r.rate) * 100 for r in rows if r.rate is not None]
-    colors = ["#2e8b57" if v >= 100 else "#d68910" for v in rates]
-    return [r.label for r in rows], rates, [min(v, RATE_AXIS_CAP_PCT) for v in rates], colors
+@dataclass(frozen=True)
+class _Bars:
+    """The achievement chart's bars, bottom-up: tick labels, true values (%), drawn lengths, colours."""
+
+    labels: list[str]
+    values: list[float]
+    shown: list[float]
+    colors: list[str]
+
+    def xlim(self) -> tuple[float, float]:
+        low = min([0.0, *self.shown])
+        return (low * 1.15 if low < 0 else 0.0), max(130.0, max(self.shown) * 1.25)
 
 
-def _rate_label(rate: float, shown: float) -> str:
-    return f"{'≫ ' if rate > shown else ''}{rate:.1f}%"  # a broken end (≫) marks a cut bar
+def _achievement_bars(indicators: Sequence[IndicatorRow]) -> _Bars:
+    """One far-off rate (a tiny plan) would squash every other bar: bars stop at ±cap, the label
+    keeps the true value. A lower-is-better item is drawn as the share of its weight it scored."""
+    rows = [r for r in indicators if r.bar_pct is not None][::-1]
+    values = [float(r.bar_pct) for r in rows if r.bar_pct is not None]
+    return _Bars(
+        labels=[f"{r.label}{LOWER_BETTER_MARK}" if r.lower_better else r.label for r in rows],
+        values=values,
+        shown=[max(-RATE_AXIS_CAP_PCT, min(v, RATE_AXIS_CAP_PCT)) for v in values],
+        colors=["#2e8b57" if v >= 100 else "#d68910" if v >= 0 else "#b03a2e" for v in values],
+    )
+
+
+def _rate_label(value: float, shown: float) -> str:
+    cut = "≫ " if value > shown else "≪ " if value < shown else ""  # a broken end marks a cut bar
+    return f"{cut}{value:.1f}%"
+
+
+def _draw_bars(ax: Axes, bars: _Bars) -> list:
+    """Bars and their value labels; a label sits right of the bar's end, or right of zero for a
+    bar below zero, so it never covers the indicator names left of the axis."""
+    low, high = bars.xlim()
+    pad = (high - low) * 0.012
+    drawn: list = [ax.barh(range(len(bars.labels)), bars.shown, color=bars.colors, height=0.6)]
+    ax.set_yticks(range(len(bars.labels)), bars.labels, fontsize=7)
+    for i, (v, w) in enumerate(zip(bars.values, bars.shown, strict=True)):
+        drawn.append(ax.text(max(w, 0.0) + pad, i, _rate_label(v, w), va="center", fontsize=6))
+    ax.set_xlim(low, high)
+    return drawn
 
 
 def achievement_chart_svg(indicators: Sequence[IndicatorRow]) -> str:
     """Horizontal bars of 达成率 (%) per assessed indicator with a target line at 100 %."""
     setup_fonts()
-    labels, rates, shown, colors = _achievement_bars(indicators)
-    if not labels:
+    bars = _achievement_bars(indicators)
+    if not bars.labels:
         return _achievement_new_figure(indicators)
     if "achievement" not in _reused:
-        fig, ax = _figure()
-        fig.subplots_adjust(left=0.36, right=0.97, top=0.95, bottom=0.1)
-        ax.set_xlim(0, 130.0)
-        ax.axvline(100, color="#555", linestyle="--", linewidth=0.8)
+        fig, ax = _achievement_figure()
         _reused["achievement"] = (fig, ax, [])
     fig, ax, drawn = _reused["achievement"]
-    for artist in drawn:  # the previous report's bars and rate labels; the target line stays
+    for artist in drawn:  # the previous report's bars, labels and zero line; the target line stays
         artist.remove()
     drawn.clear()
     ax.relim()  # the data limits of the target line alone; the new bars extend them as they come
-    drawn.append(ax.barh(range(len(labels)), shown, color=colors, height=0.6))
-    ax.set_yticks(range(len(labels)), labels, fontsize=7)
-    for i, (v, w) in enumerate(zip(rates, shown, strict=True)):
-        drawn.append(ax.text(w + 1, i, _rate_label(v, w), va="center", fontsize=6))
-    ax.set_xlim(0, max(130.0, max(shown) * 1.25))
+    drawn.extend(_draw_bars(ax, bars))
+    if bars.xlim()[0] < 0:
+        drawn.append(ax.axvline(0, color="#333", linewidth=0.6))
     ax.autoscale(True, axis="y")
-    return _svg(fig)
+    return to_svg(fig)
+
+
+def _achievement_figure() -> tuple[Figure, Axes]:
+    fig, ax = new_figure()
+    fig.subplots_adjust(left=0.4, right=0.97, top=0.95, bottom=0.1)
+    ax.set_xlim(0, 130.0)
+    ax.axvline(100, color="#555", linestyle="--", linewidth=0.8)
+    return fig, ax
 
 
 def _achievement_new_figure(indicators: Sequence[IndicatorRow]) -> str:
     """achievement_chart_svg on a new figure: charts without bars, and the reference the reused figure
     must match."""
-    labels, rates, shown, colors = _achievement_bars(indicators)
-    fig, ax = _figure()
-    fig.subplots_adjust(left=0.36, right=0.97, top=0.95, bottom=0.1)
-    if labels:
-        ax.barh(range(len(labels)), shown, color=colors, height=0.6)
-        ax.set_yticks(range(len(labels)), labels, fontsize=7)
-        for i, (v, w) in enumerate(zip(rates, shown, strict=True)):
-            ax.text(w + 1, i, _rate_label(v, w), va="center", fontsize=6)
-        ax.set_xlim(0, max(130.0, max(shown) * 1.25))
+    bars = _achievement_bars(indicators)
+    fig, ax = _achievement_figure()
+    if bars.labels:
+        ax.relim()
+        _draw_bars(ax, bars)
+        if bars.xlim()[0] < 0:
+            ax.axvline(0, color="#333", linewidth=0.6)
+        ax.autoscale(True, axis="y")
     else:
         ax.text(0.5, 0.5, "无可计算达成率的指标", ha="center", va="center", transform=ax.transAxes)
         ax.set_yticks([])
-    ax.axvline(100, color="#555", linestyle="--", linewidth=0.8)
-    return _svg(fig)
+    return to_svg(fig)
 
 
 def data_uri(svg: str) -> str:

@@ -4,7 +4,7 @@ correction lists those that changed). Read from the view model; nothing here for
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from core import labels as L
 from core.calendar import week_bounds
@@ -13,12 +13,11 @@ from reports.model import AnyReport, BranchReport, MonthlyReport, WeeklyReport
 
 TITLES = {"MONTHLY": "月计划达成检查表", "WEEKLY": "周计划达成检查表", "BRANCH": "支行客户经理考核汇总表"}
 
-_MONEY = {"DEP_AVG_INC", "LOAN_AVG_INC", "WEALTH_SALES", "CONTRIBUTION"}
 _COUNT_UNITS = {  # figures() items that are counts, and what they count
     "联系未达标客户数": "户",
-    "流失/预警客户数": "户",
-    "久悬/休眠账户数": "个",
-    "下月到期数": "笔",
+    "流失及流失预警客户数": "户",
+    "不动户及久悬账户数": "个",
+    "下月到期笔数": "笔",
     "信息不完整客户数": "户",
     "计划数": "次",
     "完成数": "次",
@@ -97,11 +96,12 @@ def _branch(r: BranchReport) -> tuple[str, ...]:
     if below:
         lines.append(f"不及格：{'、'.join(below)}")
     if r.is_quarter_end:
-        moves = [x for x in r.ranking if x.quarter_suggestion in ("UP", "DOWN")]
-        said = "、".join(f"{x.mgr_name}（{L.SUGGESTION_ZH[x.quarter_suggestion or '']}）" for x in moves)
+        keep = L.SUGGESTION_ZH["KEEP"]
+        moves = [x for x in r.ranking if x.quarter_suggestion_zh and x.quarter_suggestion_zh != keep]
+        said = "、".join(f"{x.mgr_name}（{x.quarter_suggestion_zh}）" for x in moves)
         lines.append(f"季度考核建议：{said or '全部保持'}")
-    n_alerts, n_done = sum(f.n_alerts for f in r.followups), sum(f.n_followed for f in r.followups)
-    lines.append(f"预警跟进：{n_alerts} 条中已跟进 {n_done} 条")
+    n_due, n_done = sum(a.n_due for a in r.activity), sum(a.n_followed for a in r.activity)
+    lines.append(f"预警跟进：{n_due} 条中已跟进 {n_done} 条")
     if r.unassigned:
         lines.append(f"无服务关系客户：{len(r.unassigned)} 户，请指定客户经理")
     return tuple(lines)
@@ -109,69 +109,33 @@ def _branch(r: BranchReport) -> tuple[str, ...]:
 
 # -- figures for the delivery ledger ------------------------------------------------------------
 def mail_figures(report: AnyReport) -> dict[str, str]:
-    """report.figures() with Chinese labels and units: 存款余额日均新增额 实际 -> 1,234.50 元."""
-    names = {x.mgr_id: x.mgr_name for x in report.ranking} if isinstance(report, BranchReport) else {}
-    return dict(_labelled(k, v, names) for k, v in report.figures().items())
+    """report.figures() with the units the PDF prints in its column headers or beside the figure:
+    the figures are named in Chinese and written as printed (reports.model), so only the plain
+    numbers of points, ranks and counts get their unit here."""
+    people = (
+        {f"{x.mgr_name}（{x.mgr_id}）" for x in report.ranking} if isinstance(report, BranchReport) else set()
+    )
+    return dict(_labelled(k, v, people) for k, v in report.figures().items())
 
 
-def _labelled(key: str, value: str, names: dict[str, str]) -> tuple[str, str]:
-    head, _, tail = key.partition(" ")
-    if head in L.METRIC_ZH and tail:
-        return f"{L.METRIC_ZH[head]} {tail}", _indicator_value(head, tail, value)
-    if head in names:
-        return f"{names[head]}（{head}） {tail}", _manager_value(tail, value)
-    if head == "预警" and tail.endswith("金额"):
-        return key, _money(value)
-    if key in _COUNT_UNITS:
-        return key, f"{value} {_COUNT_UNITS[key]}"
-    if key == "较上月" and value and not value.startswith("-"):
-        return key, f"+{value} 分"
-    if key in ("总分", "满分", "较上月"):
-        return key, _unit(value, "分")
+def _labelled(key: str, value: str, people: set[str]) -> tuple[str, str]:
+    head, _, tail = key.rpartition(" ")
+    if not value:
+        return key, fmt.DASH
+    if key == "较上月":
+        return key, f"{'' if value.startswith('-') else '+'}{value} 分"
+    if key in ("总分", "满分") or tail in ("权重", "得分") or (head in people and tail == "总分"):
+        return key, f"{value} 分"
     if key == "排名" and "/" in value:
         rank, size = value.split("/")
         return key, f"第 {rank} 名（共 {size} 人）"
-    if key.startswith("等级 ") and key.endswith("人数"):
-        return f"{key.split()[1]}人数", f"{value} 人"
-    return key, value or fmt.DASH
-
-
-def _indicator_value(metric: str, what: str, value: str) -> str:
-    if what == "考核状态":
-        return L.ASSESSED_ZH.get(value) or "已考核"
-    if what in ("权重", "得分"):
-        return _unit(value, "分")
-    if what in ("目标", "实际") and not value.endswith("%"):
-        if metric in _MONEY:
-            return _money(value)
-        if metric == "NPL_RATIO":
-            return _unit(value, "%", space="")
-        if metric == "NEW_CUST":
-            return _unit(value.removesuffix(".00"), "户")
-        if metric in ("EVAL", "ADJUST"):
-            return _unit(value, "分")
-    return value or fmt.DASH
-
-
-def _manager_value(what: str, value: str) -> str:
-    if what == "总分":
-        return _unit(value, "分")
-    if what == "排名":
-        return f"第 {value} 名"
-    if what == "季度建议":
-        return L.SUGGESTION_ZH.get(value, value) or fmt.DASH
-    if what == "预警已跟进" and "/" in value:
+    if head in people and tail == "排名":
+        return key, f"第 {value} 名"
+    if tail == "预警已跟进" and "/" in value:
         done, total = value.split("/")
-        return f"已跟进 {done} 条（共 {total} 条）"
-    return value or fmt.DASH
-
-
-def _money(value: str) -> str:
-    try:
-        return f"{fmt.money(Decimal(value))} 元"
-    except InvalidOperation:
-        return value or fmt.DASH
-
-
-def _unit(value: str, unit: str, space: str = " ") -> str:
-    return f"{value}{space}{unit}" if value else fmt.DASH
+        return key, f"已跟进 {done} 条（共 {total} 条）"
+    if key in _COUNT_UNITS:
+        return key, f"{value} {_COUNT_UNITS[key]}"
+    if key.endswith("人数"):
+        return key, f"{value} 人"
+    return key, value

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
+from core import labels as L
+from core.calendar import week_bounds
+from core.labels import Unit
 from reports import fmt
 
 ReportKind = Literal["MONTHLY", "WEEKLY", "BRANCH"]
@@ -39,16 +42,61 @@ class IndicatorRow:
     metric: str
     label: str  # Chinese indicator name
     category: str
-    target: Decimal | None
+    unit: Unit  # how actual and target are expressed (core.labels.METRIC_UNIT)
+    method: str  # the scorecard's scoring method: ratio, lower_better, rate, retention, manual
+    target: Decimal | None  # the plan target; for RETENTION the rules' full-score line (%)
     actual: Decimal | None
     rate: Decimal | None  # actual / target, uncapped
     weight: Decimal  # effective weight after redistribution
     nominal_weight: Decimal
     score: Decimal
-    gap: Decimal | None  # 差距: how far actual falls short of target (0 when reached)
-    is_rate: bool  # actual is a ratio (CONTACT, FOLLOWUP, RETENTION): printed as a percentage
+    gap: Decimal | None  # how far actual misses the target, in the metric's unit (0 when reached)
+    note: str  # the 差距 / 说明 cell, from the data
     assessed: str  # OK or the reason code
     assessed_zh: str  # "" when OK
+
+    @property
+    def lower_better(self) -> bool:
+        return self.method in ("lower_better", "retention")
+
+    @property
+    def bar_pct(self) -> Decimal | None:
+        """What the achievement chart draws, in %: the 达成率 of a ratio item, the rate itself of a
+        rate item (CONTACT, FOLLOWUP), and the share of its weight scored for a lower-is-better
+        item (NPL_RATIO, RETENTION), whose actual ÷ target grows as it gets worse."""
+        if self.assessed != "OK":
+            return None
+        if self.method == "ratio":
+            return None if self.rate is None else self.rate * 100
+        if self.method == "rate":
+            return None if self.actual is None else self.actual * 100
+        if self.lower_better and self.weight > 0:
+            return self.score / self.weight * 100
+        return None
+
+    @property
+    def target_text(self) -> str:
+        """≤ 2.87% for a lower-is-better item: its target is a ceiling."""
+        if self.target is None:
+            return fmt.DASH
+        return ("≤" if self.lower_better else "") + fmt.measure(self.target, self.unit)
+
+    @property
+    def actual_text(self) -> str:
+        return fmt.DASH if self.actual is None else fmt.measure(self.actual, self.unit)
+
+    def figure_text(self, value: Decimal | None, ceiling: bool = False) -> str:
+        """A target or an actual as a correction compares it: as printed, but an amount in 元 to
+        the 元 (1,234,567.89 元), as the table's 万元 would round a small restatement away."""
+        if value is None:
+            return fmt.DASH
+        text = f"{fmt.money(value)} 元" if self.unit == "元" else fmt.measure(value, self.unit)
+        return ("≤" if ceiling and self.lower_better else "") + text
+
+    @property
+    def rate_text(self) -> str:
+        """达成率 of a ratio item; the others have none (a ceiling's actual ÷ target grows as it worsens)."""
+        return fmt.pct(self.rate) if self.method == "ratio" and self.rate is not None else fmt.DASH
 
 
 @dataclass(frozen=True)
@@ -73,11 +121,15 @@ class BalancePoint:
 
 @dataclass(frozen=True)
 class ContactGapRow:
+    """A customer in contact scope who missed a requirement of the month (RULES §5)."""
+
     cust_id: str
     cust_name: str
     n_due: int
     n_met: int
-    missed_zh: str  # requirements missed, in Chinese
+    visit_missed: bool
+    weeks_due: int
+    weeks_missed: tuple[str, ...]  # the weeks without a call or visit, as date ranges (9月7日至13日)
 
 
 @dataclass(frozen=True)
@@ -87,22 +139,36 @@ class AlertRow:
     cust_id: str
     cust_name: str
     rule: str
-    type_zh: str  # core.labels.alert_zh: 大额现金（流入）, 大额资金流出
+    direction: str  # IN / OUT
+    ccy_class: str  # CNY / FX
     amount_cny: Decimal
     threshold_cny: Decimal
     txn_count: int
     reason_zh: str
+    followed_up: bool | None  # None while the follow-up window is open
     followup_zh: str  # 第 N 天已跟进 / 未跟进 / 跟进期未结束
+
+    @property
+    def type_zh(self) -> str:
+        """大额现金（流入）, 大额资金流出 (core.labels.alert_zh, as the alert's reason names it),
+        ·外币 after the FX class."""
+        ccy = L.CCY_CLASS_ZH.get(self.ccy_class, self.ccy_class)
+        return L.alert_zh(self.rule, self.direction) + (f"·{ccy}" if ccy else "")
 
 
 @dataclass(frozen=True)
 class AttritionRow:
     cust_id: str
     cust_name: str
+    state: str  # LOST / AT_RISK
     state_zh: str
     baseline_aum: Decimal
     aum_end: Decimal
     reason_zh: str
+
+    @property
+    def decline(self) -> Decimal:
+        return self.baseline_aum - self.aum_end
 
 
 @dataclass(frozen=True)
@@ -111,6 +177,7 @@ class DormancyRow:
     cust_id: str
     cust_name: str
     state_zh: str
+    event: str  # NEW_INACTIVE / NEW_DORMANT, or WATCH: about to become DORMANT
     event_zh: str
     days_inactive: int
     last_activity: dt.date
@@ -132,6 +199,16 @@ class InfoGapRow:
     cust_id: str
     cust_name: str
     missing_zh: str
+
+
+@dataclass(frozen=True)
+class Review:
+    """The review meeting's 上月业绩 lines, written from the data: where the month fell short
+    (差距), what the data shows behind it (原因), and what can be done next month (可改善)."""
+
+    gaps: tuple[str, ...] = ()
+    causes: tuple[str, ...] = ()
+    improvements: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -188,6 +265,7 @@ class MonthlyReport(_Report):
     maturities: tuple[MaturityRow, ...] = ()
     info_gaps: tuple[InfoGapRow, ...] = ()
     lost_weight_note: str = ""
+    review: Review = Review()
     list_totals: tuple[tuple[str, int], ...] = ()  # rows each capped list had before the cap
 
     def total(self, section: str) -> int:
@@ -206,6 +284,7 @@ class MonthlyReport(_Report):
         return self.recipient.person_id
 
     def figures(self) -> dict[str, str]:
+        """The figures a correction compares, named and written as the PDF prints them."""
         out: dict[str, str] = {}
         if self.score is not None:
             s = self.score
@@ -214,24 +293,24 @@ class MonthlyReport(_Report):
             out["等级"] = s.band
             out["排名"] = f"{s.rank}/{s.branch_size}"
             out["较上月"] = fmt.plain(s.change)
-            out["数据缺失日"] = s.missing_days
+            out["数据缺失日"] = s.missing_days.replace(",", "、")
         for r in self.indicators:
-            out[f"{r.metric} 目标"] = fmt.plain(r.target)
-            out[f"{r.metric} 实际"] = (
-                fmt.pct(r.actual) if r.is_rate and r.actual is not None else fmt.plain(r.actual)
-            )
-            out[f"{r.metric} 达成率"] = "" if r.rate is None else fmt.pct(r.rate)
-            out[f"{r.metric} 权重"] = fmt.plain(r.weight)
-            out[f"{r.metric} 得分"] = fmt.plain(r.score)
-            out[f"{r.metric} 考核状态"] = r.assessed
+            # amounts to the 元: a correction must show a change the table's 万元 would round away
+            out[f"{r.label} 目标"] = r.figure_text(r.target, ceiling=True)
+            out[f"{r.label} 实际"] = r.figure_text(r.actual)
+            out[f"{r.label} 达成率"] = r.rate_text
+            out[f"{r.label} 权重"] = fmt.plain(r.weight)
+            out[f"{r.label} 得分"] = fmt.plain(r.score)
+            out[f"{r.label} 考核状态"] = r.assessed_zh or "已考核"
         for a in self.alerts:
-            out[f"预警 {a.alert_id} 金额"] = fmt.plain(a.amount_cny)
-            out[f"预警 {a.alert_id} 跟进"] = a.followup_zh
-        out["联系未达标客户数"] = str(len(self.contact_gaps))
-        out["流失/预警客户数"] = str(len(self.attrition))
-        out["不动户/久悬账户数"] = str(len(self.dormancy))
-        out["下月到期数"] = str(len(self.maturities))
-        out["信息不完整客户数"] = str(len(self.info_gaps))
+            name = f"预警 {fmt.month_day(a.alert_date)} {a.cust_id} {a.type_zh}"
+            out[f"{name} 金额（元）"] = fmt.money(a.amount_cny)
+            out[f"{name} 跟进"] = a.followup_zh
+        out["联系未达标客户数"] = str(self.total("contact_gaps"))
+        out["流失及流失预警客户数"] = str(len(self.attrition))
+        out["不动户及久悬账户数"] = str(self.total("dormancy"))
+        out["下月到期笔数"] = str(self.total("maturities"))
+        out["信息不完整客户数"] = str(self.total("info_gaps"))
         return out
 
 
@@ -272,10 +351,16 @@ class WeeklyReport(_Report):
     def key(self) -> str:
         return self.recipient.person_id
 
+    @property
+    def dates(self) -> tuple[dt.date, dt.date]:
+        """Monday and Sunday of the week: the report shows the week as its dates."""
+        return week_bounds(self.period)
+
     def figures(self) -> dict[str, str]:
         out = {"计划数": str(self.planned), "完成数": str(self.done), "完成率": fmt.pct(self.rate)}
         for r in self.plan_rows:
-            out[f"计划 {r.cust_id} {r.contact_type_zh} {r.planned_date}"] = "已完成" if r.done else "未完成"
+            key = f"计划 {fmt.month_day(r.planned_date)} {r.cust_id} {r.contact_type_zh}"
+            out[key] = "已完成" if r.done else "未完成"
         out["计划外联系数"] = str(len(self.unplanned))
         return out
 
@@ -291,41 +376,116 @@ class RankingRow:
     bottom25: bool
     prev_total: Decimal | None
     quarter_mean: Decimal | None
-    quarter_suggestion: str | None
+    quarter_suggestion_zh: str  # 升级 / 保持 / 降级 in a quarter's last month, else ""
     forced_close: bool
+    history: tuple[Decimal | None, ...]  # totals of BranchReport.history_periods (None: not assessed)
+
+    @property
+    def change(self) -> Decimal | None:
+        return None if self.prev_total is None else self.total - self.prev_total
 
 
 @dataclass(frozen=True)
-class FollowupSummaryRow:
+class PlanTotalRow:
+    """One indicator over the branch's assessed managers: Σ actual against Σ target for the items
+    that add up (元, 户); for the rates the branch-wide rate where the month's tables give it."""
+
+    metric: str
+    label: str
+    unit: Unit
+    target: Decimal | None
+    actual: Decimal | None
+    n_reached: int  # managers with the item's full score (target reached)
+    n_assessed: int
+
+    @property
+    def rate(self) -> Decimal | None:
+        """达成率 of an item that adds up; None for the rates (their target is a ceiling or none)."""
+        if self.unit not in ("元", "户") or self.target is None or self.actual is None or self.target <= 0:
+            return None
+        return self.actual / self.target
+
+    @property
+    def target_text(self) -> str:
+        if self.target is None:
+            return fmt.DASH
+        return ("≤" if self.unit == "%" else "") + fmt.measure(self.target, self.unit)
+
+    @property
+    def actual_text(self) -> str:
+        return fmt.DASH if self.actual is None else fmt.measure(self.actual, self.unit)
+
+
+@dataclass(frozen=True)
+class ActivityRow:
+    """What each manager's customers did this month and what the manager did about it."""
+
     mgr_id: str
     mgr_name: str
-    n_alerts: int
+    n_alerts: int  # alerts of the month on the manager's customers
+    n_due: int  # alerts whose follow-up window closed in the month
     n_followed: int
-    n_missed: int
+    contact_rate: Decimal | None  # CONTACT (fraction)
+    n_new_inactive: int
+    n_new_dormant: int
+    n_watch: int  # accounts about to become DORMANT
+    n_lost: int
+    n_at_risk: int
+
+    @property
+    def n_missed(self) -> int:
+        return self.n_due - self.n_followed
+
+    @property
+    def followup_rate(self) -> Decimal | None:
+        return None if self.n_due == 0 else Decimal(self.n_followed) / self.n_due
 
 
 @dataclass(frozen=True)
 class UnassignedRow:
     cust_id: str
     cust_name: str
-    mgr_id_raw: str
+    former_manager: str  # 张三（M0003）, the raw id when unknown, "" when none is on record
     reason_zh: str
+    months: int  # months in a row the customer has been without a manager, this one included
+
+
+@dataclass(frozen=True)
+class AttentionRow:
+    """A manager below the band the head follows up (rules.reports.review_below_band)."""
+
+    mgr_id: str
+    mgr_name: str
+    total: Decimal
+    band: str
+    weakest: tuple[str, ...]  # the computed items that lost the most points: 存款余额日均新增额（失分 26.49）
 
 
 @dataclass(frozen=True)
 class BranchReport(_Report):
-    """Branch summary for the branch's active head (key = branch_id)."""
+    """支行客户经理考核汇总表 for the branch's active head (key = branch_id)."""
 
     version: int = 1
     ranking: tuple[RankingRow, ...] = ()
+    history_periods: tuple[str, ...] = ()  # the months of RankingRow.history, oldest first
     is_quarter_end: bool = False
     band_counts: tuple[tuple[str, int], ...] = ()
-    followups: tuple[FollowupSummaryRow, ...] = ()
+    band_lines: tuple[tuple[str, Decimal], ...] = ()  # each band's lower bound, for the trend chart
+    review_band: str = ""  # the band below which managers are listed for the head (rules.reports)
+    plan_totals: tuple[PlanTotalRow, ...] = ()
+    activity: tuple[ActivityRow, ...] = ()
+    attention: tuple[AttentionRow, ...] = ()
     unassigned: tuple[UnassignedRow, ...] = ()
 
     @property
     def kind(self) -> ReportKind:
         return "BRANCH"
+
+    @property
+    def mean_total(self) -> Decimal | None:
+        if not self.ranking:
+            return None
+        return sum((r.total for r in self.ranking), Decimal(0)) / len(self.ranking)
 
     @property
     def key(self) -> str:
@@ -334,15 +494,18 @@ class BranchReport(_Report):
     def figures(self) -> dict[str, str]:
         out: dict[str, str] = {}
         for r in self.ranking:
-            out[f"{r.mgr_id} 总分"] = fmt.plain(r.total)
-            out[f"{r.mgr_id} 排名"] = str(r.rank)
-            out[f"{r.mgr_id} 等级"] = r.band
+            who = f"{r.mgr_name}（{r.mgr_id}）"
+            out[f"{who} 总分"] = fmt.plain(r.total)
+            out[f"{who} 排名"] = str(r.rank)
+            out[f"{who} 等级"] = r.band
             if self.is_quarter_end:
-                out[f"{r.mgr_id} 季度建议"] = r.quarter_suggestion or ""
+                out[f"{who} 季度建议"] = r.quarter_suggestion_zh
         for band, n in self.band_counts:
-            out[f"等级 {band} 人数"] = str(n)
-        for f in self.followups:
-            out[f"{f.mgr_id} 预警已跟进"] = f"{f.n_followed}/{f.n_alerts}"
+            out[f"{band}人数"] = str(n)
+        for t in self.plan_totals:
+            out[f"全行{t.label} 实际"] = t.actual_text
+        for a in self.activity:
+            out[f"{a.mgr_name}（{a.mgr_id}） 预警已跟进"] = f"{a.n_followed}/{a.n_due}"
         out["无服务关系客户数"] = str(len(self.unassigned))
         return out
 
@@ -372,7 +535,10 @@ __all__ = [
     "BranchReport",
     "ContactGapRow",
     "DormancyRow",
-    "FollowupSummaryRow",
+    "ActivityRow",
+    "AttentionRow",
+    "PlanTotalRow",
+    "Review",
     "IndicatorRow",
     "InfoGapRow",
     "MaturityRow",

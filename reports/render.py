@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import gc
 import hashlib
+import itertools
 import multiprocessing
 import os
 import re
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from core.lifeline import die_with_parent
-from reports import fmt
+from reports import fmt, page_fill
 from reports.headline import TITLES
 from reports.model import AnyReport, BranchReport, MonthlyReport, WeeklyReport
 from reports.seal import Seal
@@ -85,11 +86,18 @@ def project_fetcher(root: Path = TEMPLATES_DIR) -> Any:
     return _make_fetcher_class()(root)
 
 
-# -- formatting filters -------------------------------------------------------------------------
-def fmt_suggestion(value: str | None) -> str:
-    from core.labels import SUGGESTION_ZH
+# -- template filters ---------------------------------------------------------------------------
+def runs(items: Any, attribute: str) -> list[tuple[Any, list[Any]]]:
+    """Consecutive items with the same attribute, in their order (Jinja's groupby sorts them)."""
+    return [(k, list(g)) for k, g in itertools.groupby(items, key=lambda x: getattr(x, attribute))]
 
-    return "—" if not value else f"{SUGGESTION_ZH.get(value, value)}({value})"
+
+_FILTERS = {
+    "money": fmt.money, "num": fmt.money, "wan": fmt.wan, "signed": fmt.signed, "pct": fmt.pct, "d": fmt.date,
+    "md": fmt.month_day, "md_weekday": fmt.month_day_weekday, "number": fmt.exact,
+    "period": fmt.period_zh, "month_only": fmt.month_zh, "week": fmt.week_zh, "runs": runs,
+    "nobreak": fmt.unbreakable, "keep_tail": fmt.keep_tail, "unbroken": fmt.unbroken,
+}  # fmt: skip
 
 
 # -- user-agent stylesheet ----------------------------------------------------------------------
@@ -142,10 +150,7 @@ class _Worker:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.env.filters.update(
-            money=fmt.money, num=fmt.money, signed=fmt.signed, pct=fmt.pct, d=fmt.date, md=fmt.month_day,
-            suggestion=fmt_suggestion,
-        )  # fmt: skip
+        self.env.filters.update(_FILTERS)
         self.fetcher_class = _make_fetcher_class()
         self.html_class = _html_class()
         self.font_config = FontConfiguration()
@@ -169,6 +174,13 @@ class _Worker:
                 charts.balance_chart_svg(report.daily_balance, report.prev_avg_deposit)
             )
             ctx["achievement_chart"] = charts.data_uri(charts.achievement_chart_svg(report.indicators))
+        if isinstance(report, BranchReport):
+            from reports import branch_charts
+
+            ctx["band_chart"] = charts.data_uri(branch_charts.band_chart_svg(report.band_counts))
+            ctx["trend_chart"] = charts.data_uri(
+                branch_charts.trend_chart_svg(report.history_periods, report.ranking, report.band_lines)
+            )
         return self.env.get_template(_TEMPLATE[report.kind]).render(ctx)
 
     def render(
@@ -182,6 +194,7 @@ class _Worker:
         doc = self.html_class(string=html, base_url=TEMPLATES_DIR.as_uri() + "/", url_fetcher=fetcher).render(
             stylesheets=[self.css], font_config=self.font_config
         )
+        page_fill.fill_last_page(doc.pages)
         t2 = time.process_time()
         pdf = doc.write_pdf(custom_metadata=True, **(seal.write_pdf_options() if seal else {}))
         t3 = time.process_time()

@@ -33,8 +33,9 @@ from core.calendar import days, period_bounds, week_bounds
 from core.catalog import Catalog
 from core.labels import mask_account
 from core.settings import PROJECT_ROOT
-from reports.build import concat_days, printed_dormancy
 from reports.model import AnyReport
+from reports.monthly_rows import printed_dormancy
+from reports.sources import concat_days
 
 NS = "http://cmreport.local/ns/seal/1.0/"
 PREFIX = "cmrseal"

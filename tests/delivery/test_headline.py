@@ -7,10 +7,11 @@ from decimal import Decimal as D
 
 import pytest
 
+from core.labels import METRIC_UNIT, METRIC_ZH
 from reports import headline
 from reports.model import (
+    ActivityRow,
     BranchReport,
-    FollowupSummaryRow,
     IndicatorRow,
     MonthlyReport,
     RankingRow,
@@ -47,11 +48,13 @@ def _score(**kw) -> ScoreBox:
     return ScoreBox(**{**values, **kw})
 
 
-def _indicator(metric: str, target: str | None, actual: str, rate: str | None, score: str) -> IndicatorRow:
+def _indicator(
+    metric: str, method: str, target: str | None, actual: str, rate: str | None, score: str
+) -> IndicatorRow:
     return IndicatorRow(
-        metric=metric, label="", category="工作业绩", target=None if target is None else D(target),
-        actual=D(actual), rate=None if rate is None else D(rate), weight=D("15"), nominal_weight=D("15"),
-        score=D(score), gap=None, is_rate=False, assessed="OK", assessed_zh="",
+        metric=metric, label=METRIC_ZH[metric], category="工作业绩", unit=METRIC_UNIT[metric], method=method,
+        target=None if target is None else D(target), actual=D(actual), rate=None if rate is None else D(rate),
+        weight=D("15"), nominal_weight=D("15"), score=D(score), gap=None, note="", assessed="OK", assessed_zh="",
     )  # fmt: skip
 
 
@@ -92,25 +95,21 @@ def test_a_week_is_named_by_its_dates(week, label):
 
 def test_a_branch_heads_headline_names_the_spread_the_first_the_last_and_what_needs_action():
     ranking = (
-        RankingRow(1, "M0007", "顾静", D("96.53"), "优秀", True, False, D("96.12"), D("97.08"), "UP", False),
-        RankingRow(
-            2, "M0004", "张三", D("75.92"), "合格", False, False, D("76.10"), D("69.80"), "KEEP", False
-        ),
-        RankingRow(
-            3, "M0010", "彭涛", D("52.00"), "不及格", False, True, D("76.33"), D("58.00"), "DOWN", False
-        ),
-    )
+        RankingRow(1, "M0007", "顾静", D("96.53"), "优秀", True, False, D("96.12"), D("97.08"), "升级", False, ()),
+        RankingRow(2, "M0004", "张三", D("75.92"), "合格", False, False, D("76.10"), D("69.80"), "保持", False, ()),
+        RankingRow(3, "M0010", "彭涛", D("52.00"), "不及格", False, True, D("76.33"), D("58.00"), "降级", False, ()),
+    )  # fmt: skip
     report = BranchReport(
         period="2026-09",
         recipient=Recipient("M0001", "孔琪", "m0001@bank.example", "ACTIVE", "HEAD"),
         ranking=ranking,
         is_quarter_end=True,
         band_counts=(("优秀", 1), ("良好", 0), ("合格", 1), ("基本合格", 0), ("不及格", 1)),
-        followups=(
-            FollowupSummaryRow("M0007", "顾静", 2, 2, 0),
-            FollowupSummaryRow("M0004", "张三", 3, 1, 2),
+        activity=(
+            ActivityRow("M0007", "顾静", 3, 2, 2, None, 0, 0, 0, 0, 0),
+            ActivityRow("M0004", "张三", 4, 3, 1, None, 0, 0, 0, 0, 0),
         ),
-        unassigned=(UnassignedRow("C1", "叶娥", "", "未分配客户经理"),),
+        unassigned=(UnassignedRow("C1", "叶娥", "", "未分配客户经理", 1),),
         **BASE,
     )
     assert (headline.title(report), headline.about(report)) == ("支行客户经理考核汇总表", "第2支行")
@@ -131,18 +130,19 @@ def test_a_branch_heads_headline_names_the_spread_the_first_the_last_and_what_ne
 
 def test_a_managers_figures_carry_chinese_labels_and_units():
     indicators = (
-        _indicator("WEALTH_SALES", "237300", "201871.88", "0.850703", "12.76"),
-        _indicator("NPL_RATIO", "2.38", "0", "0", "5"),
-        _indicator("NEW_CUST", "2", "1", "0.5", "5"),
+        _indicator("WEALTH_SALES", "ratio", "237300", "201871.88", "0.850703", "12.76"),
+        _indicator("NPL_RATIO", "lower_better", "2.38", "0", "0", "5"),
+        _indicator("NEW_CUST", "ratio", "2", "1", "0.5", "5"),
     )
     report = MonthlyReport(period="2026-09", recipient=ZHANG, score=_score(), indicators=indicators, **BASE)
     figures = headline.mail_figures(report)
     assert figures["总分"] == "78.70 分" and figures["较上月"] == "-6.61 分"
     assert figures["排名"] == "第 2 名（共 3 人）"
+    # amounts to the 元 (a correction shows what the PDF's 万元 would round away), a ceiling as ≤
     assert figures["理财/基金/保险销售额 目标"] == "237,300.00 元"
     assert figures["理财/基金/保险销售额 实际"] == "201,871.88 元"
     assert figures["理财/基金/保险销售额 达成率"] == "85.07%"
     assert figures["理财/基金/保险销售额 得分"] == "12.76 分"
-    assert figures["贷款不良率（%） 目标"] == "2.38%"
+    assert figures["贷款不良率 目标"] == "≤2.38%"
     assert (figures["新增有效客户 目标"], figures["新增有效客户 实际"]) == ("2 户", "1 户")
     assert figures["理财/基金/保险销售额 考核状态"] == "已考核"

@@ -2,7 +2,10 @@
 
 M0001 (branch B01) has alerts, attrition, dormancy, maturities, info gaps and a customer whose
 name is an HTML injection attempt; M0002 (B01) owns C2001 whose figures must never leak into
-M0001's report; M0003 (B02) has a forced close (missing_days) and a lost category weight.
+M0001's report, falls short of its deposit plan by more than the plan (a negative 达成率), reaches
+its NPL ceiling with 0 % and loses 1 of 27 customers (流失率 3.70 %); M0003 (B02) has a forced
+close (missing_days) and a lost category weight. September (the month before) has both B01
+managers' scores; C9002 was already without a manager then, C9001 was still M0002's customer.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ CUSTOMERS = [
     ("C2001", "李娜(他人客户)", "M0002", "B01", "310101197001015555", "13788889999", "上海市黄浦区"),
     ("C3001", "王芳", "M0003", "B02", "440101198808088888", "13600006666", "广州市"),
     ("C9001", "无主客户", None, "B01", "", "", ""),
+    ("C9002", "长期无主客户", None, "B01", "", "", ""),
 ]
 
 
@@ -153,7 +157,13 @@ def monthly_tables() -> dict[str, pl.DataFrame]:
         _indicator_rows("M0001", INDICATORS_M1)
         + _indicator_rows(
             "M0002",
-            [("DEP_AVG_INC", "工作业绩", "777777.77", "1000000", "0.777778", "100", "25", "77.777700", "OK")],
+            [
+                ("DEP_AVG_INC", "工作业绩", "-268000.00", "1000000", "-0.268000", "25", "25", "0", "OK"),
+                ("NPL_RATIO", "工作业绩", "0.000000", "2.500000", "0.000000", "5", "5", "5.000000", "OK"),
+                ("RETENTION", "综合评价", "3.703704", None, None, "5", "5", "3.935185", "OK"),
+                ("CONTACT", "综合评价", "0.000000", None, None, "10", "10", "0", "OK"),
+                ("EVAL", "综合评价", "4.000000", None, None, "5", "5", "4.000000", "OK"),
+            ],
         )
         + _indicator_rows("M0003", m3),
         IND_SCHEMA,
@@ -163,9 +173,9 @@ def monthly_tables() -> dict[str, pl.DataFrame]:
             {"period": PERIOD, "mgr_id": "M0001", "branch_id": "B01", "total": D("81.46"), "max_total": D("100"),
              "band": "良好", "rank_in_branch": 1, "branch_size": 2, "top25": True, "bottom25": False,
              "prev_total": D("78.20"), "quarter_mean": None, "quarter_suggestion": None, "missing_days": ""},
-            {"period": PERIOD, "mgr_id": "M0002", "branch_id": "B01", "total": D("77.78"), "max_total": D("100"),
-             "band": "合格", "rank_in_branch": 2, "branch_size": 2, "top25": False, "bottom25": True,
-             "prev_total": None, "quarter_mean": None, "quarter_suggestion": None, "missing_days": ""},
+            {"period": PERIOD, "mgr_id": "M0002", "branch_id": "B01", "total": D("12.94"), "max_total": D("100"),
+             "band": "不及格", "rank_in_branch": 2, "branch_size": 2, "top25": False, "bottom25": True,
+             "prev_total": D("64.10"), "quarter_mean": None, "quarter_suggestion": None, "missing_days": ""},
             {"period": PERIOD, "mgr_id": "M0003", "branch_id": "B02", "total": D("28.00"), "max_total": D("40"),
              "band": "不及格", "rank_in_branch": 1, "branch_size": 1, "top25": True, "bottom25": False,
              "prev_total": D("30.00"), "quarter_mean": None, "quarter_suggestion": None,
@@ -225,13 +235,19 @@ def monthly_tables() -> dict[str, pl.DataFrame]:
         {"period": pl.String, "mgr_id": pl.String, "cust_id": pl.String, "missing": pl.String},
     )
     unassigned = frame(
-        [(PERIOD, "B01", "C9001", "无主客户", None, "EMPTY")],
+        [(PERIOD, "B01", "C9001", "无主客户", None, "EMPTY"), (PERIOD, "B01", "C9002", "长期无主客户", None, "EMPTY")],
         {"period": pl.String, "branch_id": pl.String, "cust_id": pl.String, "cust_name": pl.String,
          "mgr_id_raw": pl.String, "reason": pl.String},
+    )  # fmt: skip
+    manager_attrition = frame(
+        [(PERIOD, "M0001", 4, 0, D("0")), (PERIOD, "M0002", 27, 1, D("3.703704"))],
+        {"period": pl.String, "mgr_id": pl.String, "n_baseline_customers": pl.Int64, "n_lost": pl.Int64,
+         "attrition_rate": R},
     )  # fmt: skip
     return {
         "indicators": indicators,
         "scorecard": scorecard,
+        "manager_attrition": manager_attrition,
         "contact_compliance": compliance,
         "followup": followup,
         "attrition": attrition,
@@ -243,8 +259,23 @@ def monthly_tables() -> dict[str, pl.DataFrame]:
 
 
 def prev_monthly_tables() -> dict[str, pl.DataFrame]:
+    """September: M0001 and M0002 were assessed (the branch summary's score trend); C9002 was
+    already without a manager."""
     days = [dt.date(2026, 9, d) for d in range(1, 31)]
+    scorecard = frame(
+        [
+            {"period": "2026-09", "mgr_id": m, "branch_id": "B01", "total": D(t), "max_total": D("100"),
+             "band": band, "rank_in_branch": k, "branch_size": 2, "top25": k == 1, "bottom25": k == 2,
+             "prev_total": None, "quarter_mean": None, "quarter_suggestion": None, "missing_days": ""}
+            for k, (m, t, band) in enumerate([("M0001", "78.20", "合格"), ("M0002", "64.10", "基本合格")], 1)
+        ],
+        SC_SCHEMA,
+    )  # fmt: skip
     return {
+        "scorecard": scorecard,
+        "unassigned": monthly_tables()["unassigned"]
+        .filter(cust_id="C9002")
+        .with_columns(period=pl.lit("2026-09")),
         "manager_daily_balance": frame(
             [("2026-09", "M0001", d, D(4_800_000), D(900_000)) for d in days],
             {
@@ -254,7 +285,7 @@ def prev_monthly_tables() -> dict[str, pl.DataFrame]:
                 "deposit_cny": M,
                 "loan_cny": M,
             },
-        )
+        ),
     }
 
 
@@ -356,10 +387,25 @@ def weekly_tables() -> dict[str, pl.DataFrame]:
     }
 
 
+def september_staging() -> dict[str, pl.DataFrame]:
+    """The roster and customers at September's end: C9001 was then M0002's customer."""
+    tables = staging_tables()
+    cust = tables["CUSTOMER"].with_columns(
+        business_date=pl.lit(dt.date(2026, 9, 30)),
+        mgr_id=pl.when(pl.col("cust_id") == "C9001").then(pl.lit("M0002")).otherwise(pl.col("mgr_id")),
+    )
+    return {
+        **tables,
+        "CUSTOMER": cust,
+        "MANAGER": tables["MANAGER"].with_columns(business_date=pl.lit(dt.date(2026, 9, 30))),
+    }
+
+
 def publish_warehouse(root: Path) -> Catalog:
     cat = Catalog(root)
     cat.publish("staging", LAST, staging_tables(), {"test": True})
     cat.publish("staging", "2026-10-25", staging_tables(), {"test": True})
+    cat.publish("staging", "2026-09-30", september_staging(), {"test": True})
     cat.publish("monthly", PERIOD, monthly_tables(), {"test": True})
     cat.publish("monthly", "2026-09", prev_monthly_tables(), {"test": True})
     for day, tables in daily_tables().items():

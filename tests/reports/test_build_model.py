@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -56,18 +57,82 @@ def test_score_box_and_indicators(monthly):
     assert inds["LOAN_AVG_INC"].gap == Decimal("200000")
     assert inds["DEP_AVG_INC"].gap == 0
     assert inds["NPL_RATIO"].assessed_zh == "未考核：无数据" and inds["NPL_RATIO"].gap is None
-    assert inds["CONTACT"].is_rate and not inds["DEP_AVG_INC"].is_rate
     assert monthly["M0001"].prev_avg_deposit == Decimal("4800000.00")
     assert monthly["M0003"].score.missing_days == "2026-10-14,2026-10-15"
     assert "40.00" in monthly["M0003"].lost_weight_note and monthly["M0001"].lost_weight_note == ""
 
 
-def test_figures_use_printed_rounding(monthly):
+@pytest.mark.parametrize(
+    "mgr_id, metric, target, actual, rate, note",
+    [
+        pytest.param("M0001", "DEP_AVG_INC", "100.00 万元", "106.50 万元", "106.50%", "已达成", id="元 in 万元, reached"),
+        pytest.param("M0001", "LOAN_AVG_INC", "50.00 万元", "30.00 万元", "60.00%", "差 20.00 万元", id="元 short"),
+        pytest.param("M0001", "NEW_CUST", "5 户", "3 户", "60.00%", "差 2 户", id="a count in 户"),
+        pytest.param("M0001", "CONTACT", "—", "83.33%", "—", "达标 2/4 项", id="a fraction printed once as %"),
+        pytest.param("M0001", "FOLLOWUP", "—", "50.00%", "—", "到期 2 笔，已跟进 1 笔", id="follow-up counts"),
+        pytest.param("M0001", "EVAL", "—", "4.50 分", "—", "评分范围 0 至 5 分", id="points"),
+        pytest.param("M0001", "ADJUST", "—", "—", "—", "未录入（按 0 分计）", id="manual item not entered"),
+        pytest.param("M0002", "DEP_AVG_INC", "100.00 万元", "-26.80 万元", "-26.80%", "差 126.80 万元",
+                     id="a negative achievement"),
+        pytest.param("M0002", "NPL_RATIO", "≤2.50%", "0.00%", "—", "不高于目标，已达成",
+                     id="NPL already in percent: a ceiling, no 达成率"),
+        pytest.param("M0002", "RETENTION", "≤2.00%", "3.70%", "—", "高出满分线 1.70 个百分点",
+                     id="attrition already in percent against the rules' full-score line"),
+    ],
+)  # fmt: skip
+def test_each_indicator_prints_in_its_own_unit(monthly, mgr_id, metric, target, actual, rate, note):
+    row = next(i for i in monthly[mgr_id].indicators if i.metric == metric)
+    assert (row.target_text, row.actual_text, row.rate_text, row.note) == (target, actual, rate, note)
+
+
+def test_lower_is_better_items_are_drawn_as_the_share_of_their_weight(monthly):
+    inds = {i.metric: i for i in monthly["M0002"].indicators}
+    assert inds["NPL_RATIO"].bar_pct == 100  # 0 % bad loans: a full bar, never a 0 % bar beside 已达成
+    assert round(inds["RETENTION"].bar_pct, 2) == Decimal("78.70")
+    assert inds["DEP_AVG_INC"].bar_pct == Decimal("-26.8")
+    assert inds["EVAL"].bar_pct is None
+
+
+def test_review_lines_say_what_the_data_says(monthly):
+    review = monthly["M0001"].review
+    assert review.gaps == (
+        "贷款余额日均新增额较目标差 20.00 万元（目标 50.00 万元，达成率 60.00%）。",
+        "新增有效客户较目标差 2 户（目标 5 户，达成率 60.00%）。",
+        "客户联系达标率 83.33%（达标 2/4 项）。",
+        "预警跟进率 50.00%（到期 2 笔，已跟进 1 笔）。",
+    )
+    assert "本月流失 0 户、流失预警 1 户，金融资产合计较基准减少 10.00 万元。" in review.causes
+    assert "大额流出预警 2 笔，合计 144.96 万元。" in review.causes  # 1,234,567.89 + 215,000.50
+    assert review.causes[0] == (
+        "存款余额月末 560.00 万元，较月初增加 60.00 万元；本月日均 530.00 万元，较上月日均增加 50.00 万元。"
+    )
+    assert review.improvements == (
+        "1 笔预警未在跟进期内联系客户：补做联系并登记跟进结果。",
+        "1 户考核客户本月未上门拜访：排入下月拜访计划。",
+        "1 户流失预警客户：逐户回访，了解资金去向，制定挽留方案。",
+        "下月到期 1 笔，合计 30.00 万元：提前联系客户续作或转投。",
+        "1 个账户即将转为久悬：提醒客户动户或办理销户。",
+        "1 户客户信息不完整：见面时补录。",
+    )
+    assert monthly["M0003"].review.causes == ()  # nothing in M0003's lists: no line is made up
+
+
+def test_contact_gaps_show_weeks_as_dates(monthly):
+    gaps = {g.cust_id: g for g in monthly["M0001"].contact_gaps}
+    assert (gaps["C1001"].visit_missed, gaps["C1001"].weeks_missed) == (True, ())
+    assert (gaps["C1002"].visit_missed, gaps["C1002"].weeks_missed) == (False, ("10月12日至18日",))
+
+
+def test_figures_use_printed_rounding_and_chinese_names(monthly):
     f = monthly["M0001"].figures()
     assert f["总分"] == "81.46" and f["等级"] == "良好" and f["排名"] == "1/2"
-    assert f["DEP_AVG_INC 得分"] == "26.63"  # 26.625 half away from zero
-    assert f["DEP_AVG_INC 达成率"] == "106.50%"
-    assert f["预警 A-0002 金额"] == "1234567.89"
+    assert f["存款余额日均新增额 得分"] == "26.63"  # 26.625 half away from zero
+    assert f["存款余额日均新增额 达成率"] == "106.50%"
+    assert f["存款余额日均新增额 实际"] == "1,065,000.00 元"  # to the 元: 万元 would round a restatement away
+    assert f["贷款不良率 目标"] == "—" and f["新增有效客户 目标"] == "5 户"
+    assert f["预警 10月20日 C1002 大额资金流出 金额（元）"] == "1,234,567.89"
+    assert f["贷款不良率 考核状态"] == "未考核：无数据"
+    assert not [k for k in f if re.search(r"[A-Z]{2,}|_", k)], "an English code in a figure's name"
 
 
 def test_fingerprint_ignores_run_id_generation_time_and_version_but_not_figures(monthly):
@@ -101,9 +166,34 @@ def test_branch_and_weekly_models(catalog, rules):
         (1, "M0001", True, False),
         (2, "M0002", False, True),
     ]
-    assert dict(b.band_counts) == {"优秀": 0, "良好": 1, "合格": 1, "基本合格": 0, "不及格": 0}
-    assert [(f.mgr_id, f.n_alerts, f.n_followed) for f in b.followups] == [("M0001", 2, 1), ("M0002", 1, 1)]
+    assert dict(b.band_counts) == {"优秀": 0, "良好": 1, "合格": 0, "基本合格": 0, "不及格": 1}
+    assert b.history_periods == ("2026-09", "2026-10")
+    assert [r.history for r in b.ranking] == [
+        (Decimal("78.20"), Decimal("81.46")),
+        (Decimal("64.10"), Decimal("12.94")),
+    ]
+    acts = [(a.mgr_id, a.n_alerts, a.n_due, a.n_followed, a.n_new_inactive, a.n_watch, a.n_lost, a.n_at_risk)
+            for a in b.activity]  # fmt: skip
+    assert acts == [("M0001", 3, 2, 1, 1, 1, 0, 1), ("M0002", 1, 1, 1, 0, 1, 1, 0)]
+    assert [(a.mgr_id, a.band, a.weakest[0]) for a in b.attention] == [
+        ("M0002", "不及格", "存款余额日均新增额（失分 25.00）")
+    ]
+    assert [(u.cust_id, u.former_manager, u.months) for u in b.unassigned] == [
+        ("C9001", "李四（M0002）", 1),  # M0002's customer at September's end
+        ("C9002", "", 2),
+    ]
     assert not b.is_quarter_end
+    totals = {t.metric: t for t in b.plan_totals}
+    dep = totals["DEP_AVG_INC"]  # 1,065,000 + (-268,000) against 2 × 1,000,000
+    assert (dep.target, dep.actual, dep.n_reached, dep.n_assessed) == (
+        Decimal(2_000_000),
+        Decimal(797_000),
+        1,
+        2,
+    )
+    assert totals["CONTACT"].actual == Decimal("0.4")  # 2 of M0001's 4 requirements, 0 of M0002's 1
+    assert totals["RETENTION"].actual_text == "3.23%"  # 1 lost of 4 + 27 baseline customers
+    assert "EVAL" not in totals and totals["NPL_RATIO"].actual is None
     (w,) = build_weekly_reports(catalog, WEEK, rules, AS_OF, RUN_ID, generated_at=GENERATED)
     assert (w.planned, w.done, w.figures()["完成率"]) == (3, 2, "66.67%")
     assert [p.done for p in w.plan_rows] == [True, True, False]

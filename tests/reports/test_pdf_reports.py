@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
 import pikepdf
@@ -11,6 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from core.catalog import Catalog
+from reports import fmt
 from reports.build import build_branch_reports, build_monthly_reports, build_weekly_reports
 from reports.render import RenderedReport, render_reports
 from reports.seal import read_sealed, seals_for
@@ -61,18 +63,20 @@ def test_monthly_pdf_prints_the_scorecard_and_indicator_figures(catalog, rendere
     sc = catalog.read("monthly", PERIOD, "scorecard").filter(mgr_id="M0001").row(0, named=True)
     assert str(sc["total"]) == "81.46" and "81.46" in flat
     assert sc["band"] in text
-    assert "存款余额日变化(万元)" in text and "各指标达成率(%)" in text  # chart captions are text
+    assert "10月存款余额日变化（万元）" in text and "各指标达成率（%）" in text  # chart captions are text
+    assert "左图：实线为每日存款余额，虚线为上月日均 480.00 万元。" in text
     assert f"第 {sc['rank_in_branch']} 名 / 共 {sc['branch_size']} 人" in text
-    assert "+3.26" in flat  # 81.46 - 78.20
+    assert "+3.26 分" in text  # 81.46 - 78.20
     ind = catalog.read("monthly", PERIOD, "indicators").filter(mgr_id="M0001")
     lines = text.splitlines()
     dep = next(line for line in lines if line.startswith("存款余额日均新增额"))
-    # score 26.625 printed rounded half away from zero; rate uncapped as a percentage
+    # amounts in 万元 with their unit; score 26.625 rounded half away from zero; rate uncapped
     assert dep.split() == [
         "存款余额日均新增额",
-        "工作业绩",
-        "1,000,000.00",
-        "1,065,000.00",
+        "100.00",
+        "万元",
+        "106.50",
+        "万元",
         "106.50%",
         "25.00",
         "26.63",
@@ -81,11 +85,14 @@ def test_monthly_pdf_prints_the_scorecard_and_indicator_figures(catalog, rendere
     wealth = next(line for line in lines if line.startswith("理财/基金/保险销售额"))
     assert "21.00" in wealth.split() and "17.50" in wealth.split()
     assert "未考核：无数据" in next(line for line in lines if line.startswith("贷款不良率"))
+    assert "新增有效客户 5 户 3 户 60.00%" in text
+    assert "客户联系达标率 — 83.33% —" in text  # a fraction printed once as a percentage
+    assert "客户流失率 ≤2.00% 0.00% —" in text
     assert "未考核：无计划目标" in text and "未录入" in text
-    assert "差 200,000.00" in text  # LOAN_AVG_INC gap
+    assert "差 20.00 万元" in text  # LOAN_AVG_INC gap
     # every figure the ledger compares is printed on the page
     figures = built["monthly"][0].figures()
-    assert figures["DEP_AVG_INC 得分"] == "26.63"
+    assert figures["存款余额日均新增额 得分"] == "26.63"
     for name, value in figures.items():
         if (
             value
@@ -93,8 +100,19 @@ def test_monthly_pdf_prints_the_scorecard_and_indicator_figures(catalog, rendere
             and name not in ("排名", "较上月")
             and not name.endswith("数")
         ):
+            if value.endswith(" 元"):  # compared to the 元, printed in 万元
+                value = fmt.wan(Decimal(value.removesuffix(" 元").replace(",", "")))
             assert compact(value) in flat, f"{name} = {value} not printed"
     assert len(ind) == 11
+
+
+def test_a_ceiling_reached_with_0_percent_is_drawn_full_and_a_negative_rate_below_zero(rendered):
+    text = pdf_text(rendered["MONTHLY:M0002"].path)
+    assert "贷款不良率 ≤2.50% 0.00% — 5.00 5.00 不高于目标，已达成" in text
+    assert "贷款不良率*" in text and "100.0%" in text  # its bar is the share of the weight scored
+    assert "* 贷款不良率、客户流失率越低越好，画的是得分率" in text
+    assert "客户流失率 ≤2.00% 3.70% — 5.00 3.94 高出满分线 1.70 个百分点" in text
+    assert "存款余额日均新增额 100.00 万元 -26.80 万元 -26.80% 25.00 0.00 差 126.80 万元" in text
 
 
 def test_monthly_alerts_with_amounts_and_followup_status(catalog, rendered):
@@ -108,23 +126,31 @@ def test_monthly_alerts_with_amounts_and_followup_status(catalog, rendered):
         assert amount in text, alert_id
         assert status in flat
     assert "未跟进" in text and "第 2 天已跟进" in text
-    # the type column and the reason use the one label of each rule (core.labels.alert_zh)
-    assert "大额现金（流入）" in flat and "大额资金流出" in flat and "大额资金流出（" not in flat
-    assert compact("当日大额现金（流入）累计 ¥68,000.00 ≥ ¥50,000.00，共 2 笔") in flat
+    assert "10月9日" in text and "10月30日" in text  # dates as a person writes them
+    # the type column uses the one label of each rule (core.labels.alert_zh), the FX class after it
+    assert "个人跨境大额转账（流出）·外币" in flat and "大额现金（流入）" in flat
+    assert "大额资金流出" in flat and "大额资金流出（" not in flat
+    assert "共 2 笔" in flat.replace("共2笔", "共 2 笔")  # the engine's reason, in full-width punctuation
+    assert "，共" in text
 
 
 def test_watch_lists_and_review_lines(rendered):
     text = pdf_text(rendered["MONTHLY:M0001"].path)
     assert "流失预警" in text and "250,000.00" in text
-    assert "新转不动户(10-12)" in text and "即将转久悬(10-31)" in text
+    assert "新转不动户（10月12日）" in text and "即将转久悬（10月31日）" in text
     assert "2026-11-18" in text and "300,000.00" in text  # maturity next month
     assert "手机号、地址、证件号码" in text
-    assert "原因:" in text and "改进措施:" in text
+    assert "未电话或拜访的周：10月12日至18日" in compact(text)  # a week written as its dates, not 2026-W42
+    assert "C1001张伟1/2本月未上门拜访" in compact(text)
+    assert "W42" not in text
+    for heading in ("差距", "原因（数据所见）", "可改善", "原因补充：", "改进措施："):
+        assert heading in text
+    assert "下月到期 1 笔，合计 30.00 万元：提前联系客户续作或转投。" in text
 
 
 def test_forced_close_and_lost_weight_are_marked(rendered):
     text = compact(pdf_text(rendered["MONTHLY:M0003"].path))
-    assert "强制结账" in text and "2026-10-142026-10-15" in text
+    assert "强制结账" in text and "2026-10-14、2026-10-15" in text
     assert "满分为40.00分" in text
     assert "强制结账" not in pdf_text(rendered["MONTHLY:M0001"].path)
 
@@ -209,17 +235,30 @@ def test_branch_summary_goes_to_the_active_head(rendered, built):
     b = built["branch"][0]
     assert (b.recipient.person_id, b.recipient.email) == ("H0001", "zhao@bank.example")
     text = pdf_text(rendered["BRANCH:B01"].path)
-    lines = text.splitlines()
-    assert any(
-        line.split()[:6] == ["1", "M0001", "张三", "81.46", "良好", "78.20"] and "前 25%" in line
-        for line in lines
-    )
-    assert any(
-        line.split()[:5] == ["2", "M0002", "李四", "77.78", "合格"] and "后 25%" in line for line in lines
-    )
-    assert "C9001" in text and "未分配客户经理" in text
+    # the ranking with each manager's totals of the last months, then the change
+    assert "1 张三（M0001） 78.20 81.46 +3.26 良好 前 25%" in text
+    assert "2 李四（M0002） 64.10 12.94 -51.16 不及格 后 25%" in text
+    assert "等级分布（人）" in text and "近月得分走势（分）" in text
+    # the branch against plan, per indicator, in each indicator's unit
+    assert "存款余额日均新增额 200.00 万元 79.70 万元 39.85% 1 / 2 人" in text
+    assert "客户流失率 ≤2.00% 3.23% — 1 / 2 人" in text
+    # what each manager's customers did and what the manager did about it
+    assert "张三（M0001） 3 笔 2 笔 1 笔 50.00% 83.33% 1 个 0 个 1 个 0 户 1 户" in text
+    # what needs the head: managers below 合格 and customers without a manager, with the former one
+    assert "李四（M0002） 12.94 不及格 存款余额日均新增额（失分 25.00）" in text
+    assert "C9001 无主客户 李四（M0002） 未分配客户经理 连续 1 个月" in text
+    assert "C9002 长期无主客户 无记录 未分配客户经理 连续 2 个月" in text
     assert "季度建议" not in text  # October is not a quarter's last month
-    assert "1 人" in text
+
+
+def test_quarter_suggestion_is_written_in_chinese(built, tmp_path):
+    import dataclasses
+
+    b = built["branch"][0]
+    ranking = tuple(dataclasses.replace(r, quarter_suggestion_zh="降级") for r in b.ranking)
+    (pdf,) = render_reports([dataclasses.replace(b, is_quarter_end=True, ranking=ranking)], tmp_path, 1)
+    text = pdf_text(pdf.path)
+    assert "季度建议" in text and "降级" in text and "DOWN" not in text
 
 
 def test_weekly_report(rendered):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 from weasyprint import HTML
@@ -19,11 +20,12 @@ def test_charts_are_matplotlib_svg_deterministic_and_show_their_labels():
     assert ach == charts.achievement_chart_svg(r.indicators)
     for svg in (bal, ach):
         assert "Matplotlib" in svg or "matplotlib" in svg  # made with a plotting library, not by hand
-    for text in ("每日存款余额", "上月日均"):
-        assert text in bal
-    assessed = [i for i in r.indicators if i.rate is not None and i.assessed == "OK"]
-    for i in assessed:
-        assert i.label in ach and f"{float(i.rate) * 100:.1f}%" in ach
+    assert "<text" in bal and "每日" not in bal  # ticks only: its legend is HTML text under the chart
+    drawn = [i for i in r.indicators if i.bar_pct is not None]
+    assert len(drawn) == 9  # every computed item; the manual ones (主管评分, 调整指标) have no bar
+    for i in drawn:
+        assert (f"{i.label}*" if i.lower_better else i.label) in ach
+        assert f"{float(i.bar_pct):.1f}%" in ach
 
 
 def test_charts_without_data_say_so():
@@ -61,6 +63,29 @@ def test_a_far_off_rate_is_cut_at_the_axis_cap_but_printed_in_full():
     assert ">4000<" not in ach  # the axis stops near the cap, it does not run to 5,000
 
 
+def _text_x(svg: str, text: str) -> float:
+    return float(re.search(rf'x="([-\d.]+)"[^>]*>{re.escape(text)}</text>', svg).group(1))  # type: ignore[union-attr]
+
+
+def test_a_negative_rate_is_drawn_below_zero_and_its_label_covers_no_name():
+    from decimal import Decimal
+
+    base = next(i for i in synthetic_report(1).indicators if i.method == "ratio")
+    rows = (
+        dataclasses.replace(base, rate=Decimal("-0.268")),
+        dataclasses.replace(base, label="贷款", rate=Decimal("0.5")),
+    )
+    ach = charts.achievement_chart_svg(rows)
+    zero, names_end = _text_x(ach, "0"), _text_x(ach, "贷款")  # names are right-aligned left of the axis
+    assert _text_x(ach, "-26.8%") > zero  # the label sits right of zero, on the empty side
+    bar_ends = [
+        float(x) for x in re.findall(r'<path d="M [\d.]+ [\d.]+ \nL ([\d.]+) [^"]*z\n" clip-path', ach)
+    ]
+    assert len(bar_ends) == 2
+    assert min(bar_ends) < zero  # the bar runs left from zero ...
+    assert min(bar_ends) > names_end  # ... inside the axes, not over the names
+
+
 def test_a_reused_chart_figure_draws_what_a_new_figure_draws():
     """Each process keeps one figure per chart kind: whatever it drew before, the SVG must be the one
     a new figure gives (same bytes), including y ranges fitted around the average line."""
@@ -85,3 +110,56 @@ def test_a_reused_chart_figure_draws_what_a_new_figure_draws():
     for points, avg, indicators in cases + cases[::-1]:
         assert charts.balance_chart_svg(points, avg) == charts._balance_new_figure(points, avg)
         assert charts.achievement_chart_svg(indicators) == charts._achievement_new_figure(indicators)
+
+
+def test_slimmed_chart_svg_draws_the_same_pixels(tmp_path: Path, monkeypatch):
+    """charts.slim leaves out matplotlib's attribute-less groups and no-op rotations: fewer SVG
+    nodes for WeasyPrint, the same page (rasterised at 100 dpi, compared pixel by pixel)."""
+    import subprocess
+
+    from PIL import Image, ImageChops
+
+    report = synthetic_report(4)
+    pages = {}
+    for name, slim in (("slim", charts.slim), ("matplotlib", lambda svg: svg)):
+        monkeypatch.setattr(charts, "slim", slim)
+        charts._reused.clear()
+        (tmp_path / name).mkdir()
+        pdf, _ = render._Worker().render(report, tmp_path / name)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-r",
+                "100",
+                "-png",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                str(pdf.path),
+                str(tmp_path / name / "p"),
+            ],
+            check=True,
+        )
+        pages[name] = Image.open(next((tmp_path / name).glob("p*.png"))).convert("RGB")
+    assert ImageChops.difference(pages["slim"], pages["matplotlib"]).getbbox() is None
+    monkeypatch.undo()
+    charts._reused.clear()
+    svg = charts.achievement_chart_svg(report.indicators)
+    assert svg.count("<g") == 2 and 'id="matplotlib.axis_1"' in svg  # of 64 groups, the two axes
+
+
+def test_the_score_trend_shows_every_month_of_every_manager():
+    from decimal import Decimal
+
+    from reports.branch_charts import trend_chart_svg, y_floor
+    from reports.model import RankingRow
+
+    def row(name: str, *totals: str) -> RankingRow:
+        return RankingRow(1, "M1", name, Decimal(totals[-1]), "不及格", False, False, None, None, "", False,
+                          tuple(Decimal(t) for t in totals))  # fmt: skip
+
+    ranking = [row("甲", "28.97", "61.18", "59.01"), row("乙", "17.38", "47.38", "34.20")]
+    assert y_floor(ranking) < 17.38  # 乙's July, not only where the lines end
+    svg = trend_chart_svg(["2026-07", "2026-08", "2026-09"], ranking, [("合格", Decimal(70))])
+    assert "甲" in svg and "乙" in svg and "7月" in svg and "合格" in svg
