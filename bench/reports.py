@@ -298,7 +298,7 @@ def paired(jobs: list[MonthlyReport], seals: list[Seal], out: Path) -> None:
           f"(median paired ratio × {statistics.median(ratios):.3f}, quartiles {statistics.quantiles(ratios)[0]:.3f}-{statistics.quantiles(ratios)[2]:.3f}), "
           f"encrypting the mailed copy {1000 * enc:.1f} ms")  # fmt: skip
     print(
-        f"  capacity of 2 idle cores: plain {2 / plain:.2f}/s, PDF/A {2 / sealed:.2f}/s, PDF/A + encrypted {2 / (sealed + enc):.2f}/s"
+        f"  2 cores / CPU a report: plain {2 / plain:.2f}/s, PDF/A {2 / sealed:.2f}/s, PDF/A + encrypted {2 / (sealed + enc):.2f}/s"
     )
 
 
