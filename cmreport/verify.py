@@ -60,16 +60,14 @@ def verify_command(pdf: Path, config: str | None, console: Console) -> ExitCode:
 def verify(pdf: Path, settings: Settings) -> Verdict:
     if not pdf.is_file():
         what = "a directory: give a report PDF" if pdf.is_dir() else "no such file"
-        raise OperatorError(
-            f"{pdf}: {what}", f"the archived reports are under {settings.paths.output / 'reports'}"
-        )
+        raise OperatorError(f"{pdf}: {what}", f"the archived reports are under {settings.paths.reports}")
     try:
         sealed = read_sealed(pdf)
     except Encrypted:
         return Verdict(
             ExitCode.ENCRYPTED,
             f"{pdf.name} is an encrypted mailed copy; verify the archived copy of the report "
-            f"(kept unencrypted under {settings.paths.output / 'reports'})",
+            f"(kept unencrypted under {settings.paths.reports})",
         )
     except NotSealed as exc:
         return Verdict(ExitCode.NOT_SEALED, f"{exc}: not an archive copy of this pipeline's reports")
