@@ -120,7 +120,10 @@ def _issued(pdf: Path, p: Provenance, rows: list[Row]) -> str | None:
     """Why the file is not the PDF the ledger records for its version; None when it is."""
     row = next((r for r in rows if r.version == p.version), None)
     if row is None:
-        return f"the delivery ledger has no v{p.version} of this report for {p.recipient_id}: not a report this pipeline issued"
+        return (
+            f"the delivery ledger has no v{p.version} of this report for {p.recipient_id}: never issued "
+            "(rendered by a run that did not deliver, e.g. --no-deliver, or not by this installation)"
+        )
     sha = hashlib.sha256(pdf.read_bytes()).hexdigest()
     if sha != row.pdf_sha256:
         return (

@@ -256,6 +256,12 @@ def test_a_redelivered_day_makes_a_correction_due_then_the_correction_supersedes
         and f"{day} re-delivered" in line
         and "its rows as published now are the same" in line
     )
+    (unsent,) = [
+        p for p in _pdfs(bank, PERIOD, "monthly") if f"_{mgr}_" in p.name and p.name.endswith("_v2.pdf")
+    ]
+    code, line = _verify(bank, unsent)  # rendered by the close that did not deliver
+    assert code == ExitCode.NOT_ISSUED
+    assert f"the delivery ledger has no v2 of this report for {mgr}: never issued (rendered by a run" in line
 
     month_close(PERIOD, config=bank.cfg)  # the correction is mailed
     code, line = _verify(bank, v1)
