@@ -3,10 +3,12 @@
 A sealed PDF is PDF/A-3b (WeasyPrint's ``pdf/a-3b`` variant: sRGB output intent, XMP with
 ``pdfaid``, fonts embedded) with, embedded as CSV files (AFRelationship /Data), the published rows
 the report was computed from — only that report's: a manager's scorecard line, indicators,
-balances, contact requirements, alerts, follow-ups, watch lists; a branch's ranking, follow-ups and
-unassigned customers; a week's plan rows — and XMP properties (namespace NS) naming the report,
-its version, the run, the rules and code versions, the SHA-256 of the CONTROL.csv of every input
-folder of the period, and the SHA-256 of every embedded file.
+balances, contact requirements, alerts, follow-ups, watch lists; a branch's ranking and its
+managers' indicators, contact, follow-up, attrition, alert and dormancy rows, and its unassigned
+customers; a week's plan rows (not the earlier periods' rows behind a change or a trend) — and XMP
+properties (namespace NS) naming the report, its version, the run, the rules and code versions,
+the SHA-256 of the CONTROL.csv of every input folder of the period, and the SHA-256 of every
+embedded file.
 
 `PublishedRows` is the one definition of "the report's rows": the seal embeds them and
 `cmreport verify` compares them with what the warehouse publishes now.
@@ -63,13 +65,14 @@ class PublishedRows:
                 self._split(t, _table(catalog, "monthly", unit, t), "mgr_id")
             self._split("alerts", concat_days(catalog, "alerts", unit), "mgr_id")
             self._split("dormancy", concat_days(catalog, "dormancy", unit), "mgr_id", printed_dormancy)
-        elif kind == "BRANCH":
+        elif kind == "BRANCH":  # the ranking, and its managers' rows the summary counts and rates
             scorecard = _table(catalog, "monthly", unit, "scorecard")
-            followup = _table(catalog, "monthly", unit, "followup")
-            if followup is not None and scorecard is not None:  # a branch's follow-ups: its managers'
-                followup = followup.join(scorecard.select("mgr_id", "branch_id"), on="mgr_id", how="inner")
             self._split("scorecard", scorecard, "branch_id")
-            self._split("followup", followup, "branch_id")
+            for t in ("indicators", "contact_compliance", "followup", "manager_attrition", "attrition"):
+                self._split(t, _of_branches(_table(catalog, "monthly", unit, t), scorecard), "branch_id")
+            self._split("alerts", _of_branches(concat_days(catalog, "alerts", unit), scorecard), "branch_id")
+            dormancy = _by_manager(concat_days(catalog, "dormancy", unit), printed_dormancy)
+            self._split("dormancy", _of_branches(dormancy, scorecard), "branch_id")
             self._split("unassigned", _table(catalog, "monthly", unit, "unassigned"), "branch_id")
         else:
             raise ValueError(f"unknown report kind {kind!r}")
@@ -99,6 +102,23 @@ class PublishedRows:
 
 def _table(catalog: Catalog, area: str, unit: str, table: str) -> pl.DataFrame | None:
     return catalog.read(area, unit, table) if catalog.has(area, unit, table) else None
+
+
+def _of_branches(df: pl.DataFrame | None, scorecard: pl.DataFrame | None) -> pl.DataFrame | None:
+    """Rows of assessed managers, with their branch_id (as the branch summary takes them)."""
+    if df is None or scorecard is None:
+        return None
+    return df.join(scorecard.select("mgr_id", "branch_id"), on="mgr_id", how="inner")
+
+
+def _by_manager(
+    df: pl.DataFrame | None, keep: Callable[[pl.DataFrame | None], pl.DataFrame | None]
+) -> pl.DataFrame | None:
+    """`keep` applied to each manager's rows on their own (a manager's latest day is their own)."""
+    if df is None or df.is_empty():
+        return df
+    kept = [k for part in df.partition_by("mgr_id", maintain_order=True) if (k := keep(part)) is not None]
+    return pl.concat(kept) if kept else df.clear()
 
 
 def csv_bytes(df: pl.DataFrame) -> bytes:

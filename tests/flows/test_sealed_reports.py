@@ -138,10 +138,22 @@ def test_branch_and_weekly_reports_carry_their_branch_and_week(bank):
     cat = bank.ctx.catalog
     branch = read_sealed(_pdfs(bank, PERIOD, "branch")[0])
     b = branch.provenance.key
-    assert set(branch.files) == {"followup.csv", "scorecard.csv", "unassigned.csv"}
+    assert set(branch.files) == {
+        "alerts.csv", "attrition.csv", "contact_compliance.csv", "dormancy.csv", "followup.csv", "indicators.csv",
+        "manager_attrition.csv", "scorecard.csv", "unassigned.csv",
+    }  # fmt: skip
     ranking = _csv(branch.files["scorecard.csv"])
     assert set(ranking["branch_id"]) == {b}
     assert ranking.height == cat.read("monthly", PERIOD, "scorecard").filter(pl.col("branch_id") == b).height
+    managers = set(ranking["mgr_id"])  # the managers' rows the summary counts: theirs only, all of them
+    indicators = _csv(branch.files["indicators.csv"])
+    assert set(indicators["mgr_id"]) == managers and set(indicators["branch_id"]) == {b}
+    assert (
+        indicators.height
+        == cat.read("monthly", PERIOD, "indicators").filter(pl.col("mgr_id").is_in(managers)).height
+    )
+    alerts = pl.concat([cat.read("daily", d, "alerts") for d in cat.units("daily") if d.startswith(PERIOD)])
+    assert _csv(branch.files["alerts.csv"]).height == alerts.filter(pl.col("mgr_id").is_in(managers)).height
     weekly = read_sealed(_pdfs(bank, WEEK, "weekly")[0])
     assert set(weekly.files) == {"weekly.csv", "weekly_detail.csv", "weekly_unplanned.csv"}
     assert _csv(weekly.files["weekly.csv"])["mgr_id"].to_list() == [weekly.provenance.key]

@@ -300,9 +300,12 @@ def _page_pngs(pdf: Path, out: Path) -> list[bytes]:
     return [p.read_bytes() for p in sorted(out.parent.glob(f"{out.name}*.png"))]
 
 
-def test_the_sealed_copy_shows_the_same_pages_and_passes_the_pdfa_checks(catalog, built, rendered, tmp_path):
-    job = built["monthly"][0]
-    plain = rendered[f"MONTHLY:{job.key}"].path
+@pytest.mark.parametrize("kind", ["monthly", "branch", "weekly"])
+def test_the_sealed_copy_shows_the_same_pages_and_passes_the_pdfa_checks(
+    catalog, built, rendered, tmp_path, kind
+):
+    job = built[kind][0]
+    plain = rendered[f"{job.kind}:{job.key}"].path
     (sealed,) = render_reports([job], tmp_path / "sealed", workers=1, seals=seals_for(catalog, [job]))
     assert _page_pngs(sealed.path, tmp_path / "s") == _page_pngs(plain, tmp_path / "p")  # pixel for pixel
     assert pdfa3b_problems(sealed.path) == []
