@@ -290,7 +290,7 @@ def verify(
     config: ConfigOpt = None,
 ) -> None:
     """Is this report the one the pipeline produced, and does it still match the data? One line;
-    exit 0 verified, 5-11 what differs (docs/operations.md, "Verifying a report")."""
+    exit 0 verified, 5-11 what differs (docs/operations.md, "Sealed reports")."""
     from cmreport.verify import verify_command
 
     _exit(verify_command(pdf, config, console))

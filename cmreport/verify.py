@@ -1,6 +1,6 @@
 """`cmreport verify FILE.pdf`: is this report the one the pipeline produced, and does it still
 match the data? One line, and an exit code per answer (cmreport.errors.ExitCode, 0 and 5-11; the
-runbook's "Verifying a report" explains each to an operator).
+runbook's "Sealed reports" explains each to an operator).
 
 The checks run in this order and the first that fails gives the answer: the file is a readable,
 unencrypted PDF with a seal; every embedded CSV has the SHA-256 its seal records; the delivery
