@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from enum import IntEnum
 from typing import Any, NoReturn
@@ -29,6 +30,14 @@ class ExitCode(IntEnum):
     USAGE = 2  # a wrong argument or option (click's own code for usage errors)
     NOT_LOADED = 3  # the date's folder is missing, not complete, rejected or held: nothing loaded
     UNDELIVERED = 4  # the run finished, but some reports are queued or failed (not delivered)
+    # `cmreport verify`: why a report PDF is not verified (0 when it is; cmreport/verify.py)
+    NOT_SEALED = 5  # not a PDF, or a PDF without a seal: not an archive copy of this pipeline
+    ENCRYPTED = 6  # an encrypted mailed copy: verify the archived copy
+    DATA_ALTERED = 7  # an embedded CSV differs from the SHA-256 its seal records (or is missing or added)
+    NOT_ISSUED = 8  # the ledger has no such version, or not with this file's SHA-256: the PDF was edited
+    SUPERSEDED = 9  # a later version (a correction) of the report exists
+    DATA_CHANGED = 10  # the published rows differ now: a correction is due
+    INPUTS_CHANGED = 11  # an input folder was re-delivered since; the rows as published now are the same
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
     TERMINATED = 143  # SIGTERM (128 + SIGTERM)
 
@@ -64,6 +73,7 @@ class Commands(TyperGroup):
         try:
             signal.signal(signal.SIGINT, _interrupted)
             signal.signal(signal.SIGTERM, _interrupted)
+            threading.Thread(target=_watchdog, name="interrupt-watchdog", daemon=True).start()
         except ValueError:  # not the main thread: keep the default handlers
             handlers = {}
         try:
@@ -79,6 +89,8 @@ class Commands(TyperGroup):
 # An interrupted command unwinds (Prefect marks its runs crashed); if that hangs on a busy machine,
 # the operator still gets the line and the prompt back after this long.
 STOP_GRACE_SECONDS = 8.0
+_signalled: list[tuple[str, ExitCode]] = []
+_signal_seen = threading.Event()
 _reported = threading.Event()
 
 
@@ -86,17 +98,19 @@ def _interrupted(signum: int, _frame: object) -> None:
     name, code = (
         ("SIGTERM", ExitCode.TERMINATED) if signum == signal.SIGTERM else ("Ctrl-C", ExitCode.INTERRUPTED)
     )
-    timer = threading.Timer(STOP_GRACE_SECONDS, _stop_now, (name, code))
-    timer.daemon = True  # a command that unwound in time exits without waiting for it
-    timer.start()
+    _signalled.append((name, code))
+    _signal_seen.set()  # no lock the interrupted code may hold: the watchdog already waits
     raise Interrupted(name, code)
 
 
-def _stop_now(name: str, code: ExitCode) -> None:
-    """The unwinding took too long: say it once and leave (a rerun starts again safely)."""
+def _watchdog() -> None:
+    """Started with the command, so that a signal landing anywhere (even inside Thread.start) cannot
+    stop it: after a signal and the grace time, one line, then exit without unwinding further."""
+    _signal_seen.wait()
+    time.sleep(STOP_GRACE_SECONDS)
+    name, code = _signalled[0]
     if not _reported.is_set():
-        _error(_interrupted_message(name), code=code)
-    sys.stderr.flush()
+        os.write(2, f"error: {_interrupted_message(name)}\n".encode())
     os._exit(int(code))
 
 

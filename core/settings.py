@@ -81,6 +81,16 @@ class Smtp(_Section):
         return os.environ.get(self.password_env) or None
 
 
+class Encryption(_Section):
+    """Mailed PDFs encrypted with a per-recipient password; the archive keeps the unencrypted copy.
+    Settings say where the passwords are, never a password."""
+
+    enabled: bool
+    passwords_file: str  # CSV recipient_id,password outside the installation; empty = the environment
+    password_env_prefix: str  # else the variable <prefix><recipient id>
+    body_note: str  # the sentence the email adds on how the recipient obtains the password
+
+
 class Dask(_Section):
     enabled: bool
     address: str
@@ -93,6 +103,7 @@ class Settings(_Section):
     nightly: Nightly
     render: Render
     smtp: Smtp
+    encryption: Encryption
     dask: Dask
     source: Path
 
