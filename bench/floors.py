@@ -1,4 +1,5 @@
-"""Read-once floors for the benchmarks: a bare polars scan of exactly the columns a stage reads.
+"""Read-once floors for the benchmarks: a bare polars scan of exactly the columns a stage reads,
+and for ingest every file of a landing folder read once as strings (``ingest_floor``).
 
 The scan runs in a fresh (spawned) child process and is timed there, so the gigabytes it
 materialises never count in the parent's memory figures of the following stages (a scan of 61
@@ -7,15 +8,23 @@ days of balances at 1 M customers holds >10 GB), and a stage never starts on a h
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import hashlib
+import io
 import multiprocessing
+import os
 import resource
 import time
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import polars as pl
 
 from core.catalog import Catalog
+from ingest.landing import read_file
+from ingest.records import codec_name
+from schemas.exports import CONTROL_FILE
 
 Spec = tuple[list[str], list[str]]
 """(parquet files, columns): one scan."""
@@ -64,6 +73,45 @@ class FloorChild:
 
     def __exit__(self, *exc: object) -> None:
         self._pool.shutdown()
+
+
+def ingest_floor(folder: Path) -> float:
+    """Seconds to read every file of a landing folder once as strings: its bytes, their SHA-256 and
+    polars' CSV reader with every column a string. A file declared in another encoding than UTF-8
+    in CONTROL.csv is decoded first: polars reads only UTF-8, and its strings need the decoding."""
+    t0 = time.perf_counter()
+    control = read_file(folder, CONTROL_FILE)
+    rows = csv.DictReader(io.StringIO(control.decode("utf-8-sig")))
+    declared = {r["file"]: codec_name(r["encoding"]) for r in rows}
+    for path in sorted(folder.iterdir()):
+        data = read_file(folder, path.name)
+        hashlib.sha256(data).hexdigest()
+        codec = declared.get(path.name, "utf-8-sig")
+        text = data if codec == "utf-8-sig" else data.decode(codec).encode("utf-8")
+        pl.read_csv(text, infer_schema=False)
+    return time.perf_counter() - t0
+
+
+class IngestFloorChild:
+    """A spawned child that measures ``ingest_floor`` of one folder per ``once()`` call, so a bench
+    can alternate a day's ingest and its floor under the same host load; warmed on a first folder."""
+
+    def __init__(self, warm_up: Path) -> None:
+        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        self._pool.submit(ingest_floor, warm_up).result()
+        self.pid: int = self._pool.submit(os.getpid).result()
+
+    def once(self, folder: Path) -> float:
+        return self._pool.submit(ingest_floor, folder).result()
+
+    def close(self) -> None:
+        self._pool.shutdown()
+
+    def __enter__(self) -> IngestFloorChild:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def measure(specs: list[Spec], passes: int = 2) -> tuple[float, int]:

@@ -5,7 +5,8 @@ warehouse: ingest of the previous month (set-up, for the increments), then the m
 ingest of its 31 days, the daily signals, the month close computation, the rendering of every
 monthly report and their delivery to a local SMTP server. The total is the month's stages. Each stage prints wall time,
 rows per second, peak RSS of the process during the stage and, for compute stages, the ratio to
-the read-once floor (a bare polars scan of the same input columns). Figures go to
+the read-once floor (a bare polars scan of the same input columns; for ingest, every file of the
+day's folder read once as strings, measured after each day in a child process). Figures go to
 bench-cache/results-<size>.json; when another size's results exist, the scaling ratio is printed.
 Runs without Prefect so the figures measure the work, not the orchestration.
 """
@@ -19,6 +20,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -26,7 +28,7 @@ import psutil
 from rich.console import Console
 from rich.table import Table
 
-from bench.floors import Spec, close_specs, day_signal_specs, measure
+from bench.floors import IngestFloorChild, Spec, close_specs, day_signal_specs, measure
 from core.calendar import days, period_bounds
 from core.settings import PROJECT_ROOT
 
@@ -43,9 +45,10 @@ END = dt.date(2026, 10, 31)
 class PeakRss:
     """Samples this process's RSS every 50 ms while a stage runs."""
 
-    def __init__(self) -> None:
+    def __init__(self, exclude: frozenset[int] = frozenset()) -> None:
         self.proc = psutil.Process()
         self.peak = 0
+        self.exclude = exclude  # child processes whose memory is not the stage's (a floor's)
         self._stop = threading.Event()
 
     def __enter__(self) -> PeakRss:
@@ -58,6 +61,8 @@ class PeakRss:
         while not self._stop.wait(0.05):
             rss = self.proc.memory_info().rss
             for child in self.proc.children(recursive=True):
+                if child.pid in self.exclude:
+                    continue
                 try:
                     rss += child.memory_info().rss
                 except psutil.Error:
@@ -87,8 +92,31 @@ def _stage(results: list[dict[str, Any]], step: Callable[[str], None], name: str
     return out
 
 
-def run_bench(size: str, console: Console, step: Callable[[str], None] = lambda name: None) -> dict[str, Any]:
-    """The stages of the size in turn; `step` hears each stage's name as it starts (the CLI's progress)."""
+def _ingest_stage(results: list[dict[str, Any]], step: Callable[[str], None], name: str, folders: list[Path],
+                  ingest_day: Callable[[Path], None], rows: Callable[[], int]) -> None:  # fmt: skip
+    """Ingest the folders one by one, each followed by its floor (bench.floors.ingest_floor) in a
+    warm child process, so both see the same host load; wall_s is the ingests' time alone."""
+    if not folders:
+        return
+    step(name)
+    wall = floor = 0.0
+    with IngestFloorChild(folders[0]) as child, PeakRss(exclude=frozenset({child.pid})) as mem:
+        for folder in folders:
+            t0 = time.perf_counter()
+            ingest_day(folder)
+            wall += time.perf_counter() - t0
+            floor += child.once(folder)
+    n = rows()
+    results.append({"stage": name, "wall_s": round(wall, 2), "rows": n, "rows_per_s": round(n / wall) if wall else None,
+                    "peak_rss_mb": round(mem.peak / 2**20), "floor_s": round(floor, 2),
+                    "x_floor": round(wall / floor, 1) if floor else None})  # fmt: skip
+
+
+def run_bench(
+    size: str, console: Console, step: Callable[[str], None] = lambda name: None, work: Path | None = None
+) -> dict[str, Any]:
+    """The stages of the size in turn; `step` hears each stage's name as it starts (the CLI's progress);
+    ``work``: where the warehouse and outputs go (bench-cache/<size>/work), e.g. beside another run."""
     import synth
     from core.catalog import Catalog
     from core.rules import load_rules
@@ -108,7 +136,7 @@ def run_bench(size: str, console: Console, step: Callable[[str], None] = lambda 
         raise ValueError(f"size must be one of {', '.join(SIZES)}")
     customers, managers, branches = SIZES[size]
     cache = PROJECT_ROOT / "bench-cache" / size
-    landing, work = cache / "landing", cache / "work"
+    landing, work = cache / "landing", work or cache / "work"
     results: list[dict[str, Any]] = []
     all_days = days(START, END)
     if not (landing / END.strftime("%Y%m%d") / "CONTROL.csv").exists():
@@ -125,22 +153,20 @@ def run_bench(size: str, console: Console, step: Callable[[str], None] = lambda 
     cat = Catalog(settings.paths.warehouse)
     rules = book.for_date(END)
 
-    def ingest(ds: list[dt.date]) -> None:
-        for d in ds:
-            r = ingest_folder(landing_folder(landing, d), cat, settings, book, f"bench-{d}")
-            if r.status != "LOADED":
-                raise RuntimeError(f"{d}: {r.status} {r.message}")
+    def ingest(folder: Path) -> None:
+        r = ingest_folder(folder, cat, settings, book, f"bench-{folder.name}")
+        if r.status != "LOADED":
+            raise RuntimeError(f"{folder.name}: {r.status} {r.message}")
 
     def staged_rows(ds: list[dt.date]) -> int:
         return sum(sum(c["accepted"] for c in (cat.meta("staging", d.isoformat()) or {}).get("counts", {}).values()) for d in ds)  # fmt: skip
 
     month_days = days(*period_bounds(PERIOD))
     before = [d for d in all_days if d < month_days[0]]
-    _stage(results, step, f"setup: ingest {len(before)} days of the previous month", lambda: staged_rows(before),
-           lambda: ingest(before))  # fmt: skip
-    _stage(
-        results, step, f"ingest {len(month_days)} days", lambda: staged_rows(month_days), lambda: ingest(month_days)
-    )
+    _ingest_stage(results, step, f"setup: ingest {len(before)} days of the previous month",
+                  [landing_folder(landing, d) for d in before], ingest, lambda: staged_rows(before))  # fmt: skip
+    _ingest_stage(results, step, f"ingest {len(month_days)} days", [landing_folder(landing, d) for d in month_days],
+                  ingest, lambda: staged_rows(month_days))  # fmt: skip
 
     def signals_all() -> None:
         for d in month_days:

@@ -328,14 +328,36 @@ def demo(
 
 
 @app.command()
-def bench(size: Annotated[str, typer.Option(help="S, M or L")] = "S") -> None:
+def bench(
+    size: Annotated[str, typer.Option(help="S, M or L; with --nights: demo or M")] = "S",
+    nights: Annotated[
+        bool, typer.Option("--nights", help="an ordinary night with and without Prefect, not the month")
+    ] = False,
+    work: Annotated[
+        Path | None, typer.Option(help="the month's warehouse and outputs (default bench-cache/SIZE/work)")
+    ] = None,
+) -> None:
     """Measure every stage at a given size and print wall time, rows/s, peak RSS and floors."""
     from bench.month import SIZES, run_bench
 
+    if nights:
+        _bench_nights(size)
+        return
     if size.upper() not in SIZES:
         raise OperatorError(f"--size {size!r}: give one of {', '.join(SIZES)}", code=ExitCode.USAGE)
     with Progress(console, f"bench {size.upper()}") as progress:
-        run_bench(size.upper(), console, progress.step)
+        run_bench(size.upper(), console, progress.step, work)
+
+
+def _bench_nights(size: str) -> None:
+    from bench.orchestration import SIZES as NIGHT_SIZES
+    from bench.orchestration import run
+
+    chosen = {k.upper(): k for k in NIGHT_SIZES}.get(size.upper())
+    if chosen is None:
+        raise OperatorError(f"--size {size!r} with --nights: give one of {', '.join(NIGHT_SIZES)}", code=ExitCode.USAGE)
+    notice = lambda text: err_console.print(text, style="dim")  # noqa: E731
+    run(chosen, lambda settings: orchestrated(settings, notice=notice), console.print)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,9 @@ JOURNAL = ".journal"
 RUNLOG = "runlog.jsonl"
 VERSIONS = ".versions"
 TMP, LINK = ".tmp-", ".link-"
+ZSTD_LEVEL = 1
+"""Parquet's zstd at its fastest level: at polars' default, zstd took 40 % of the writing and files
+were 4 % larger."""
 
 
 @dataclass(frozen=True)
@@ -181,7 +184,7 @@ def _write(root: Path, u: NewUnit) -> Version:
     tmp.mkdir()
     try:
         for i, (name, df) in enumerate(u.tables.items()):
-            df.write_parquet(tmp / f"{name}.parquet", statistics=True)
+            df.write_parquet(tmp / f"{name}.parquet", statistics=True, compression_level=ZSTD_LEVEL)
             if i == 0:
                 crash_point(f"{u.area}-writing")
         (tmp / "_meta.json").write_text(

@@ -95,12 +95,14 @@ def _night(config: str | None, d: dt.date, deliver: bool) -> dict[str, Any]:
         progress.step(
             f"nightly {d}: waiting for {expected} (up to {ctx.settings.nightly.wait_timeout_seconds} s)"
         )
-    folder = wait_for_folder(config, d)
-    loaded = ingest_day(config, folder, run_id)
+    # The steps run in the flow run itself, one after the other, not as task runs of their own:
+    # a task run per step made the orchestration most of a small bank's night (docs/performance.md).
+    folder = wait_for_folder.fn(config, d)
+    loaded = ingest_day.fn(config, folder, run_id)
     # published with the day's fingerprint, a month close recomputes it only if its inputs change
     fingerprint = signal_fingerprints(ctx.catalog, [d], ctx.rules.digest)[d]
-    signals = signals_day(config, d, run_id, fingerprint)
-    mtd = month_to_date_task(config, d, run_id)
+    signals = signals_day.fn(config, d, run_id, fingerprint)
+    mtd = month_to_date_task.fn(config, d, run_id)
     create_table_artifact(
         [{"file": f, **c} for f, c in loaded.get("files", {}).items()],
         key=f"ingest-{d:%Y%m%d}",

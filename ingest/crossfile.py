@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from ingest.checks import empty_issues
 from ingest.records import LINE, say
 from schemas import codes
 from schemas.exports import ExportFile, Reference
@@ -25,7 +26,7 @@ def _issues(df: pl.DataFrame, column: str, reason: str, detail: pl.Expr) -> pl.D
 
 def orphans(typed: pl.DataFrame, ref: Reference, valid: pl.Series) -> pl.DataFrame:
     """Records whose `ref.column` names no valid row of `ref.target` in this folder."""
-    targets = valid.unique().to_frame(ref.column)
+    targets = valid.to_frame(ref.column)  # repeated values are harmless in an anti join: no unique() first
     bad = typed.filter(pl.col(ref.column).is_not_null()).join(
         targets, on=ref.column, how="anti", maintain_order="left"
     )
@@ -35,8 +36,10 @@ def orphans(typed: pl.DataFrame, ref: Reference, valid: pl.Series) -> pl.DataFra
 
 def in_file_duplicates(typed: pl.DataFrame, f: ExportFile, rejected_lines: pl.Series) -> pl.DataFrame:
     """Repeated keys among otherwise valid records: the first stays, later ones are DUPLICATE."""
-    ok = typed.filter(~pl.col(LINE).is_in(rejected_lines.implode()))
+    ok = typed.filter(~pl.col(LINE).is_in(rejected_lines.implode())) if rejected_lines.len() else typed
     key = list(f.key)
+    if not ok.select(key).is_duplicated().any():  # the usual file: no window over every key needed
+        return empty_issues()
     dup = ok.with_columns(_first=pl.col(LINE).first().over(key)).filter(pl.col(LINE) != pl.col("_first"))
     label = ", ".join(key)
     key_value = pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator="|")
@@ -82,6 +85,8 @@ def negative_holdings(balance: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataF
 
 def uncovered_currencies(accounts: pl.DataFrame, used_accts: pl.Series, fx: pl.DataFrame) -> list[str]:
     """Currencies of the accounts used by BALANCE/TXN that have no valid FX row."""
+    if accounts["currency"].is_in(fx["currency"].implode()).all():
+        return []  # every account's currency has a rate: no lookup of the accounts used (0.4 s at 1 M)
     used = accounts.filter(pl.col("acct_no").is_in(used_accts.implode()))["currency"].unique()
     return sorted(set(used.to_list()) - set(fx["currency"].to_list()))
 

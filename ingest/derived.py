@@ -19,17 +19,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import polars as pl
-from pandera.config import ValidationDepth, config_context
 
 from core.catalog import Catalog
 from schemas.staging import DERIVED_MODELS
+from schemas.validation import validated
 from transforms.balances import day_aum, day_positions
 from transforms.dormancy import deposit_accounts
 from transforms.effective import day_txns_cny
-from transforms.first_snapshot import FIRST_SEEN_COLUMNS, carry_first_snapshots
+from transforms.first_snapshot import FIRST_SEEN_COLUMNS, carry_first_snapshots, carry_one_day
 
 STAGING = "staging"
 UNIT_ID, BASIS = "unit_id", "account_first_basis"
@@ -38,8 +39,7 @@ NO_UNITS = ""
 
 
 def _validated(name: str, df: pl.DataFrame) -> pl.DataFrame:
-    with config_context(validation_depth=ValidationDepth.SCHEMA_AND_DATA):
-        return DERIVED_MODELS[name].validate(df, lazy=True)
+    return validated(DERIVED_MODELS[name], df)
 
 
 def position_frame(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
@@ -98,18 +98,21 @@ def account_first_frame(catalog: Catalog, d: dt.date, account: pl.DataFrame) -> 
     before = [u for u in catalog.units(STAGING) if u < d.isoformat()]
     digests = unit_digests(catalog, before)
     seen, rest = first_seen_rows(catalog, before, newest_account_first(catalog, before, digests))
-    rows = [account.lazy().select(pl.lit(d).alias("business_date"), "acct_no", "last_cust_txn_date")]
-    if rest:
-        rows.insert(
-            0, catalog.scan(STAGING, "ACCOUNT", rest).select("business_date", "acct_no", "last_cust_txn_date")
-        )
+    basis = digests[-1] if digests else NO_UNITS
+    if not rest:  # the nightly case: d − 1's state (or none) and d's rows, each account once (its key)
+        state = carry_one_day(seen.collect() if seen is not None else None, d, account)
+        return _validated("ACCOUNT_FIRST", state.select(pl.lit(d).alias("business_date"), *FIRST_SEEN_COLUMNS)), basis
+    rows = [
+        catalog.scan(STAGING, "ACCOUNT", rest).select("business_date", "acct_no", "last_cust_txn_date"),
+        account.lazy().select(pl.lit(d).alias("business_date"), "acct_no", "last_cust_txn_date"),
+    ]
     df = (
         carry_first_snapshots(seen, pl.concat(rows))
         .select(pl.lit(d).alias("business_date"), *FIRST_SEEN_COLUMNS)
         .sort("acct_no")
         .collect()
     )
-    return _validated("ACCOUNT_FIRST", df), digests[-1] if digests else NO_UNITS
+    return _validated("ACCOUNT_FIRST", df), basis
 
 
 TARGET_COLUMNS = ["business_date", "txn_id", "acct_no", "txn_date", "initiator"]
@@ -210,15 +213,15 @@ def derived_tables(
 ) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
     """The derived tables of d (from its typed staging tables) and the meta keys to publish with them.
     ``reversal_targets``: earlier_targets of d's reversal_of values when the caller has them already."""
-    first, basis = account_first_frame(catalog, d, tables["ACCOUNT"])
-    meta: dict[str, Any] = {
-        UNIT_ID: uuid.uuid4().hex,
-        BASIS: basis,
-        TXN_ID_RANGE: txn_id_range(tables["TXN"]),
-    }
-    position = position_frame(tables)
-    derived = {"POSITION": position, "ACCOUNT_FIRST": first, "AUM": aum_frame(position),
-               "DEPOSIT": deposit_frame(tables["ACCOUNT"], first),
-               "CANCELLED": cancelled_frame(catalog, d, tables["TXN"], meta[UNIT_ID], reversal_targets)}  # fmt: skip
-    derived["TXN_CNY"] = txn_cny_frame(tables)
-    return derived, meta
+    unit_id = uuid.uuid4().hex
+    with ThreadPoolExecutor(2, thread_name_prefix="ingest-derived") as pool:  # independent queries, both cores
+        first = pool.submit(account_first_frame, catalog, d, tables["ACCOUNT"])
+        position = pool.submit(position_frame, tables)
+        txn_cny = pool.submit(txn_cny_frame, tables)
+        cancelled = pool.submit(cancelled_frame, catalog, d, tables["TXN"], unit_id, reversal_targets)
+        first_snapshots, basis = first.result()
+        deposit = pool.submit(deposit_frame, tables["ACCOUNT"], first_snapshots)
+        derived = {"POSITION": position.result(), "ACCOUNT_FIRST": first_snapshots,
+                   "AUM": aum_frame(position.result()), "DEPOSIT": deposit.result(),
+                   "CANCELLED": cancelled.result(), "TXN_CNY": txn_cny.result()}  # fmt: skip
+    return derived, {UNIT_ID: unit_id, BASIS: basis, TXN_ID_RANGE: txn_id_range(tables["TXN"])}

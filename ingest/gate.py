@@ -17,13 +17,13 @@ import csv
 import datetime as dt
 import hashlib
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from pandera.config import ValidationDepth, config_context
 
 from core.catalog import Catalog
 from core.publication import NewUnit
@@ -34,11 +34,12 @@ from ingest.checks import ISSUE_SCHEMA, empty_issues, staging_schema, type_and_c
 from ingest.control import Control, read_control
 from ingest.derived import derived_tables, earlier_targets, units_that_may_hold
 from ingest.landing import read_file, refuse_link
-from ingest.records import LINE, DecodeError, Records, decode, read_records, say
+from ingest.records import LINE, DecodeError, Records, read_records, say, utf8_text
 from ingest.rejects import rejects_unit
 from ingest.result import FolderRejected, IngestResult
 from schemas.exports import CONTROL_FILE, EXPORT_FILES, ExportFile
 from schemas.staging import STAGING_MODELS
+from schemas.validation import validated
 
 STAGING, FOLDER_FORMAT = "staging", "%Y%m%d"
 
@@ -129,8 +130,11 @@ def _run(
             msg += f" (run {st.completed_run} loaded it; a crash had interrupted its publication, completed now)"
         return "STALE_DELIVERY", "STALE_DELIVERY", msg
     _check_listing(folder, control, st)
-    for f in EXPORT_FILES:
-        _gate_file(folder, f, control, rules, catalog, st)
+    with _TypingPool() as pool:
+        typing = {f.stem: pool.submit(_typed_file, folder, f, control, rules, st.d) for f in EXPORT_FILES
+                  if f.filename in control.entries}  # fmt: skip
+        for f in EXPORT_FILES:
+            _gate_file(f, typing.get(f.stem), catalog, st)
     _check_fx(st)
     st.reports["unknown_managers"] = _unknown_managers(st)
     st.reports["missing_balances"] = crossfile.missing_balances(
@@ -209,7 +213,7 @@ def _read_verified(folder: Path, f: ExportFile, control: Control) -> Records:
     entry = control.entries[f.filename]
     data = _verify_digest(folder, f.filename, control)
     try:
-        text = decode(data, entry.encoding)
+        text = utf8_text(data, entry.encoding)
     except DecodeError as e:
         raise FolderRejected("ENCODING", f"{f.filename}: {e}") from e
     del data
@@ -259,21 +263,48 @@ def _amount_sum(recs: Records, column: str) -> Decimal:
     return cents if cents == exact else exact
 
 
-def _gate_file(
-    folder: Path, f: ExportFile, control: Control, rules: RuleSet, catalog: Catalog, st: _State
-) -> None:
-    if f.filename not in control.entries:  # PLAN / WEEKPLAN / SCORE on a day without submissions
+class _TypingPool(ThreadPoolExecutor):
+    """Reads and types the folder's files two at a time, ahead of their cross-file checks, which
+    take them in order: polars parses and types without holding the GIL, and until those checks a
+    file needs no other. On leaving (a folder rejected, say), files not yet started are dropped."""
+
+    def __init__(self) -> None:
+        super().__init__(2, thread_name_prefix="ingest-typing")
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown(wait=True, cancel_futures=True)
+
+
+@dataclass
+class _Typed:
+    """One export file read, verified against CONTROL.csv and typed, before the cross-file checks."""
+
+    n_records: int
+    extra_columns: list[str]
+    typed: pl.DataFrame
+    issues: pl.DataFrame
+    """The file's own issues: PARSE, then the row checks' (type, required, code, range)."""
+
+
+def _typed_file(folder: Path, f: ExportFile, control: Control, rules: RuleSet, d: dt.date) -> _Typed:
+    recs = _read_verified(folder, f, control)
+    typed, issues = type_and_check(f.stem, recs.rows, d, rules)
+    extra = [c for c in recs.header if c not in f.columns]
+    return _Typed(recs.n_records, extra, typed, pl.concat([_parse_issues(recs), issues]))
+
+
+def _gate_file(f: ExportFile, typing: Future[_Typed] | None, catalog: Catalog, st: _State) -> None:
+    if typing is None:  # PLAN / WEEKPLAN / SCORE on a day without submissions
         st.accepted[f.stem] = pl.DataFrame(schema={LINE: pl.Int64, **dict(staging_schema(f.stem))}).drop(
             "business_date", "src_line"
         )
         st.issues[f.stem] = empty_issues()
         return
-    recs = _read_verified(folder, f, control)
-    extra = [c for c in recs.header if c not in f.columns]
-    if extra:
-        st.reports.setdefault("unknown_columns", {})[f.filename] = extra
-    typed, issues = type_and_check(f.stem, recs.rows, st.d, rules)
-    parts = [_parse_issues(recs), issues]
+    file = typing.result()
+    typed = file.typed
+    if file.extra_columns:
+        st.reports.setdefault("unknown_columns", {})[f.filename] = file.extra_columns
+    parts = [file.issues]
     for ref in f.references:
         target = st.accepted[ref.target][ref.target_column]
         parts.append(crossfile.orphans(typed, ref, target))
@@ -289,15 +320,15 @@ def _gate_file(
         st.reversal_targets = earlier_targets(catalog, st.d, typed["reversal_of"].drop_nulls())
         known = pl.concat([ok_ids, st.reversal_targets["txn_id"]])
         found = pl.concat([found, crossfile.unloaded_reversals(typed, known)])
-    accepted = typed.filter(~pl.col(LINE).is_in(found[LINE].implode()))
+    accepted = typed.filter(~pl.col(LINE).is_in(found[LINE].implode())) if found.height else typed
     n_rejected = found[LINE].n_unique()
-    if accepted.height + n_rejected != recs.n_records:
+    if accepted.height + n_rejected != file.n_records:
         raise RuntimeError(
-            f"{f.filename}: accepted {accepted.height} + rejected {n_rejected} != read {recs.n_records}"
+            f"{f.filename}: accepted {accepted.height} + rejected {n_rejected} != read {file.n_records}"
         )
     st.accepted[f.stem] = accepted
     st.issues[f.stem] = found.sort(LINE, maintain_order=True)
-    st.counts[f.filename] = {"read": recs.n_records, "accepted": accepted.height, "rejected": n_rejected}
+    st.counts[f.filename] = {"read": file.n_records, "accepted": accepted.height, "rejected": n_rejected}
 
 
 def _parse_issues(recs: Records) -> pl.DataFrame:
@@ -358,5 +389,4 @@ def _staging_frame(stem: str, accepted: pl.DataFrame, d: dt.date) -> pl.DataFram
     schema = staging_schema(stem)
     df = accepted.with_columns(business_date=pl.lit(d), src_line=pl.col(LINE)).select(list(schema))
     df = df.cast(dict(schema))  # type: ignore[arg-type]
-    with config_context(validation_depth=ValidationDepth.SCHEMA_AND_DATA):
-        return STAGING_MODELS[stem].validate(df, lazy=True)
+    return validated(STAGING_MODELS[stem], df)

@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
-from pandera.config import ValidationDepth, config_context
 
 from core.catalog import Catalog
 from core.publication import NewUnit
 from ingest.records import LINE, say
 from schemas.exports import EXPORT_FILES
 from schemas.published import Rejects
+from schemas.validation import validated
 
 if TYPE_CHECKING:
     from ingest.result import IngestResult
@@ -53,8 +53,7 @@ def rejects_unit(
 ) -> NewUnit:
     """The folder's rejects unit (also for REJECTED / HELD folders), validated against Rejects;
     ingest publishes it together with the date's staging unit and run-log record."""
-    with config_context(validation_depth=ValidationDepth.SCHEMA_AND_DATA):
-        frame = Rejects.validate(rejects_frame(issues, d, extract_seq), lazy=True)
+    frame = validated(Rejects, rejects_frame(issues, d, extract_seq))
     meta = {
         "business_date": d.isoformat(),
         "extract_seq": result.extract_seq,

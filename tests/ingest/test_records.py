@@ -1,9 +1,14 @@
-"""ingest.records: records and their physical lines, by the fast line reader and the fallback alike."""
+"""ingest.records: records and their physical lines, by the fast line reader and the fallback alike,
+and the one-read path of files without quotes against the line-by-line split."""
+
+import csv
 
 import polars as pl
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
-from ingest.records import LINE, read_records, split_lines
+from ingest.records import LINE, _unquoted_records, read_records, records_by_lines, split_lines
 
 TRICKY = [
     'a,b\r\n1,2\r\n\r\n"x\r\ny",3\r\n4,5,6\n7,"8"\n',  # CRLF, blank line, quoted line break, wide record
@@ -17,7 +22,7 @@ TRICKY = [
 
 @pytest.mark.parametrize("text", TRICKY)
 def test_fast_and_fallback_line_readers_give_the_same_records(text):
-    fast, slow = split_lines(text, text.encode()), split_lines(text)
+    fast, slow = split_lines(text.encode()), split_lines(text.encode(), line_reader=False)
     starts = [c for c in fast.columns if c not in (LINE, "text")]
     # the fallback also yields the empty piece after a final newline: a blank line, never a record
     trimmed = slow.head(fast.height)
@@ -26,7 +31,7 @@ def test_fast_and_fallback_line_readers_give_the_same_records(text):
 
 
 def test_records_keep_their_physical_lines_and_values():
-    r = read_records(TRICKY[0])
+    r = read_records(TRICKY[0].encode())
     assert r.header == ["a", "b"]
     assert r.rows.select(LINE, "a", "b").rows() == [(2, "1", "2"), (4, "x\ny", "3"), (7, "7", "8")]
     assert r.bad.select(LINE, "n_fields").rows() == [(6, 3)]
@@ -34,7 +39,51 @@ def test_records_keep_their_physical_lines_and_values():
 
 
 def test_an_unclosed_quote_is_one_bad_record_and_a_lone_cr_stays_in_the_value():
-    r = read_records(TRICKY[2])
+    r = read_records(TRICKY[2].encode())
     assert r.rows.select(LINE, "a").rows() == [(2, "1")]
     assert r.bad.filter(pl.col("is_open"))[LINE].to_list() == [3]
-    assert read_records(TRICKY[3]).rows.select(LINE, "b").rows() == [(2, "2\r3"), (3, "5")]
+    assert read_records(TRICKY[3].encode()).rows.select(LINE, "b").rows() == [(2, "2\r3"), (3, "5")]
+
+
+UNQUOTED = [
+    "a,b,c\r\n1,2,3\r\n4,,6\r\n",  # CRLF, an empty field
+    "a,b,c\n1,2,3\n4,5,6",  # no final newline
+    "a,b,c\n1,2\n4,5,6,7\n",  # one field short and one too many: as many commas as a good file
+    "a,b,c\n1,2,3\n\n4,5,6\n",  # a blank line
+    "a,b,c\n1,2,3\n,,\n \n",  # a record of empty fields, then a blank line of a space
+    "a,b,c\n1,2,3\n\r\n",  # a blank CRLF line at the end
+    "a,b,c\n1,2\r3,4\n5,6,7\r\r\n",  # lone CRs inside values
+    "a,b,c\r\n",  # the header alone
+    "\ufeffa, b ,c\n1,2,3\n",  # a mark and spaces in the header
+    "a,a,b\n1,2,3\n",  # a repeated column name
+]
+
+
+def _same(a, b) -> None:
+    assert (a.header, a.n_records) == (b.header, b.n_records)
+    assert a.rows.equals(b.rows) and a.bad.equals(b.bad)
+
+
+@pytest.mark.parametrize("text", UNQUOTED)
+def test_one_read_of_an_unquoted_file_gives_the_records_of_the_line_split(text):
+    blob = text.encode()
+    _same(read_records(blob), records_by_lines(blob))
+
+
+def test_the_one_read_path_takes_only_files_where_every_line_is_a_good_record():
+    taken = [t for t in UNQUOTED if _unquoted_records(t.encode()) is not None]
+    assert taken == [UNQUOTED[i] for i in (0, 1, 6, 7, 8, 9)]
+
+
+FIELD = st.text(alphabet="ab ,\n\t\x1f\"多", max_size=4)  # no lone CR: it breaks the header (csv)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(FIELD, min_size=0, max_size=4), min_size=1, max_size=6), st.sampled_from(["\n", "\r\n"]))
+def test_any_text_gives_the_same_records_by_either_path(lines, newline):
+    blob = newline.join(",".join(fields) for fields in lines).encode()
+    try:
+        by_lines = records_by_lines(blob)
+    except csv.Error:  # a header that is not one CSV record (a line break outside quotes)
+        assume(False)
+    _same(read_records(blob), by_lines)
