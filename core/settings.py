@@ -69,6 +69,15 @@ class Smtp(_Section):
         return os.environ.get(self.password_env) or None
 
 
+class Digest(_Section):
+    """The nightly digests (conf/settings.toml [digest]): who gets one, and how far they look ahead."""
+
+    managers: bool
+    supervisors: bool
+    maturity_days: int
+    near_deadline_business_days: int
+
+
 class Dask(_Section):
     enabled: bool
     address: str
@@ -81,6 +90,7 @@ class Settings(_Section):
     nightly: Nightly
     render: Render
     smtp: Smtp
+    digest: Digest
     dask: Dask
     source: Path
 
