@@ -18,6 +18,7 @@ from typing import Literal
 
 import jinja2
 
+from reports import fmt
 from reports.model import Recipient
 
 DigestKind = Literal["DIGEST", "TEAM_DIGEST"]
@@ -43,6 +44,12 @@ class Section:
     n_total: int  # rows in all (only the first list_row_limit are listed)
     unit: str = "条"
     actionable: bool = True  # a section that alone makes a digest worth sending
+    numeric: tuple[int, ...] = ()  # columns of counts and rates (amounts are those headed （元）)
+
+    @property
+    def right_aligned(self) -> frozenset[int]:
+        """The columns printed flush right: amounts (headed …（元）), counts and rates."""
+        return frozenset(self.numeric) | {i for i, c in enumerate(self.columns) if c.endswith("（元）")}
 
     @property
     def heading(self) -> str:
@@ -82,13 +89,18 @@ class Digest:
     def has_news(self) -> bool:
         return any(s.n_total for s in self.sections if s.actionable)
 
+    @property
+    def opening(self) -> str:
+        """The intro; a digest with nothing to act on (sent only to correct an earlier one) says so."""
+        return self.intro if self.has_news else f"经更正，{fmt.month_day_weekday(self.d)}日终后没有需要您处理的事项。"
+
     def figures(self) -> dict[str, str]:
         """Each section's count, with its unit (a correction lists those that changed)."""
         return {s.title: f"{s.n_total} {s.unit}" for s in self.sections if s.actionable}
 
     def text_lines(self) -> tuple[str, ...]:
         """The plain-text body between the greeting and the footer."""
-        lines = [self.intro]
+        lines = [self.opening]
         for i, s in enumerate(self.shown, start=1):
             lines += ["", f"{NUMERALS[i]}、{s.heading}"]
             if s.note:

@@ -76,7 +76,7 @@ def _manager_digest(news: NightNews, opts: DigestOptions, who: Recipient, mgr_id
                  alerts.filter(pl.col("state") == "MISSED"), _missed_alert, limit),
         _section("重点客户大额变动", "重点客户今日资金大额进出，请优先联系了解原因。",
                  ("客户", "变动", "金额（元）", "说明"), key_changes, _key_change, limit),
-        _attrition_section(news.attrition.filter(mine), limit),
+        _attrition_section(news.attrition.filter(mine), limit, opts.rules.attrition.at_risk_pct),
         _section("不动户与久悬户", "账户长期无客户主动交易；即将转久悬的账户请在期限前联系客户。",
                  ("客户", "账号", "情况", "无主动交易天数", "最后活动日"),
                  news.accounts.filter(mine), _account_line(opts.rules.dormancy.dormant_days), limit),
@@ -139,18 +139,21 @@ def _key_change(r: dict[str, Any]) -> tuple[tuple[str, ...], str]:
     return (_cust(r), _alert_type(r), amount, reason), line
 
 
-def _attrition_section(rows: pl.DataFrame, limit: int) -> Section:
+def _attrition_section(rows: pl.DataFrame, limit: int, at_risk_pct: Decimal) -> Section:
     period = rows["period"][0] if rows.height else ""
-    month = f"{fmt.period_zh(period)}末" if period else "月末"
+    month = fmt.period_zh(period) if period else "上月"
 
     def cells(r: dict[str, Any]) -> tuple[tuple[str, ...], str]:
         state, end, base = L.ATTRITION_ZH[r["state"]], fmt.money(r["aum_end"]), fmt.money(r["baseline_aum"])
-        reason = fmt.zh_text(r["reason_zh"])
-        line = f"{_cust(r)}：{state}，{month}金融资产 {end} 元，基准 {base} 元；{reason}。"
-        return (_cust(r), state, end, base, reason), line
+        why = "；".join(
+            L.ATTRITION_REASON_ZH[code].format(at_risk_pct=fmt.exact(at_risk_pct)) for code in r["reasons"].split("|")
+        )
+        months = f"前 {r['n_baseline_months']} 个月末均值"
+        line = f"{_cust(r)}：{state}，月末金融资产 {end} 元，{months} {base} 元；{why}。"
+        return (_cust(r), state, end, base, why), line
 
     return _section(
-        "新增流失与流失预警客户", f"{month}月结新列入的客户，请尽快联系了解原因并制定挽留措施。",
+        "新增流失与流失预警客户", f"{month}月结新列入的客户，请尽快联系了解原因，制定挽留措施。",
         ("客户", "状态", "月末金融资产（元）", "基准金融资产（元）", "原因"), rows, cells, limit, unit="户",
     )  # fmt: skip
 
@@ -206,6 +209,10 @@ def _team_digest(news: NightNews, opts: DigestOptions, who: Recipient, people: d
                  ("网点", "客户", "产品", "账号", "余额（元）", "到期日"),
                  news.maturities.filter(unassigned), _in_branch(_maturity, (0, 1, 2, 3, 4), branch_names),
                  limit, unit="笔"),
+        _section("无服务关系客户的不动户与久悬户", "请安排专人联系客户。",
+                 ("网点", "客户", "账号", "情况", "无主动交易天数", "最后活动日"),
+                 news.accounts.filter(unassigned),
+                 _in_branch(_account_line(opts.rules.dormancy.dormant_days), (0, 1, 2, 3, 4), branch_names), limit),
     )  # fmt: skip
     if team:
         sections += (_followup_rates(news, team, name),)
@@ -251,7 +258,7 @@ def _followup_rates(news: NightNews, team: list[str], name: dict[str, str]) -> S
     return Section(
         f"本月预警跟进率（{first}至{fmt.month_day(news.d)}）",
         "跟进期限已在本月结束的预警中，期限内有联系记录的比例（月末计入考核）。",
-        ("客户经理", "期限已到的预警", "已跟进", "跟进率"), tuple(rows), len(rows), actionable=False,
+        ("客户经理", "期限已到的预警", "已跟进", "跟进率"), tuple(rows), len(rows), actionable=False, numeric=(1, 2, 3),
     )  # fmt: skip
 
 

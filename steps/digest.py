@@ -76,7 +76,8 @@ def _new_attrition(catalog: Catalog, d: dt.date, rules: RuleSet, customers: pl.L
     period = month_close_due(d, rules.calendar, rules.schedule.month_close_business_day)
     empty = pl.LazyFrame(
         schema={"period": pl.String, "cust_id": pl.String, "mgr_id": pl.String, "state": pl.String,
-                "baseline_aum": pl.Decimal(38, 2), "aum_end": pl.Decimal(38, 2), "reason_zh": pl.String},
+                "baseline_aum": pl.Decimal(38, 2), "aum_end": pl.Decimal(38, 2), "n_baseline_months": pl.Int64,
+                "reasons": pl.String},
     )  # fmt: skip
     if period is None or not catalog.has("monthly", period, "attrition"):
         return td.new_attrition(empty, empty, customers)

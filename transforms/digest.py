@@ -142,7 +142,9 @@ def new_attrition(current: pl.LazyFrame, previous: pl.LazyFrame, customers: pl.L
     newly LOST or AT_RISK, or changed from one to the other)."""
     fresh = current.join(previous.select("cust_id", "state"), on=["cust_id", "state"], how="anti")
     return _of_night(
-        fresh.select("period", "cust_id", "mgr_id", "state", "baseline_aum", "aum_end", "reason_zh"),
+        fresh.select(
+            "period", "cust_id", "mgr_id", "state", "baseline_aum", "aum_end", "n_baseline_months", "reasons"
+        ),
         customers,
     ).sort("state", "cust_id")
 

@@ -140,6 +140,10 @@ def test_unassigned_customers_go_to_the_branch_supervisor_or_its_head_and_accoun
     assert "  1. 城东支行 陈八（C00000005）：当日大额现金（流入）累计 ¥80,000.00 ≥ ¥50,000.00，共 1 笔。跟进截止9月16日（周三），还有 3 个工作日。" in supervisor  # fmt: skip
     assert "刘九" not in supervisor and "陈八" not in head  # each branch's to its own desk
     assert "城西支行 刘九（C00000006）" in head  # 城西支行 has no supervisor: its head
+    customers = {"m001": "钱七", "m002": "李四", "m003": "赵六"}  # each manager's news, and none of the others'
+    for mgr, own in customers.items():
+        body = text(mail[f"{mgr}@bank.example"])
+        assert own in body and not any(name in body for name in set(customers.values()) - {own} | {"陈八", "刘九"})
     for m in mail.values():
         for body in (text(m), html_text(m)):
             no_english(body)
@@ -147,9 +151,11 @@ def test_unassigned_customers_go_to_the_branch_supervisor_or_its_head_and_accoun
 
 
 def test_a_restated_night_sends_a_correction_to_whom_it_changed_only(bank):
-    restate_txn(landing_folder(bank.ctx.settings.paths.landing, dt.date(2026, 9, 11)), "T202609110", "90000.00")
+    folder = landing_folder(bank.ctx.settings.paths.landing, dt.date(2026, 9, 11))
+    restate_txn(folder, "T202609110", "90000.00")  # 陈八's deposit was 90,000
+    restate_txn(folder, "T202609111", "7000.00")  # 刘九's was 7,000: no alert left for 城西支行
     _, mail = night(bank, "2026-09-11")
-    assert sorted(mail) == ["s01@bank.example"]
+    assert sorted(mail) == ["h02@bank.example", "s01@bank.example"]  # not the managers: theirs did not change
     msg = mail["s01@bank.example"]
     assert str(msg["subject"]) == "【更正】团队每日提醒 9月11日（周五） 孙主管（第2版）"
     body = text(msg)
@@ -159,6 +165,18 @@ def test_a_restated_night_sends_a_correction_to_whom_it_changed_only(bank):
     ]
     assert "陈八（C00000005）：当日大额现金（流入）累计 ¥90,000.00 ≥ ¥50,000.00" in body and "¥80,000.00" not in body
     assert "请以本版为准" in html_text(msg)
+    head = text(mail["h02@bank.example"])
+    assert str(mail["h02@bank.example"]["subject"]) == "【更正】团队每日提醒 9月11日（周五） 吴行长（第2版）"
+    assert head.splitlines()[2:7] == [
+        "本邮件更正此前发送的9月11日（周五）团队每日提醒（第 2 版），请以本版为准。",
+        "  · 无服务关系客户的预警：由 1 条 改为 0 条",
+        "",
+        "经更正，9月11日（周五）日终后没有需要您处理的事项。",
+        "",
+    ]
+    assert "刘九" not in head and "刘九" not in html_text(mail["h02@bank.example"])
+    _, again = night(bank, "2026-09-11")  # and a second rerun sends nothing
+    assert again == {}
 
 
 def test_digests_can_be_switched_off_per_recipient_kind(bank, monkeypatch):
