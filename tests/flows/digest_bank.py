@@ -8,8 +8,10 @@ manager 郑强 (M003) reporting to H02. Customers: 张三 (C1, M001, key custome
 on 09-11), 陈八 (C5, unassigned, B01), 刘九 (C6, unassigned, B02).
 
 Planted: 09-09 a 60,000 cash deposit of 张三 (one LV_CASH alert, window closing Monday 09-14);
-09-10 王芳 calls 张三 (follows it up) and 钱七 withdraws 55,000 in cash; 09-11 陈八 deposits
-80,000 and 刘九 deposits 70,000 in cash (alerts of unassigned customers).
+09-10 王芳 calls 张三 (follows it up) and 钱七 withdraws 55,000 in cash (window closing Tuesday
+09-15; nobody calls him); 09-11 陈八 deposits 80,000 and 刘九 70,000 in cash (alerts of unassigned
+customers) and 张三 sends 150,000 to another bank (a large change of a key customer). Then nothing
+until 09-15.
 """
 
 from __future__ import annotations
@@ -19,16 +21,17 @@ from pathlib import Path
 
 from tests.ingest.landing_builder import Rows, write_folder
 
-FIRST, LAST = dt.date(2026, 9, 8), dt.date(2026, 9, 11)
+FIRST, LAST = dt.date(2026, 9, 8), dt.date(2026, 9, 15)
 ACCT = {"C1": "6222020000001111", "C2": "6222020000002222", "C3": "6222020000003333",
         "C3T": "6222020000003434", "C4": "6222020000004444", "C5": "6222020000005555",
         "C6": "6222020000006666"}  # fmt: skip
 CUST = {k: f"C0000000{k[1]}" for k in ("C1", "C2", "C3", "C4", "C5", "C6")}
-CASH = {  # night -> (customer, code, amount)
-    dt.date(2026, 9, 9): [("C1", "CASH_DEP", "60000.00")],
-    dt.date(2026, 9, 10): [("C2", "CASH_WDL", "55000.00")],
-    dt.date(2026, 9, 11): [("C5", "CASH_DEP", "80000.00"), ("C6", "CASH_DEP", "70000.00")],
-}
+TXNS = {  # night -> (customer, code, amount, counterparty bank)
+    dt.date(2026, 9, 9): [("C1", "CASH_DEP", "60000.00", "")],
+    dt.date(2026, 9, 10): [("C2", "CASH_WDL", "55000.00", "")],
+    dt.date(2026, 9, 11): [("C5", "CASH_DEP", "80000.00", ""), ("C6", "CASH_DEP", "70000.00", ""),
+                           ("C1", "TRF_OUT", "150000.00", "CCBCNBJ")],
+}  # fmt: skip
 CALLS = {dt.date(2026, 9, 10): [("M001", "C1", "PHONE")]}
 
 
@@ -71,8 +74,9 @@ def day_tables(d: dt.date) -> dict[str, Rows]:
     txns = [
         dict(txn_id=f"T{ymd}{i}", acct_no=ACCT[key], txn_date=d.isoformat(), txn_time="10:00:00",
              dc="C" if code == "CASH_DEP" else "D", amount=amount, txn_code=code, channel="COUNTER",
-             initiator="CUST", cp_acct="", cp_name="", cp_bank="", cross_border="N", reversal_of="")
-        for i, (key, code, amount) in enumerate(CASH.get(d, []))
+             initiator="CUST", cp_acct="6217000000000001" if bank else "", cp_name="", cp_bank=bank,
+             cross_border="N", reversal_of="")
+        for i, (key, code, amount, bank) in enumerate(TXNS.get(d, []))
     ]  # fmt: skip
     contacts = [
         dict(contact_id=f"K{ymd}{i}", mgr_id=mgr, cust_id=CUST[key], contact_date=d.isoformat(),

@@ -32,10 +32,11 @@ def bank(tmp_path_factory, prefect_harness):
 
 
 def night(bank, day: str) -> tuple[dict, dict[str, EmailMessage]]:
-    """Run the nightly flow of ``day``; the summary and the messages it delivered, by recipient."""
+    """Run the nightly flow of ``day``; the summary and the digests it delivered, by recipient
+    (a Monday's weekly check may mail its reports too: not digests, not counted)."""
     summary = nightly(day, config=bank.cfg)
     mail = read_outbox(bank.root / "outbox")
-    new, bank.seen = mail[bank.seen :], len(mail)
+    new, bank.seen = [m for m in mail[bank.seen :] if "每日提醒" in str(m["subject"])], len(mail)
     by_recipient = {m["to"].addresses[0].addr_spec: m for m in new}
     assert len(by_recipient) == len(new), "two messages to one recipient in one night"
     return summary, by_recipient
@@ -133,13 +134,22 @@ def test_unassigned_customers_go_to_the_branch_supervisor_or_its_head_and_accoun
         "h02@bank.example", "m001@bank.example", "m002@bank.example", "m003@bank.example", "s01@bank.example",
     ]  # fmt: skip
     assert "  1. 9月10日 钱七（C00000002）：大额现金（流出） 55,000.00 元，跟进截止9月15日（周二），还有 2 个工作日。" in text(mail["m001@bank.example"])  # fmt: skip
+    assert "二、待跟进预警（1 条）" in text(mail["m001@bank.example"])
     assert "  1. 李四（C00000003） 定期 ****3434，余额 200,000.00 元，9月18日（周五）到期。" in text(mail["m002@bank.example"])  # fmt: skip
     assert "  1. 赵六（C00000004） 账户 ****4444：新转不动户，已 90 天无客户主动交易（最后活动日 6月13日）。" in text(mail["m003@bank.example"])  # fmt: skip
     supervisor, head = text(mail["s01@bank.example"]), text(mail["h02@bank.example"])
-    assert "一、无服务关系客户的预警（1 条）" in supervisor
+    assert "二、无服务关系客户的预警（1 条）" in supervisor
     assert "  1. 城东支行 陈八（C00000005）：当日大额现金（流入）累计 ¥80,000.00 ≥ ¥50,000.00，共 1 笔。跟进截止9月16日（周三），还有 3 个工作日。" in supervisor  # fmt: skip
     assert "刘九" not in supervisor and "陈八" not in head  # each branch's to its own desk
     assert "城西支行 刘九（C00000006）" in head  # 城西支行 has no supervisor: its head
+    m001 = text(mail["m001@bank.example"])
+    assert m001.splitlines()[4:7] == [
+        "一、新预警（1 条）",
+        "  请在跟进截止日前联系客户（电话、上门或其他方式均可），联系记录即为跟进。",
+        "  1. 张三（C00000001）：当日大额资金流出净额 ¥150,000.00 ≥ ¥100,000.00（前一日金融资产 ¥200,000.00 的 30%，不低于 ¥100,000.00），共 1 笔。跟进截止9月16日（周三），还有 3 个工作日。",
+    ]  # fmt: skip
+    assert "三、重点客户大额变动（1 条）" in m001  # after the alerts still open
+    assert "  1. 重点客户 张三（C00000001）：当日大额资金流出净额 ¥150,000.00 ≥ ¥100,000.00" in m001
     customers = {"m001": "钱七", "m002": "李四", "m003": "赵六"}  # each manager's news, and none of the others'
     for mgr, own in customers.items():
         body = text(mail[f"{mgr}@bank.example"])
@@ -148,6 +158,29 @@ def test_unassigned_customers_go_to_the_branch_supervisor_or_its_head_and_accoun
         for body in (text(m), html_text(m)):
             no_english(body)
             assert not any(number in body for number in ACCT.values())
+
+
+def test_the_supervisor_hears_of_an_alert_near_its_deadline(bank):
+    for weekend in ("2026-09-12", "2026-09-13"):
+        night(bank, weekend)
+    _, mail = night(bank, "2026-09-14")  # Monday: 钱七's alert of Thursday has one business day left
+    team = text(mail["s01@bank.example"])
+    assert "一、临近跟进截止仍未跟进的预警（1 条）" in team
+    assert "  1. 王芳名下 9月10日 钱七（C00000002）：大额现金（流出） 55,000.00 元，跟进截止9月15日（周二），还有 1 个工作日。" in team  # fmt: skip
+    assert "王芳|9月10日|钱七（C00000002）|大额现金（流出）|9月15日（周二）|还有 1 个工作日|" in html_text(mail["s01@bank.example"])
+    assert "张三（C00000001）：当日大额资金流出" not in team  # 3 business days left: not near yet
+
+
+def test_a_deadline_missed_is_told_that_night_and_counts_in_the_month_rate(bank):
+    _, mail = night(bank, "2026-09-15")
+    manager, team = text(mail["m001@bank.example"]), text(mail["s01@bank.example"])
+    assert "跟进期限今日已过的预警（1 条）" in manager
+    assert "  1. 9月10日 钱七（C00000002）：大额现金（流出），跟进截止9月15日（周二）已过，未见联系记录。" in manager  # fmt: skip
+    assert "  1. 王芳名下 9月10日 钱七（C00000002）：大额现金（流出），跟进截止9月15日（周二）已过，未见联系记录。" in team  # fmt: skip
+    # 张三's alert (window closed 9-14) was followed up, 钱七's (closed today) was not
+    assert "  2. 王芳：期限已到的预警 2 条，已跟进 1 条，跟进率 50.00%。" in team  # after 李明: 本月尚无
+    assert "  3. 团队合计：期限已到的预警 2 条，已跟进 1 条，跟进率 50.00%。" in team
+    assert "王芳|2 条|1 条|50.00%|" in html_text(mail["s01@bank.example"])
 
 
 def test_a_restated_night_sends_a_correction_to_whom_it_changed_only(bank):
