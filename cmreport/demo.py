@@ -61,10 +61,10 @@ def run_demo(
 
 
 def _where(console: Console, paths, config: Path, seconds: float) -> None:  # type: ignore[no-untyped-def]
-    pdfs = sorted(paths.output.rglob("*.pdf"))
+    pdfs = sorted(paths.reports.rglob("*.pdf"))
     kinds = {k: sum(1 for p in pdfs if p.parent.name == k) for k in ("monthly", "branch", "weekly")}
     rows = [
-        ("PDF reports", paths.output / "reports", f"{len(pdfs)} files: " + ", ".join(f"{n} {k}" for k, n in kinds.items())),
+        ("PDF reports", paths.reports, f"{len(pdfs)} files: " + ", ".join(f"{n} {k}" for k, n in kinds.items())),
         ("tables (Parquet)", paths.warehouse, "staging, published tables, rejects, runlog.jsonl"),
         ("outbox (.eml)", paths.outbox, f"{len(list(paths.outbox.glob('*.eml')))} messages"),
         ("delivery ledger", paths.ledger, "every report version sent, queued or failed"),

@@ -70,7 +70,7 @@ def _tables(cat: Catalog, unit: Unit) -> Iterator[tuple[str, pl.DataFrame, str]]
     elif unit.kind == "week":
         yield from _read(cat, "weekly", [unit.label], WEEK_TABLES)
     else:
-        published = sorted(p.stem for p in cat.unit_path("monthly", unit.label).glob("*.parquet"))
+        published = cat.tables("monthly", unit.label)
         others = [n for n in published if n not in MONTH_TABLES and not n.startswith("_")]
         yield from _read(cat, "monthly", [unit.label], [*MONTH_TABLES, *others])
         yield from _read(cat, "mtd", [unit.label], ("month_to_date",))

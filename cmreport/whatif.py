@@ -61,7 +61,7 @@ def whatif_command(
         )
     now = local_now(ctx.settings.nightly.timezone)
     cmp = build_comparison(ctx.catalog, view, (ctx.rules, book), plan.periods, plan.added, draft.name, now)
-    out = ctx.settings.paths.output / "whatif" / name
+    out = ctx.settings.paths.whatif_dir(name)
     written = [write_workbook(cmp, out / f"{name}_{TITLE}.xlsx"), write_pdf(cmp, out / f"{name}_{TITLE}.pdf")]
     _print_summary(console, cmp, plan.signal_days, view.whatif_root, written)
 

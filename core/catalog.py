@@ -73,6 +73,11 @@ class Catalog:
         p = self.unit_path(area, unit)
         return p.exists() if table is None else (p / f"{table}.parquet").exists()
 
+    def tables(self, area: str, unit: str) -> list[str]:
+        """The names of the tables published in a unit, sorted (none when it is not published)."""
+        folder = self.unit_path(area, unit)
+        return sorted(p.stem for p in folder.glob("*.parquet")) if folder.is_dir() else []
+
     def table_path(self, area: str, unit: str, table: str) -> Path:
         return self.unit_path(area, unit) / f"{table}.parquet"
 

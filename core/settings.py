@@ -33,6 +33,18 @@ class Paths(_Section):
     rules: Path
     prefect: Path
 
+    @property
+    def reports(self) -> Path:
+        """Every rendered PDF, by period and kind: reports/2026-09/monthly/…pdf."""
+        return self.output / "reports"
+
+    def report_dir(self, unit: str, kind: str) -> Path:
+        return self.reports / unit / kind.lower()
+
+    def whatif_dir(self, name: str) -> Path:
+        """A what-if comparison's PDF and workbook (never mailed)."""
+        return self.output / "whatif" / name
+
 
 class Ingest(_Section):
     max_reject_share_pct: Decimal

@@ -252,7 +252,7 @@ def _render_and_deliver(
     keep the archived PDF of the others, then deliver them all through the ledger."""
     ctx = load_context(config)
     jobs = build_reports(config, kind, unit, run_id, as_of)
-    out_dir = ctx.settings.paths.output / "reports" / unit / kind.lower()
+    out_dir = ctx.settings.paths.report_dir(unit, kind)
     n_chunks = max(1, ctx.settings.dask.n_workers if ctx.settings.dask.enabled else 1)
     workers = 1 if ctx.settings.dask.enabled else ctx.settings.render.workers
     to_render = [j.report for j in jobs if j.archived is None]

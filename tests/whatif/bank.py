@@ -25,7 +25,7 @@ from core.rules import RuleSet, load_rules
 from core.settings import PROJECT_ROOT
 from steps.close import close_period
 from steps.signals import compute_daily_signals
-from tests.performance.staging_kit import publish_day
+from tests.rules.staging_kit import publish_day
 
 D = dt.date
 PERIOD = "2026-09"

@@ -1,4 +1,5 @@
-"""Scorecard worked by hand: golden item rows and totals from literal actuals, targets and scores."""
+"""RULES §7: the scorecard worked by hand (item rows and totals from literal actuals, targets and
+scores), retention's score, and the branch ranking of the October bank."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from polars.testing import assert_frame_equal
 
 from core.rules import load_rules
 from schemas.published import Indicators
+from tests.rules.october_bank import q
 from transforms.indicators import retention_rows
 from transforms.scorecard import score_items, score_totals
 
@@ -256,3 +258,15 @@ def test_the_indicators_contract_refuses_money_with_more_than_two_places():
     )
     with pytest.raises(pa.errors.SchemaErrors, match="at most their metric's unit's places"):
         Indicators.validate(bad, lazy=True)
+
+
+def test_scorecard_ranks_the_branch(month):
+    sc = month.tables["scorecard"].select(
+        "mgr_id", "total", "max_total", "band", "rank_in_branch", "top25", "bottom25"
+    )
+    assert sc.rows() == [
+        ("M1", q("73.40"), q("100"), "合格", 1, True, False),  # 630/11 + 16.125 = 73.3977
+        ("M3", q("20.00"), q("30"), "不及格", 2, False, False),
+        ("M2", q("2.67"), q("30"), "不及格", 3, False, True),
+    ]
+    assert month.tables["scorecard"]["missing_days"].to_list() == ["", "", ""]
