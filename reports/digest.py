@@ -3,8 +3,8 @@ of rows, each row once as table cells (the HTML body) and once as a sentence (th
 body), both written here, so the two forms say the same thing.
 
 The content fingerprint covers everything the digest says (not the recipient's address or name,
-nor the version): a rerun of the night with the same news is not sent again, a changed one is a
-correction."""
+nor the version, nor the sections left out for being empty): a rerun of the night with the same
+news is not sent again, a changed one is a correction."""
 
 from __future__ import annotations
 
@@ -115,8 +115,8 @@ class Digest:
         return _template().render(digest=self, numerals=NUMERALS)
 
     def content_fingerprint(self) -> str:
-        said: list[object] = [self.kind, self.key, self.period, self.intro]
-        for s in self.sections:
+        said: list[object] = [self.kind, self.key, self.period, self.opening]
+        for s in self.shown:  # what the digest says: a section it leaves out does not count
             said += [s.heading, s.note, list(s.columns), [[*r.cells, r.line] for r in s.rows], s.more]
         return hashlib.sha256(json.dumps(said, ensure_ascii=False).encode("utf-8")).hexdigest()
 
