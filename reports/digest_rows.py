@@ -87,7 +87,8 @@ def attrition_section(rows: pl.DataFrame, limit: int, at_risk_pct: Decimal) -> S
         why = "；".join(
             L.ATTRITION_REASON_ZH[code].format(at_risk_pct=fmt.exact(at_risk_pct)) for code in r["reasons"].split("|")
         )
-        months = f"前 {r['n_baseline_months']} 个月末均值"
+        n = r["n_baseline_months"]
+        months = "上月末" if n == 1 else f"前 {n} 个月末平均"
         line = f"{cust(r)}：{state}，月末金融资产 {end} 元，{months} {base} 元；{why}。"
         return (cust(r), state, end, base, why), line
 
