@@ -99,6 +99,7 @@ def run_bench(size: str, console: Console, step: Callable[[str], None] = lambda 
     from ingest import ingest_folder, landing_folder
     from reports.build import build_monthly_reports
     from reports.render import render_reports
+    from reports.seal import seals_for
     from steps.attrition import compute_attrition
     from steps.month_close import compute_month
     from steps.signals import compute_daily_signals
@@ -165,8 +166,9 @@ def run_bench(size: str, console: Console, step: Callable[[str], None] = lambda 
     reports = _stage(results, step, "build report models", managers,
                      lambda: [j.report for j in plan_jobs(build_monthly_reports(cat, PERIOD, rules, END, f"bench-{size}", dt.datetime.now(dt.UTC)), settings)])  # fmt: skip
     workers = settings.render.workers or os.cpu_count() or 1
+    # sealed as the pipeline renders them: PDF/A-3b with their published rows (read here, once)
     rendered = _stage(results, step, f"render {len(reports)} PDFs ({workers} procs)", len(reports),
-                      lambda: render_reports(reports, work / "output", workers))  # fmt: skip
+                      lambda: render_reports(reports, work / "output", workers, seals_for(cat, reports)))  # fmt: skip
     # delivery starts the embedded SMTP server ([smtp] embedded_server) writing into the outbox
     os.environ["CMREPORT_SMTP__HOST"], os.environ["CMREPORT_SMTP__PORT"] = "127.0.0.1", str(free_port())
     s2 = load_settings()

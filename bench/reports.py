@@ -2,10 +2,14 @@
 
     .venv/bin/python -m bench.reports --reports 200 [--workers N, default os.cpu_count()]
     .venv/bin/python -m bench.reports --warehouse bench-cache/M/work/warehouse  # the real reports
+    .venv/bin/python -m bench.reports --warehouse DIR --reports 80 --compare --rounds 3
 
 Prints reports/s and how the CPU time per report splits between templating+charts, layout
 (render()) and PDF writing with font subsetting (write_pdf()). With --warehouse it renders the
-monthly reports built from that warehouse (e.g. the M bench's) instead of synthetic ones.
+monthly reports built from that warehouse (e.g. the M bench's) instead of synthetic ones, sealed
+as the pipeline seals them (PDF/A-3b with their published rows; --plain for the bare PDF).
+--compare renders the same reports plain, sealed, and sealed then encrypted as a mailed copy,
+the three alternating in each round (interleaved A/B/C in one sitting).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from core.labels import METRIC_UNIT, mask_account
 from core.rules import RuleSet, load_rules
@@ -40,6 +45,7 @@ from reports.model import (
 )
 from reports.render import render_reports_timed
 from reports.review import review_of
+from reports.seal import Provenance, Seal, csv_bytes
 
 _SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
@@ -186,6 +192,116 @@ def warehouse_reports(warehouse: Path, period: str) -> list[MonthlyReport]:
     )
 
 
+def synthetic_seal(report: MonthlyReport) -> Seal:
+    """A seal of the size the pipeline gives a synthetic report: its own rows as CSV files."""
+    import dataclasses
+    import hashlib
+
+    import polars as pl
+
+    tables: dict[str, tuple[Any, ...]] = {
+        "indicators": report.indicators, "manager_daily_balance": report.daily_balance,
+        "contact_compliance": report.contact_gaps, "alerts": report.alerts, "attrition": report.attrition,
+        "dormancy": report.dormancy, "maturities": report.maturities, "info_gaps": report.info_gaps,
+    }  # fmt: skip
+    files = tuple(
+        (f"{name}.csv", csv_bytes(pl.DataFrame([{k: str(v) for k, v in dataclasses.asdict(r).items()} for r in rows])))
+        for name, rows in sorted(tables.items())
+    )  # fmt: skip
+    days = tuple(
+        (p.business_date.isoformat(), hashlib.sha256(p.business_date.isoformat().encode()).hexdigest())
+        for p in report.daily_balance
+    )
+    provenance = Provenance(
+        kind=report.kind, key=report.key, period=report.period, version=report.version,
+        recipient_id=report.recipient.person_id, run_id=report.run_id, rules_version=report.rules_version,
+        code_version="bench", content_fingerprint=report.content_fingerprint(), inputs=days,
+        files=tuple((n, hashlib.sha256(b).hexdigest()) for n, b in files),
+    )  # fmt: skip
+    return Seal(provenance, files, report.as_of)
+
+
+def _seals(jobs: list[MonthlyReport], warehouse: Path | None) -> tuple[list[Seal], float]:
+    """The seal of each job, and the seconds it took (the real ones: from the warehouse's rows)."""
+    from core.catalog import Catalog
+    from reports.seal import seals_for
+
+    t0 = time.perf_counter()
+    seals = seals_for(Catalog(warehouse), jobs) if warehouse else [synthetic_seal(j) for j in jobs]
+    return seals, time.perf_counter() - t0
+
+
+def _encrypt_all(out: Path) -> float:
+    """Seconds to encrypt every PDF in out as the mailer does (one process, as delivery runs)."""
+    from delivery.encrypt import encrypt_pdf
+
+    t0 = time.perf_counter()
+    for pdf in sorted(out.glob("*.pdf")):
+        encrypt_pdf(pdf.read_bytes(), "bench-password")
+    return time.perf_counter() - t0
+
+
+def compare(jobs: list[MonthlyReport], seals: list[Seal], out: Path, workers: int, rounds: int) -> None:
+    """Plain, sealed, sealed + encrypted, alternating (the order rotates each round); prints the
+    rate of each round and the median, and the ratio to plain within each round."""
+    variants = ("plain", "PDF/A", "PDF/A + encrypted")
+    walls: dict[str, list[float]] = {v: [] for v in variants}
+    cpu: dict[str, list[float]] = {v: [] for v in variants}  # CPU seconds per report, rounds pooled
+    sizes: dict[str, int] = {}
+    for r in range(rounds):
+        order = variants[r % 3 :] + variants[: r % 3]
+        for v in order:
+            target = out / f"round{r}-{v.replace(' ', '').replace('/', '').replace('+', '-')}"
+            load = os.getloadavg()[0]
+            t0 = time.perf_counter()
+            timed = render_reports_timed(jobs, target, workers, None if v == "plain" else seals)
+            wall = time.perf_counter() - t0
+            enc = _encrypt_all(target) if v.endswith("encrypted") else 0.0
+            cpu[v] += [sum(t.values()) + enc / len(jobs) for _, t in timed]
+            walls[v].append(wall + enc)
+            sizes[v] = sum(p.stat().st_size for p in target.glob("*.pdf")) // len(jobs)
+            extra = f" (render {wall:.1f} s + encrypt {enc:.1f} s)" if enc else ""
+            print(
+                f"  round {r + 1} {v:<18} {len(jobs) / (wall + enc):5.2f} reports/s{extra}  load {load:.1f}"
+            )
+    plain = walls["plain"]
+    for v in variants:
+        ratios = [w / p for w, p in zip(walls[v], plain, strict=True)]
+        print(
+            f"{v:<18} median {len(jobs) / statistics.median(walls[v]):5.2f} reports/s  "
+            f"time × {statistics.median(ratios):.3f} of plain (rounds: {', '.join(f'{x:.3f}' for x in ratios)})  "
+            f"CPU {1000 * statistics.mean(cpu[v]):.0f} ms a report  PDF {sizes[v] / 1024:.0f} KiB a report"
+        )
+
+
+def paired(jobs: list[MonthlyReport], seals: list[Seal], out: Path) -> None:
+    """Each report rendered plain and sealed one after the other in this process (the order
+    alternating), then the sealed PDF encrypted: CPU per report and the paired ratios, which a
+    busy neighbour moves far less than it moves wall-clock rates."""
+    from delivery.encrypt import encrypt_pdf
+
+    cpu: dict[str, list[float]] = {"plain": [], "PDF/A": [], "encrypt": []}
+    render_reports_timed(jobs[:1], out / "warm-up", 1)  # fonts, templates, charts loaded once
+    for i, (job, seal) in enumerate(zip(jobs, seals, strict=True)):
+        sealed_pdf = b""
+        for v in ("plain", "PDF/A") if i % 2 == 0 else ("PDF/A", "plain"):
+            with_seal = [seal] if v == "PDF/A" else None
+            ((rendered, t),) = render_reports_timed([job], out / v.replace("/", ""), 1, with_seal)
+            cpu[v].append(sum(t.values()))
+            sealed_pdf = rendered.path.read_bytes() if with_seal else sealed_pdf
+        t0 = time.process_time()
+        encrypt_pdf(sealed_pdf, "bench-password")
+        cpu["encrypt"].append(time.process_time() - t0)
+    ratios = [a / p for a, p in zip(cpu["PDF/A"], cpu["plain"], strict=True)]
+    plain, sealed, enc = (statistics.mean(cpu[k]) for k in ("plain", "PDF/A", "encrypt"))
+    print(f"paired, one process, {len(jobs)} reports: CPU a report plain {1000 * plain:.0f} ms, PDF/A {1000 * sealed:.0f} ms "
+          f"(median paired ratio × {statistics.median(ratios):.3f}, quartiles {statistics.quantiles(ratios)[0]:.3f}-{statistics.quantiles(ratios)[2]:.3f}), "
+          f"encrypting the mailed copy {1000 * enc:.1f} ms")  # fmt: skip
+    print(
+        f"  2 cores / CPU a report: plain {2 / plain:.2f}/s, PDF/A {2 / sealed:.2f}/s, PDF/A + encrypted {2 / (sealed + enc):.2f}/s"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reports", type=int, default=200, help="how many (with --warehouse: at most)")
@@ -193,15 +309,32 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--warehouse", type=Path, default=None, help="render this warehouse's reports")
     ap.add_argument("--period", default="2026-10")
+    ap.add_argument("--plain", action="store_true", help="render without the seal (not PDF/A, no data)")
+    ap.add_argument("--compare", action="store_true", help="plain, PDF/A, PDF/A + encrypted, interleaved")
+    ap.add_argument("--rounds", type=int, default=3, help="with --compare")
+    ap.add_argument(
+        "--paired", action="store_true", help="plain and PDF/A alternating per report, one process"
+    )
     args = ap.parse_args()
     if args.warehouse:
         jobs = warehouse_reports(args.warehouse, args.period)[: args.reports]
     else:
         jobs = [synthetic_report(i, args.period) for i in range(args.reports)]
     out = args.out or Path(tempfile.mkdtemp(prefix="cmreport-bench-"))
+    seals, seal_s = _seals(jobs, args.warehouse) if not args.plain else ([], 0.0)
+    if seals:
+        print(
+            f"seals of {len(jobs)} reports (their rows as CSV{', read from the warehouse' if args.warehouse else ''}): {seal_s:.2f} s"
+        )
+    if args.compare:
+        compare(jobs, seals, out, args.workers, args.rounds)
+        return
+    if args.paired:
+        paired(jobs, seals, out)
+        return
     load0 = os.getloadavg()[0]
     t0 = time.perf_counter()
-    results = render_reports_timed(jobs, out, args.workers)
+    results = render_reports_timed(jobs, out, args.workers, seals or None)
     wall = time.perf_counter() - t0
     load1 = os.getloadavg()[0]
     pages = [r.pages for r, _ in results]

@@ -285,6 +285,18 @@ def export(
 
 
 @app.command()
+def verify(
+    pdf: Annotated[Path, typer.Argument(help="a report PDF: the archived copy")],
+    config: ConfigOpt = None,
+) -> None:
+    """Is this report the one the pipeline produced, and does it still match the data? One line;
+    exit 0 verified, 5-11 what differs (docs/operations.md, "Sealed reports")."""
+    from cmreport.verify import verify_command
+
+    _exit(verify_command(pdf, config, console))
+
+
+@app.command()
 def whatif(
     periods: Annotated[list[str], typer.Argument(help="past periods to recompute (2026-09)")],
     rules: Annotated[Path, typer.Option("--rules", help="the draft rules file (TOML)")],

@@ -75,13 +75,14 @@ def _where(console: Console, paths, config: Path, seconds: float) -> None:  # ty
         console.print(f"  {name:<17} {shown(path)}  ({what})", markup=False)
     cfg = f"--config {shown(config)}"
     console.print("\nnext, with the demo's own configuration:")
-    for command, why in (
+    steps = [
         (f"status {cfg}", "what is loaded, closed and delivered"),
-        (
-            f"export 2026-09 --format xlsx --out {shown(config.parent / 'export')} {cfg}",
-            "September in one workbook",
-        ),
+        (f"export 2026-09 --format xlsx --out {shown(config.parent / 'export')} {cfg}", "September in one workbook"),
         (f"close 2026-09 {cfg}", "a rerun: same tables, nothing sent twice"),
         (f"server start {cfg}", "keep Prefect running, so each command starts in seconds"),
-    ):
+    ]  # fmt: skip
+    monthly = [p for p in pdfs if p.parent.name == "monthly"]
+    if monthly:  # the last month's last manager: a report that was mailed
+        steps.insert(3, (f"verify {shown(monthly[-1])} {cfg}", "is this the report mailed, and does it still match the data"))  # fmt: skip
+    for command, why in steps:
         console.print(f"  .venv/bin/cmreport {command}\n      {why}", markup=False)

@@ -29,6 +29,14 @@ class ExitCode(IntEnum):
     USAGE = 2  # a wrong argument or option (click's own code for usage errors)
     NOT_LOADED = 3  # the date's folder is missing, not complete, rejected or held: nothing loaded
     UNDELIVERED = 4  # the run finished, but some reports are queued or failed (not delivered)
+    # `cmreport verify`: why a report PDF is not verified (0 when it is; cmreport/verify.py)
+    NOT_SEALED = 5  # not a PDF, or a PDF without a seal: not an archive copy of this pipeline
+    ENCRYPTED = 6  # an encrypted mailed copy: verify the archived copy
+    DATA_ALTERED = 7  # an embedded CSV differs from the SHA-256 its seal records (or is missing or added)
+    NOT_ISSUED = 8  # the ledger has no such version, or not with this file's SHA-256: the PDF was edited
+    SUPERSEDED = 9  # a later version (a correction) of the report exists
+    DATA_CHANGED = 10  # the published rows differ now: a correction is due
+    INPUTS_CHANGED = 11  # an input folder was re-delivered since; the rows as published now are the same
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
     TERMINATED = 143  # SIGTERM (128 + SIGTERM)
 

@@ -10,7 +10,8 @@ xlsx writes ONE workbook: a contents sheet, then a sheet per table with Chinese 
 (core.labels) over the contract's names, both rows frozen, money as 1,234.56, rates to 6 places, dates as dates. csv
 writes a file per table with the contract's column names, in UTF-8 with a byte-order mark so that
 Excel reads the Chinese (plain UTF-8 on request). Booleans are Y / N everywhere, as the input
-contract writes its flags.
+contract writes its flags. An indicator's actual and target print with the places of its metric's
+unit (money to the fen, rates to 6 places), as the contract publishes them.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from core.calendar import days, month_weeks, period_bounds
 from core.catalog import Catalog
 from core.labels import COLUMN_ZH, TABLE_ZH
 from flows.context import RunContext
+from schemas.published import METRIC_UNIT, UNIT_PLACES
 
 YES, NO = "Y", "N"
 EXCEL_ROWS = 1_048_576 - 2  # a sheet's rows, less the two header rows; longer tables continue on more sheets
@@ -56,7 +58,7 @@ def export_unit(ctx: RunContext, unit: Unit, out: Path, fmt: str, bom: bool = Tr
     written = []
     for name, df in tables.items():
         path = folder / f"{name}.csv"
-        for_people(df).write_csv(path, include_bom=bom)
+        for_people(df).with_columns(_measures_at_their_places(df)).write_csv(path, include_bom=bom)
         written.append((path, df.height))
     return written
 
@@ -101,6 +103,29 @@ def for_people(df: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(
         pl.col(c).replace_strict({True: YES, False: NO}, return_dtype=pl.String) for c in flags
     )
+
+
+MEASURES = ("actual", "target")  # one column holds every metric's value, each in its own unit
+
+
+def _places(df: pl.DataFrame) -> pl.Expr:
+    """The decimal places of each row's metric (indicators): 2 for money, 6 for rates."""
+    places = {m: UNIT_PLACES[u] for m, u in METRIC_UNIT.items()}
+    return pl.col("metric").replace_strict(places, default=max(UNIT_PLACES.values()), return_dtype=pl.Int64)
+
+
+def _measures_at_their_places(df: pl.DataFrame) -> list[pl.Expr]:
+    """actual and target as text with their metric's places (122237.32, not 122237.320000)."""
+    if "metric" not in df.columns:
+        return []
+    out = []
+    for col in (c for c in MEASURES if c in df.columns):
+        text = pl.lit(None, dtype=pl.String)
+        for places in sorted(set(UNIT_PLACES.values())):
+            exact = pl.col(col).cast(pl.Decimal(38, places)).cast(pl.String)  # already at its places: no rounding
+            text = pl.when(_places(df) == places).then(exact).otherwise(text)
+        out.append(text.alias(col))
+    return out
 
 
 def write_workbook(path: Path, tables: list[tuple[str, pl.DataFrame, str]]) -> None:
@@ -153,9 +178,22 @@ def _write_sheet(
     ws.freeze_panes(2, 0)
     for j, (col, dtype) in enumerate(schema.items()):
         ws.set_column(j, j, _width(df, col, labels), _number_style(dtype, styles))
+    measures = _measure_cells(df, styles)
     for i, row in enumerate(df.iter_rows(), start=2):
         ws.write_row(i, 0, row)
+        for j, style in measures(i - 2):  # in the same row: a constant-memory sheet is written row by row
+            if row[j] is not None:
+                ws.write_number(i, j, row[j], style)
     ws.autofilter(1, 0, max(1, df.height + 1), max(0, df.width - 1))
+
+
+def _measure_cells(df: pl.DataFrame, styles: dict):  # type: ignore[no-untyped-def]
+    """For row k: (column, style) of its actual and target in its metric's unit (indicators only)."""
+    cols = [df.columns.index(c) for c in MEASURES if c in df.columns] if "metric" in df.columns else []
+    if not cols:
+        return lambda k: []
+    places = df.select(_places(df)).to_series().to_list()
+    return lambda k: [(j, styles["money" if places[k] <= 2 else "rate"]) for j in cols]
 
 
 def _number_style(dtype: pl.DataType, styles: dict):  # type: ignore[no-untyped-def]

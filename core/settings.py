@@ -90,6 +90,16 @@ class Digest(_Section):
     near_deadline_business_days: int
 
 
+class Encryption(_Section):
+    """Mailed PDFs encrypted with a per-recipient password; the archive keeps the unencrypted copy.
+    Settings say where the passwords are, never a password."""
+
+    enabled: bool
+    passwords_file: str  # CSV recipient_id,password outside the installation; empty = the environment
+    password_env_prefix: str  # else the variable <prefix><recipient id>
+    body_note: str  # the sentence the email adds on how the recipient obtains the password
+
+
 class Dask(_Section):
     enabled: bool
     address: str
@@ -103,6 +113,7 @@ class Settings(_Section):
     render: Render
     smtp: Smtp
     digest: Digest
+    encryption: Encryption
     dask: Dask
     source: Path
 

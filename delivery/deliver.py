@@ -21,6 +21,10 @@ So each message is delivered at least once, and at most one extra copy of a mess
 interrupted attempt (a crash, or a connection lost while the server was acknowledging DATA, which is
 left queued rather than retried in the same run). Every other message is neither lost nor duplicated.
 Two deliver() calls on the same ledger do not overlap: the second waits on a lock file next to it.
+
+With [encryption] enabled, the attachment is the archived PDF encrypted with the recipient's own
+password (delivery.encrypt) and the body says how to obtain it; a recipient without a password is
+left queued, named in the row's response, until an operator adds one.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from core.settings import Settings, Smtp
+from delivery.encrypt import NoPassword, Passwords, encrypt_pdf
 from delivery.ledger import Decision, Ledger, Row
 from delivery.message import Change, Mail, build_message
 from delivery.server import embedded_smtp
@@ -57,7 +62,7 @@ class Deliverable:
     key: str  # mgr_id, or branch_id for BRANCH
     period: str  # YYYY-MM, YYYY-Www, or a digest's night YYYY-MM-DD
     pdf_path: Path | None  # None for a digest: its content is its body (mail.headline, mail.html)
-    pdf_sha256: str  # of the PDF's bytes: what is sent is what was rendered (and archived)
+    pdf_sha256: str  # of the archived PDF: what is sent is what was rendered (encrypted when [encryption] is on)
     content_hash: str
     figures: dict[str, str]  # labelled figures, with units: a correction lists those that changed
     mail: Mail
@@ -190,9 +195,19 @@ class _ServerUnreachable(Exception):
 class _Sender:
     """Sends ledger rows one by one over one SMTP session, recording each step in the ledger."""
 
-    def __init__(self, ledger: Ledger, conf: Smtp, run_id: str, timezone: str) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        conf: Smtp,
+        run_id: str,
+        timezone: str,
+        passwords: Passwords | None = None,
+        password_note: str = "",
+    ) -> None:
         self.ledger = ledger
         self.conf = conf
+        self.passwords = passwords  # set: attachments are encrypted with the recipient's password
+        self.password_note = password_note if passwords is not None else ""
         self.run_id = run_id
         self.timezone = timezone
         self.session = SmtpSession(conf)
@@ -230,7 +245,33 @@ class _Sender:
         self.session.close()
         return done
 
+    def attachment(self, row: Row) -> bytes | None:
+        """The bytes to attach: the archived PDF as rendered for this version, encrypted with the
+        recipient's password when [encryption] is on; None (the row marked) when it cannot be sent."""
+        try:
+            pdf = Path(row.pdf_path).read_bytes()
+        except OSError as exc:
+            self.ledger.mark_unsent(row.id, "failed", f"PDF unreadable: {type(exc).__name__}: {row.pdf_path}")
+            log.error("not sent %s: PDF unreadable %s", row.message_id, row.pdf_path)
+            return None
+        if hashlib.sha256(pdf).hexdigest() != row.pdf_sha256:
+            note = f"not sent: {row.pdf_path} changed since it was rendered for this version"
+            self.ledger.mark_unsent(row.id, "queued", note)
+            log.error("%s (%s)", note, row.message_id)
+            return None
+        if self.passwords is None:
+            return pdf
+        try:
+            return encrypt_pdf(pdf, self.passwords.of(row.recipient_id))
+        except NoPassword as exc:  # an operator adds it; the next run sends the row
+            self.ledger.mark_unsent(row.id, "queued", str(exc))
+            log.error("%s (%s)", exc, row.message_id)
+            return None
+
     def send(self, row: Row) -> None:
+        pdf = self.attachment(row) if row.pdf_path else None  # a digest has no PDF
+        if row.pdf_path and pdf is None:
+            return
         try:
             msg = build_message(
                 sender=self.conf.sender,
@@ -238,24 +279,15 @@ class _Sender:
                 recipient_name=row.recipient_name,
                 version=row.version,
                 mail=row.mail,
-                pdf_path=Path(row.pdf_path) if row.pdf_path else None,
+                pdf=pdf,
                 changes=row.changes,
                 message_id=row.message_id,
                 timezone=self.timezone,
+                password_note=self.password_note,
             )
-        except OSError as exc:
-            self.ledger.mark_unsent(row.id, "failed", f"PDF unreadable: {type(exc).__name__}: {row.pdf_path}")
-            log.error("not sent %s: PDF unreadable %s", row.message_id, row.pdf_path)
-            return
         except ValueError as exc:  # e.g. an address that cannot be written in a header
             self.ledger.mark_unsent(row.id, "failed", f"message not built: {exc}")
             log.error("not sent %s to %r: %s", row.message_id, row.recipient_email, exc)
-            return
-        pdf = next((p for p in msg.iter_attachments() if p.get_content_type() == "application/pdf"), None)
-        if pdf is not None and hashlib.sha256(pdf.get_content()).hexdigest() != row.pdf_sha256:
-            note = f"not sent: {row.pdf_path} changed since it was rendered for this version"
-            self.ledger.mark_unsent(row.id, "queued", note)
-            log.error("%s (%s)", note, row.message_id)
             return
         for attempt in range(self.conf.retries + 1):
             if attempt:
@@ -325,10 +357,12 @@ def _msgid_domain(sender: str) -> str:
 
 
 def _run(items: list[Deliverable], settings: Settings, run_id: str) -> tuple[list[Row], list[Decision]]:
+    enc = settings.encryption
+    passwords = Passwords(enc) if enc.enabled else None  # a passwords file that cannot be used stops here
     ledger = Ledger(settings.paths.ledger)
     try:
         with _server(settings):
-            sender = _Sender(ledger, settings.smtp, run_id, settings.nightly.timezone)
+            sender = _Sender(ledger, settings.smtp, run_id, settings.nightly.timezone, passwords, enc.body_note)
             # 1. Rows an interrupted run left "sending": sent again, once, before anything is planned
             #    on top of them (so a correction is computed against what the recipient holds).
             done = sender.send_all(ledger.with_status("sending"))

@@ -173,6 +173,14 @@ class Ledger:
             (recipient_id, kind, key, period),
         )
 
+    def versions(self, recipient_id: str, kind: str, key: str, period: str) -> list[Row]:
+        """Every row of one report for one recipient, skipped ones included, oldest version first."""
+        return self._rows(
+            "SELECT * FROM deliveries WHERE recipient_id = ? AND kind = ? AND report_key = ? "
+            "AND period = ? ORDER BY version, id",
+            (recipient_id, kind, key, period),
+        )
+
     def with_status(self, *statuses: str) -> list[Row]:
         marks = ",".join("?" * len(statuses))
         return self._rows(f"SELECT * FROM deliveries WHERE status IN ({marks}) ORDER BY id", statuses)

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 CORRECTION_MARK = "【更正】"
@@ -82,7 +81,9 @@ def attachment_name(mail: Mail, version: int) -> str:
     return "_".join(file_name_part(p) for p in parts) + ".pdf"
 
 
-def body_for(mail: Mail, recipient_name: str, version: int, changes: list[Change], filename: str) -> str:
+def body_for(
+    mail: Mail, recipient_name: str, version: int, changes: list[Change], filename: str, password_note: str = ""
+) -> str:
     whose = "您" if mail.about == recipient_name else one_line(mail.about)
     report = f"{whose}{mail.period_label}的{mail.title}"
     lines = [_greeting(recipient_name), ""]
@@ -98,7 +99,10 @@ def body_for(mail: Mail, recipient_name: str, version: int, changes: list[Change
             lines += [f"  · {c.item}：由 {c.old} 改为 {c.new}" for c in changes]
         else:
             lines.append("  （数字未变，更正的是报表中的其他内容。）")
-    lines += ["", f"附件：{filename}", "", FOOTER]
+    lines += ["", f"附件：{filename}"]
+    if password_note:  # the attachment is encrypted: how its password is obtained, in the bank's words
+        lines.append(one_line(password_note))
+    lines += ["", FOOTER]
     return "\n".join(lines) + "\n"
 
 
@@ -153,32 +157,33 @@ def build_message(
     recipient_name: str,
     version: int,
     mail: Mail,
-    pdf_path: Path | None,
+    pdf: bytes | None,
     changes: list[Change],
     message_id: str,
     timezone: str,
+    password_note: str = "",
 ) -> EmailMessage:
-    """The complete email for one report version, with the PDF read from pdf_path attached; for a
+    """The complete email for one report version with the PDF's bytes attached (encrypted ones
+    with `password_note`, the bank's sentence on how to obtain the password, in the body); for a
     digest (no PDF) an HTML body with its plain-text alternative.
 
-    Raises ValueError when the address itself cannot be put in a header, OSError when the PDF
-    cannot be read."""
+    Raises ValueError when the address itself cannot be put in a header."""
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = Address(display_name=one_line(recipient_name), addr_spec=recipient_email)
     msg["Subject"] = subject_for(mail, version)
     msg["Date"] = format_datetime(dt.datetime.now(ZoneInfo(timezone)).replace(microsecond=0))
     msg["Message-ID"] = message_id
-    if pdf_path is None:
+    if pdf is None:
         msg.set_content(digest_text_for(mail, recipient_name, version, changes), charset="utf-8", cte="base64")
         msg.add_alternative(
             digest_html_for(mail, recipient_name, version, changes), subtype="html", charset="utf-8", cte="base64"
         )
         return msg
     filename = attachment_name(mail, version)
-    body = body_for(mail, recipient_name, version, changes, filename)
+    body = body_for(mail, recipient_name, version, changes, filename, password_note)
     msg.set_content(body, charset="utf-8", cte="base64")
-    msg.add_attachment(pdf_path.read_bytes(), maintype="application", subtype="pdf", filename=filename)
+    msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
     _name_on_content_type(msg, filename)
     return msg
 

@@ -87,10 +87,13 @@ def build_reports(config: str | None, kind: str, unit: str, run_id: str, as_of: 
 
 @task(name="render-chunk", cache_policy=NO_CACHE)
 def render_chunk(config: str | None, jobs: list[Any], out_dir: str, workers: int) -> list[dict[str, Any]]:
-    """Render a chunk of reports (a process pool of `workers`); returns what delivery needs."""
+    """Render a chunk of reports as sealed archive copies (a process pool of `workers`); returns
+    what delivery needs."""
     from reports.render import render_reports
+    from reports.seal import seals_for
 
-    rendered = render_reports(jobs, Path(out_dir), workers)
+    seals = seals_for(load_context(config).catalog, jobs)
+    rendered = render_reports(jobs, Path(out_dir), workers, seals)
     return [deliverable_for(job, r.path, r.sha256) for job, r in zip(jobs, rendered, strict=True)]
 
 

@@ -103,14 +103,30 @@ def _without_state(reason: str, state_zh: str) -> str:
     return reason.removeprefix(f"{state_zh}：") if state_zh else reason
 
 
+def printed_dormancy(df: pl.DataFrame | None) -> pl.DataFrame | None:
+    """The rows of one manager's dormancy rows of the month that the report is made from: accounts
+    that became INACTIVE/DORMANT during it, and the latest published day's watch rows (also what
+    the report's seal embeds, reports.seal)."""
+    if df is None or df.is_empty():
+        return df
+    return df.filter(_EVENT | _latest_watch(df))
+
+
+_EVENT = pl.col("event").is_in(["NEW_INACTIVE", "NEW_DORMANT"])
+
+
+def _latest_watch(df: pl.DataFrame) -> pl.Expr:
+    return (pl.col("as_of") == df["as_of"].max()) & pl.col("is_watch")
+
+
 def dormancy(df: pl.DataFrame | None, names: Names) -> tuple[DormancyRow, ...]:
     """Accounts that became INACTIVE/DORMANT during the month, then those about to become DORMANT
     on the month's latest published day (``df``: one manager's dormancy rows of the month)."""
+    df = printed_dormancy(df)
     if df is None or df.is_empty():
         return ()
-    latest = df["as_of"].max()
-    events = df.filter(pl.col("event").is_in(["NEW_INACTIVE", "NEW_DORMANT"]))
-    watch = df.filter((pl.col("as_of") == latest) & pl.col("is_watch"))
+    events = df.filter(_EVENT)
+    watch = df.filter(_latest_watch(df))
     return tuple(
         _dormancy_row(r, r["event"] if part is events else "WATCH", names)
         for part in (events, watch)

@@ -27,6 +27,7 @@ from core.lifeline import die_with_parent
 from reports import fmt, page_fill
 from reports.headline import TITLES
 from reports.model import AnyReport, BranchReport, MonthlyReport, WeeklyReport
+from reports.seal import Seal
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "report_templates"
 STYLESHEET = TEMPLATES_DIR / "report.css"
@@ -182,7 +183,9 @@ class _Worker:
             )
         return self.env.get_template(_TEMPLATE[report.kind]).render(ctx)
 
-    def render(self, report: AnyReport, out_dir: Path) -> tuple[RenderedReport, dict[str, float]]:
+    def render(
+        self, report: AnyReport, out_dir: Path, seal: Seal | None = None
+    ) -> tuple[RenderedReport, dict[str, float]]:
         w0, t0 = time.perf_counter(), time.process_time()
         fingerprint = report.content_fingerprint()
         html = self.html(report, fingerprint)
@@ -193,7 +196,7 @@ class _Worker:
         )
         page_fill.fill_last_page(doc.pages)
         t2 = time.process_time()
-        pdf = doc.write_pdf(custom_metadata=True)
+        pdf = doc.write_pdf(custom_metadata=True, **(seal.write_pdf_options() if seal else {}))
         t3 = time.process_time()
         path = out_dir / file_name(report)
         tmp = path.with_suffix(".pdf.tmp")
@@ -250,7 +253,7 @@ def render_pool(workers: int) -> ProcessPoolExecutor:
     )
 
 
-def _render_one(job: tuple[AnyReport, Path]) -> tuple[RenderedReport, dict[str, float]]:
+def _render_one(job: tuple[AnyReport, Path, Seal | None]) -> tuple[RenderedReport, dict[str, float]]:
     if _worker is None:
         _init_worker()
     assert _worker is not None
@@ -276,19 +279,24 @@ def file_name(report: AnyReport) -> str:
 
 
 def render_reports(
-    jobs: list[MonthlyReport | WeeklyReport | BranchReport], out_dir: Path, workers: int
+    jobs: list[MonthlyReport | WeeklyReport | BranchReport],
+    out_dir: Path,
+    workers: int,
+    seals: Sequence[Seal] | None = None,
 ) -> list[RenderedReport]:
-    """Render every report to out_dir; results in the order of jobs. workers 0/1 = in-process."""
-    return [r for r, _ in render_reports_timed(jobs, out_dir, workers)]
+    """Render every report to out_dir; results in the order of jobs. workers 0/1 = in-process.
+    With seals (reports.seal, one per job), each PDF is the sealed PDF/A-3b archive copy."""
+    return [r for r, _ in render_reports_timed(jobs, out_dir, workers, seals)]
 
 
 def render_reports_timed(
-    jobs: Sequence[AnyReport], out_dir: Path, workers: int
+    jobs: Sequence[AnyReport], out_dir: Path, workers: int, seals: Sequence[Seal] | None = None
 ) -> list[tuple[RenderedReport, dict[str, float]]]:
     """render_reports, plus per report the CPU seconds of templating+charts, layout (render()) and write_pdf()."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    tasks = [(job, out_dir) for job in jobs]
+    with_seals: Sequence[Seal | None] = seals if seals is not None else [None] * len(jobs)
+    tasks = [(job, out_dir, seal) for job, seal in zip(jobs, with_seals, strict=True)]
     names = [file_name(j) for j in jobs]
     if len(set(names)) != len(names):
         raise ValueError("two reports would get the same file name")

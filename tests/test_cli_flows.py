@@ -166,9 +166,25 @@ def test_the_month_exports_as_one_workbook_its_weeks_included(bank, tmp_path):
     assert first[header.index("quarter_mean")].number_format == "0.000000"
     marks = sorted(r[header.index("top25")] for r in ws.iter_rows(min_row=3, values_only=True))
     assert marks == sorted("Y" if x else "N" for x in scorecard["top25"])
+    ind = wb["考核指标 indicators"]
+    head = [c.value for c in ind[2]]
+    formats = {
+        (r[head.index("metric")].value, r[head.index("actual")].number_format)
+        for r in ind.iter_rows(min_row=3) if r[head.index("actual")].value is not None
+    }  # fmt: skip
+    assert ("WEALTH_SALES", "#,##0.00") in formats and ("NPL_RATIO", "0.000000") in formats  # each in its unit
+    assert not {f for _, f in formats} - {"#,##0.00", "0.000000"}
     contents = {r[1]: r[3] for r in wb["目录 contents"].iter_rows(min_row=3, values_only=True)}
     assert contents["dormancy"] == "daily 2026-09-01 .. 2026-09-30 (30 units)"
     assert contents["weekly"].startswith("weekly 2026-W39")  # the weeks of the month that ran
+    csv = run("export", "2026-09", "--out", str(tmp_path), config=bank.cfg)
+    assert csv.returncode == 0, csv.stdout + csv.stderr
+    indicators = pl.read_csv(tmp_path / "2026-09" / "indicators.csv", infer_schema=False)
+    published = bank.ctx.catalog.read("monthly", "2026-09", "indicators")
+    printed = dict(zip(indicators["mgr_id"] + indicators["metric"], indicators["actual"], strict=True))
+    for row in published.filter(pl.col("actual").is_not_null()).iter_rows(named=True):
+        places = 2 if row["metric"] in ("DEP_AVG_INC", "LOAN_AVG_INC", "WEALTH_SALES", "CONTRIBUTION") else 6
+        assert printed[row["mgr_id"] + row["metric"]] == f"{row['actual']:.{places}f}"  # 1234.50 元, 2.298851 %
     week = run("export", "2026-W39", "--out", str(tmp_path), config=bank.cfg)
     assert week.returncode == 0, week.stdout + week.stderr
     assert sorted(p.name for p in (tmp_path / "2026-W39").iterdir()) == [

@@ -7,6 +7,7 @@ import subprocess
 from decimal import Decimal
 from pathlib import Path
 
+import pikepdf
 import pytest
 from pypdf import PdfReader
 
@@ -14,11 +15,18 @@ from core.catalog import Catalog
 from reports import fmt
 from reports.build import build_branch_reports, build_monthly_reports, build_weekly_reports
 from reports.render import RenderedReport, render_reports
+from reports.seal import read_sealed, seals_for
+from tests.pdfa import pdfa3b_problems
 from tests.reports.conftest import AS_OF, CUSTOMERS, EVIL_NAME, GENERATED, PERIOD, RUN_ID, WEEK
 
 
 def pdf_text(path: Path) -> str:
     return "\n".join(p.extract_text() for p in PdfReader(path).pages)
+
+
+def pdf_title(path: Path) -> str:
+    with pikepdf.open(path) as pdf:
+        return str(pdf.docinfo.Title)
 
 
 def compact(text: str) -> str:
@@ -285,3 +293,39 @@ def test_process_pool_gives_the_same_pdfs_as_in_process(built, rendered, tmp_pat
     assert [r.key for r in pooled] == ["B01", "M0001"]
     for r in pooled:
         assert r.sha256 == rendered[f"{r.kind}:{r.key}"].sha256
+
+
+def _page_pngs(pdf: Path, out: Path) -> list[bytes]:
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(out)], check=True)
+    return [p.read_bytes() for p in sorted(out.parent.glob(f"{out.name}*.png"))]
+
+
+@pytest.mark.parametrize("kind", ["monthly", "branch", "weekly"])
+def test_the_sealed_copy_shows_the_same_pages_and_passes_the_pdfa_checks(
+    catalog, built, rendered, tmp_path, kind
+):
+    job = built[kind][0]
+    plain = rendered[f"{job.kind}:{job.key}"].path
+    (sealed,) = render_reports([job], tmp_path / "sealed", workers=1, seals=seals_for(catalog, [job]))
+    assert _page_pngs(sealed.path, tmp_path / "s") == _page_pngs(plain, tmp_path / "p")  # pixel for pixel
+    assert pdfa3b_problems(sealed.path) == []
+    assert read_sealed(sealed.path).provenance.content_fingerprint == sealed.content_fingerprint
+
+
+def test_the_pdfa_checks_find_what_is_not_pdfa(catalog, built, rendered, tmp_path):
+    problems = pdfa3b_problems(rendered["MONTHLY:M0001"].path)  # the bare render: not PDF/A
+    assert problems == [
+        "trailer: no file identifier /ID",
+        "catalog: no /Metadata stream",
+        "catalog: not exactly one /GTS_PDFA1 output intent",
+    ]
+    job = built["monthly"][0]
+    (sealed,) = render_reports([job], tmp_path, workers=1, seals=seals_for(catalog, [job]))
+    edited = tmp_path / "edited.pdf"
+    with pikepdf.open(sealed.path) as pdf:  # a tool that updates the Info dictionary, not the XMP
+        pdf.docinfo["/Title"] = "已修改"
+        del pdf.Root.AF
+        pdf.save(edited)
+    problems = pdfa3b_problems(edited)
+    assert f"Info /Title '已修改' differs from its XMP property '{pdf_title(sealed.path)}'" in problems
+    assert "embedded file alerts.csv: not listed in the catalog's /AF" in problems
