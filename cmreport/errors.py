@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from enum import IntEnum
 from typing import Any, NoReturn
@@ -72,6 +73,7 @@ class Commands(TyperGroup):
         try:
             signal.signal(signal.SIGINT, _interrupted)
             signal.signal(signal.SIGTERM, _interrupted)
+            threading.Thread(target=_watchdog, name="interrupt-watchdog", daemon=True).start()
         except ValueError:  # not the main thread: keep the default handlers
             handlers = {}
         try:
@@ -87,6 +89,8 @@ class Commands(TyperGroup):
 # An interrupted command unwinds (Prefect marks its runs crashed); if that hangs on a busy machine,
 # the operator still gets the line and the prompt back after this long.
 STOP_GRACE_SECONDS = 8.0
+_signalled: list[tuple[str, ExitCode]] = []
+_signal_seen = threading.Event()
 _reported = threading.Event()
 
 
@@ -94,17 +98,19 @@ def _interrupted(signum: int, _frame: object) -> None:
     name, code = (
         ("SIGTERM", ExitCode.TERMINATED) if signum == signal.SIGTERM else ("Ctrl-C", ExitCode.INTERRUPTED)
     )
-    timer = threading.Timer(STOP_GRACE_SECONDS, _stop_now, (name, code))
-    timer.daemon = True  # a command that unwound in time exits without waiting for it
-    timer.start()
+    _signalled.append((name, code))
+    _signal_seen.set()  # no lock the interrupted code may hold: the watchdog already waits
     raise Interrupted(name, code)
 
 
-def _stop_now(name: str, code: ExitCode) -> None:
-    """The unwinding took too long: say it once and leave (a rerun starts again safely)."""
+def _watchdog() -> None:
+    """Started with the command, so that a signal landing anywhere (even inside Thread.start) cannot
+    stop it: after a signal and the grace time, one line, then exit without unwinding further."""
+    _signal_seen.wait()
+    time.sleep(STOP_GRACE_SECONDS)
+    name, code = _signalled[0]
     if not _reported.is_set():
-        _error(_interrupted_message(name), code=code)
-    sys.stderr.flush()
+        os.write(2, f"error: {_interrupted_message(name)}\n".encode())
     os._exit(int(code))
 
 
