@@ -18,6 +18,8 @@ RECIPIENT_KINDS = {
     "MONTHLY": "monthly checks (managers)",
     "WEEKLY": "weekly checks (managers)",
     "BRANCH": "branch summaries (branch heads)",
+    "DIGEST": "daily digests (managers)",
+    "TEAM_DIGEST": "team digests (supervisors)",
 }
 STATES = ("sent", "unchanged", "queued", "failed", "skipped")
 
@@ -27,7 +29,7 @@ def deliveries(result: dict[str, Any]) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for night in result.get("nights", []):
         found += deliveries(night)
-    for part in ("weekly", "month_close", "monthly", "branch"):
+    for part in ("weekly", "month_close", "monthly", "branch", "digests"):
         if isinstance(result.get(part), dict):
             found += deliveries(result[part])
     for record in (result.get("delivery"), result.get("retried")):
@@ -101,6 +103,8 @@ def night_line(night: dict[str, Any]) -> str:
         parts.append(f"weekly check {night['weekly']['week']}: {night['weekly']['reports']} reports")
     if "month_close" in night:
         parts.append(close_line(night["month_close"]))
+    if night.get("digests"):
+        parts.append(f"{night['digests']['digests']} digests")
     return "; ".join(parts)
 
 

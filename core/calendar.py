@@ -132,9 +132,14 @@ def month_close_due(d: dt.date, cal: Calendar, nth_business_day: int) -> str | N
     return shift_period(period_of(d), -1) if n == nth_business_day else None
 
 
+def business_days_after(d: dt.date, until: dt.date, cal: Calendar) -> int:
+    """Business days in (d, until]: a deadline's business days left after d (0 once it is d or past)."""
+    return len(business_days(d + ONE_DAY, until, cal))
+
+
 def followup_day(alert_date: dt.date, contact_date: dt.date, cal: Calendar) -> int:
     """Day N of the window a contact falls on: business days in (alert_date, contact_date]."""
-    return len(business_days(alert_date + ONE_DAY, contact_date, cal))
+    return business_days_after(alert_date, contact_date, cal)
 
 
 def followup_windows(start: dt.date, end: dt.date, cal: Calendar, n_business_days: int) -> pl.LazyFrame:

@@ -81,6 +81,15 @@ class Smtp(_Section):
         return os.environ.get(self.password_env) or None
 
 
+class Digest(_Section):
+    """The nightly digests (conf/settings.toml [digest]): who gets one, and how far they look ahead."""
+
+    managers: bool
+    supervisors: bool
+    maturity_days: int
+    near_deadline_business_days: int
+
+
 class Encryption(_Section):
     """Mailed PDFs encrypted with a per-recipient password; the archive keeps the unencrypted copy.
     Settings say where the passwords are, never a password."""
@@ -103,6 +112,7 @@ class Settings(_Section):
     nightly: Nightly
     render: Render
     smtp: Smtp
+    digest: Digest
     encryption: Encryption
     dask: Dask
     source: Path

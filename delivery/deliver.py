@@ -5,6 +5,8 @@ What a batch does, per deliverable (recipient, kind, key, period):
 - changed content -> a correction v(n+1) (subject 【更正】, body lists item / old / new against the
   last SENT version); a version never delivered (queued/failed) is replaced in place instead;
 - WEEKLY already sent once -> never resent, whatever the content;
+- a digest (DIGEST, TEAM_DIGEST: period = its night) has no PDF: its body is in the ledger row, and
+  a correction repeats the whole digest with the changed counts first;
 - recipient LEFT -> not sent, row "skipped", listed in the summary for the branch head.
 Then every queued row in the ledger is sent, including those left by earlier runs.
 
@@ -56,10 +58,10 @@ class Deliverable:
     recipient_name: str
     recipient_id: str
     recipient_status: str  # "ACTIVE" | "LEFT"
-    kind: str  # "MONTHLY" | "WEEKLY" | "BRANCH"
+    kind: str  # "MONTHLY" | "WEEKLY" | "BRANCH" | "DIGEST" | "TEAM_DIGEST"
     key: str  # mgr_id, or branch_id for BRANCH
-    period: str
-    pdf_path: Path
+    period: str  # YYYY-MM, YYYY-Www, or a digest's night YYYY-MM-DD
+    pdf_path: Path | None  # None for a digest: its content is its body (mail.headline, mail.html)
     pdf_sha256: str  # of the archived PDF: what is sent is what was rendered (encrypted when [encryption] is on)
     content_hash: str
     figures: dict[str, str]  # labelled figures, with units: a correction lists those that changed
@@ -267,8 +269,8 @@ class _Sender:
             return None
 
     def send(self, row: Row) -> None:
-        pdf = self.attachment(row)
-        if pdf is None:
+        pdf = self.attachment(row) if row.pdf_path else None  # a digest has no PDF
+        if row.pdf_path and pdf is None:
             return
         try:
             msg = build_message(
@@ -437,7 +439,9 @@ def _plan_of(item: Deliverable, d: Decision) -> Plan:
     row = d.row
     if row is None:
         return Plan(d.action, 1, None)
-    on_file = Path(row.pdf_path)
+    on_file = Path(row.pdf_path) if row.pdf_path else None
+    if on_file is None:  # a digest: nothing rendered to keep
+        return Plan(d.action, row.version, None)
     kept = d.action == "weekly_not_resent" or (not d.fresh and on_file.is_file())
     return Plan(d.action, row.version, on_file if kept else None, row.pdf_sha256 if kept else "")
 

@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
     recipient_id TEXT NOT NULL,
     recipient_email TEXT NOT NULL,
     recipient_name TEXT NOT NULL,
-    kind TEXT NOT NULL CHECK (kind IN ('MONTHLY', 'WEEKLY', 'BRANCH')),
+    kind TEXT NOT NULL CHECK (kind IN ('MONTHLY', 'WEEKLY', 'BRANCH', 'DIGEST', 'TEAM_DIGEST')),
     report_key TEXT NOT NULL,
     period TEXT NOT NULL,
     content_hash TEXT NOT NULL,
@@ -60,9 +60,15 @@ def _mail_json(mail: Mail) -> str:
             "about": mail.about,
             "period_label": mail.period_label,
             "headline": list(mail.headline),
+            "html": mail.html,
         },
         ensure_ascii=False,
     )
+
+
+def _path_text(path: Path | None) -> str:
+    """A report's PDF as the ledger keeps it; "" for a digest, which has none."""
+    return "" if path is None else str(path)
 
 
 def now() -> str:
@@ -108,7 +114,7 @@ class Row:
     @property
     def mail(self) -> Mail:
         d = json.loads(self.mail_json)
-        return Mail(d["title"], d["about"], d["period_label"], tuple(d["headline"]))
+        return Mail(d["title"], d["about"], d["period_label"], tuple(d["headline"]), d["html"])
 
     def as_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -254,7 +260,7 @@ class Ledger:
                     figures_json,
                     changes_json,
                     _mail_json(item.mail),
-                    str(item.pdf_path),
+                    _path_text(item.pdf_path),
                     item.pdf_sha256,
                     item.recipient_email,
                     item.recipient_name,
@@ -295,7 +301,7 @@ class Ledger:
                 figures_json,
                 json.dumps([c.__dict__ for c in changes], ensure_ascii=False),
                 _mail_json(item.mail),
-                str(item.pdf_path),
+                _path_text(item.pdf_path),
                 item.pdf_sha256,
                 message_id,
                 run_id,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import html
 import re
 from dataclasses import dataclass, field
 from email.headerregistry import Address
@@ -23,6 +24,7 @@ from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
 CORRECTION_MARK = "【更正】"
+FOOTER = "本邮件由报表系统自动发送，请勿直接回复。"
 MISSING = "—"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _UNSAFE_IN_FILE_NAME = re.compile(r'[\\/:*?"<>|]+')
@@ -45,7 +47,8 @@ class Mail:
     title: str  # the PDF's title: 月计划达成检查表, 周计划达成检查表, 支行客户经理考核汇总表
     about: str  # whom it concerns: the manager's name, or the branch's name
     period_label: str  # the period as people write it: 2026年9月, 2026年9月7日至13日
-    headline: tuple[str, ...] = field(default=())  # lines shown before the attachment
+    headline: tuple[str, ...] = field(default=())  # lines shown before the attachment; a digest's whole text
+    html: str = ""  # a digest's HTML body (its sections); empty for a report, whose content is its PDF
 
 
 def diff_figures(old: dict[str, str], new: dict[str, str]) -> list[Change]:
@@ -81,10 +84,9 @@ def attachment_name(mail: Mail, version: int) -> str:
 def body_for(
     mail: Mail, recipient_name: str, version: int, changes: list[Change], filename: str, password_note: str = ""
 ) -> str:
-    name = one_line(recipient_name)
     whose = "您" if mail.about == recipient_name else one_line(mail.about)
     report = f"{whose}{mail.period_label}的{mail.title}"
-    lines = [f"{name} 您好：" if name else "您好：", ""]
+    lines = [_greeting(recipient_name), ""]
     if version == 1:
         lines.append(f"{report}已生成，要点如下：")
     else:
@@ -100,8 +102,52 @@ def body_for(
     lines += ["", f"附件：{filename}"]
     if password_note:  # the attachment is encrypted: how its password is obtained, in the bank's words
         lines.append(one_line(password_note))
-    lines += ["", "本邮件由报表系统自动发送，请勿直接回复。"]
+    lines += ["", FOOTER]
     return "\n".join(lines) + "\n"
+
+
+def digest_text_for(mail: Mail, recipient_name: str, version: int, changes: list[Change]) -> str:
+    """A digest's plain-text body: greeting, the correction notice of a version 2 or later, the
+    digest's own lines, the footer."""
+    lines = [_greeting(recipient_name), ""]
+    notice = _digest_correction(mail, version, changes)
+    if notice:
+        lines += [*notice, ""]
+    lines += [*mail.headline, "", FOOTER]
+    return "\n".join(lines) + "\n"
+
+
+def digest_html_for(mail: Mail, recipient_name: str, version: int, changes: list[Change]) -> str:
+    """The same as digest_text_for in HTML: the digest's sections are mail.html, already escaped."""
+    notice = _digest_correction(mail, version, changes)
+    box = 'style="border:1px solid #d99;background:#fff4f4;padding:8px;margin:0 0 12px 0"'
+    notice_html = (
+        f"<div {box}>" + "<br>".join(html.escape(x.strip()) for x in notice) + "</div>" if notice else ""
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
+        f"<title>{html.escape(subject_for(mail, version))}</title></head>\n"
+        '<body style="font-family:\'Microsoft YaHei\',\'PingFang SC\',\'WenQuanYi Micro Hei\',sans-serif;'
+        'font-size:14px;color:#222;line-height:1.5">\n'
+        f"<p>{html.escape(_greeting(recipient_name))}</p>\n{notice_html}\n{mail.html}\n"
+        f'<p style="color:#888;font-size:12px;margin-top:18px">{FOOTER}</p>\n</body></html>\n'
+    )
+
+
+def _greeting(recipient_name: str) -> str:
+    name = one_line(recipient_name)
+    return f"{name} 您好：" if name else "您好："
+
+
+def _digest_correction(mail: Mail, version: int, changes: list[Change]) -> list[str]:
+    if version == 1:
+        return []
+    lines = [f"本邮件更正此前发送的{mail.period_label}{mail.title}（第 {version} 版），请以本版为准。"]
+    if changes:
+        lines += [f"  · {c.item}：由 {c.old} 改为 {c.new}" for c in changes]
+    else:
+        lines.append("  （条数未变，更正的是提醒中的内容。）")
+    return lines
 
 
 def build_message(
@@ -111,23 +157,30 @@ def build_message(
     recipient_name: str,
     version: int,
     mail: Mail,
-    pdf: bytes,
+    pdf: bytes | None,
     changes: list[Change],
     message_id: str,
     timezone: str,
     password_note: str = "",
 ) -> EmailMessage:
     """The complete email for one report version with the PDF's bytes attached (encrypted ones
-    with `password_note`, the bank's sentence on how to obtain the password, in the body).
+    with `password_note`, the bank's sentence on how to obtain the password, in the body); for a
+    digest (no PDF) an HTML body with its plain-text alternative.
 
     Raises ValueError when the address itself cannot be put in a header."""
-    filename = attachment_name(mail, version)
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = Address(display_name=one_line(recipient_name), addr_spec=recipient_email)
     msg["Subject"] = subject_for(mail, version)
     msg["Date"] = format_datetime(dt.datetime.now(ZoneInfo(timezone)).replace(microsecond=0))
     msg["Message-ID"] = message_id
+    if pdf is None:
+        msg.set_content(digest_text_for(mail, recipient_name, version, changes), charset="utf-8", cte="base64")
+        msg.add_alternative(
+            digest_html_for(mail, recipient_name, version, changes), subtype="html", charset="utf-8", cte="base64"
+        )
+        return msg
+    filename = attachment_name(mail, version)
     body = body_for(mail, recipient_name, version, changes, filename, password_note)
     msg.set_content(body, charset="utf-8", cte="base64")
     msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)

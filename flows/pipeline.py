@@ -26,6 +26,7 @@ from core.calendar import (
 )
 from flows import progress
 from flows.context import load_context, new_run_id
+from flows.digest_tasks import night_digests
 from flows.preconditions import RunRefused, close_refusal, weekly_refusal
 from flows.report_tasks import build_reports, chunks, deliver_reports, deliverable_for, render_chunk
 from flows.tasks import (
@@ -60,8 +61,8 @@ def nightly(
     business_date: str | None = None, config: str | None = None, deliver: bool = True
 ) -> dict[str, Any]:
     """Wait for the date's folder, ingest it, compute its signals; on Mondays the weekly check for
-    the previous ISO week; on the configured business day after a month's end, that month's close.
-    Mail that earlier runs left queued goes out again with the night."""
+    the previous ISO week; on the configured business day after a month's end, that month's close;
+    then the night's digests. Mail that earlier runs left queued goes out again with the night."""
     ctx = load_context(config)
     d = dt.date.fromisoformat(business_date) if business_date else _yesterday(ctx.settings.nightly.timezone)
     summary = _night(config, d, deliver)
@@ -87,7 +88,7 @@ def backfill(start: str, end: str, config: str | None = None, deliver: bool = Tr
 
 def _night(config: str | None, d: dt.date, deliver: bool) -> dict[str, Any]:
     """One business date: folder, ingest, signals, month-to-date; the weekly check and the month
-    close when the date starts them."""
+    close when the date starts them; the digests when delivering."""
     ctx = load_context(config)
     run_id = new_run_id("nightly", d.isoformat())
     expected = landing_folder(ctx.settings.paths.landing, d) / "CONTROL.csv"
@@ -112,6 +113,8 @@ def _night(config: str | None, d: dt.date, deliver: bool) -> dict[str, Any]:
         "date": d.isoformat(), "run_id": run_id, "ingest": loaded, "signals": signals, "mtd": mtd,
         **_started_by(ctx, config, d, deliver),
     }  # fmt: skip
+    if deliver:  # after the close the night may start: its new attrition is news
+        summary["digests"] = night_digests(config, d, run_id)
     ctx.catalog.log_run({"run_id": run_id, "kind": "nightly", "date": d.isoformat(), "status": "OK"})
     return summary
 
@@ -138,8 +141,9 @@ def _started_by(ctx: Any, config: str | None, d: dt.date, deliver: bool) -> dict
 
 
 def _delivered(night: dict[str, Any]) -> bool:
-    """Whether the night delivered reports (a delivery also sends whatever earlier runs left queued)."""
-    return "weekly" in night or "month_close" in night
+    """Whether the night delivered reports or digests (a delivery also sends whatever earlier runs
+    left queued)."""
+    return "weekly" in night or "month_close" in night or "delivery" in night.get("digests", {})
 
 
 def _retry_queued(config: str | None, run_id: str) -> dict[str, Any] | None:

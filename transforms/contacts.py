@@ -129,18 +129,9 @@ def followup(
         .join(closes, on="alert_date", how="inner")
         .filter(pl.col("window_close").is_between(pl.lit(first), pl.lit(last)))
     )
-    first_contact = (
-        in_period.select("alert_id", "alert_date", "cust_id")
-        .join(windows.select("alert_date", "contact_date", "followup_day"), on="alert_date", how="inner")
-        .join(
-            contacts.select("cust_id", "contact_date").unique(), on=["cust_id", "contact_date"], how="inner"
-        )
-        .group_by("alert_id")
-        .agg(followup_day=pl.col("followup_day").min())
-    )
     mgr = customers_end.select("cust_id", "mgr_id").unique("cust_id")
     return (
-        in_period.join(first_contact, on="alert_id", how="left")
+        in_period.join(first_followup(in_period, windows, contacts), on="alert_id", how="left")
         .join(mgr, on="cust_id", how="left")
         .select(
             period=pl.lit(period),
@@ -154,6 +145,20 @@ def followup(
             followup_day="followup_day",
         )
         .sort("alert_date", "alert_id")
+    )
+
+
+def first_followup(alerts: pl.LazyFrame, windows: pl.LazyFrame, contacts: pl.LazyFrame) -> pl.LazyFrame:
+    """(alert_id, followup_day) of the alerts followed up: the day N of the window of the first
+    contact with the customer dated inside it. ``alerts`` has alert_id, alert_date, cust_id."""
+    return (
+        alerts.select("alert_id", "alert_date", "cust_id")
+        .join(windows.select("alert_date", "contact_date", "followup_day"), on="alert_date", how="inner")
+        .join(
+            contacts.select("cust_id", "contact_date").unique(), on=["cust_id", "contact_date"], how="inner"
+        )
+        .group_by("alert_id")
+        .agg(followup_day=pl.col("followup_day").min())
     )
 
 
