@@ -38,6 +38,7 @@ from reports.model import (
     ContactGapRow,
     DormancyRow,
     InfoGapRow,
+    KeyCustomerRow,
     MaturityRow,
     MonthlyReport,
     Recipient,
@@ -96,7 +97,7 @@ def _indicator_row(rng: random.Random, code: str, category: str, w: int) -> dict
 
 
 def synthetic_report(i: int, period: str = "2026-10") -> MonthlyReport:
-    """A realistic monthly report: 11 indicators, ~12 contact gaps, ~10 alerts, watch lists."""
+    """A realistic monthly report: 11 indicators, ~12 contact gaps, 6 key customers, ~10 alerts, watch lists."""
     rng = random.Random(i)
     y, m = (int(x) for x in period.split("-"))
     custs = [(f"C{i:03d}{k:04d}", _name(rng)) for k in range(60)]
@@ -167,6 +168,11 @@ def synthetic_report(i: int, period: str = "2026-10") -> MonthlyReport:
             for k, (c, n) in enumerate(custs[36:44])
         ),
         info_gaps=tuple(InfoGapRow(c, n, "手机号、地址") for c, n in custs[44:50]),
+        key_customers=tuple(
+            KeyCustomerRow(c, n, _d(rng.uniform(5e5, 5e6)), _d(rng.uniform(-2e5, 2e5)), "活期、定期、理财",
+                           ("11月10日定期",), start + dt.timedelta(days=20), start + dt.timedelta(days=35))
+            for c, n in custs[50:56]
+        ),  # fmt: skip
     )
     return dataclasses.replace(report, review=review_of(report))
 

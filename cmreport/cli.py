@@ -110,7 +110,7 @@ def ingest(date: str, config: ConfigOpt = None) -> None:
 # -- the flows -----------------------------------------------------------------------------------
 @app.command()
 def nightly(date: str, config: ConfigOpt = None, deliver: DeliverOpt = True) -> None:
-    """Run the nightly flow for one business date (ingest, signals, weekly on Monday, close when due)."""
+    """Run the nightly flow for one business date (ingest, signals, weekly check on Sunday, close when due)."""
     d = arguments.business_date(date)
     ctx = open_context(config)
     with _flows(ctx), Progress(console, f"nightly {d}", flows=True):

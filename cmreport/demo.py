@@ -1,7 +1,7 @@
 """`cmreport demo` (`make demo`): the embedded default, end to end on this machine.
 
 A sample bank of three months and two days (2026-07-01 … 2026-10-02) → the nights in order, as
-one backfill (each Monday runs the weekly check, the 2nd business day of a month closes the month
+one backfill (each Sunday runs the weekly check, the 2nd business day of a month closes the month
 before) → PDFs → emails through an embedded SMTP server into an outbox of .eml files. Everything
 lives under one folder (var/demo by default) that the demo recreates each time, except its Prefect
 home (var/demo/prefect): Prefect's database is created once, not at every demo.

@@ -32,10 +32,10 @@ from schemas.published import METRIC_UNIT, UNIT_PLACES
 YES, NO = "Y", "N"
 EXCEL_ROWS = 1_048_576 - 2  # a sheet's rows, less the two header rows; longer tables continue on more sheets
 DAY_TABLES = ("alerts", "dormancy", "dormant_customers", "not_evaluated")
-WEEK_TABLES = ("weekly", "weekly_detail", "weekly_unplanned")
+WEEK_TABLES = ("weekly", "weekly_detail", "weekly_unplanned", "weekly_open_alerts", "weekly_maturities")
 MONTH_TABLES = (  # the order a branch reads them in: results first, then the lists behind them
     "scorecard", "indicators", "manager_attrition", "attrition", "contact_compliance", "followup",
-    "maturities", "info_gaps", "unassigned", "manager_daily_balance",
+    "maturities", "info_gaps", "key_customers", "next_targets", "unassigned", "manager_daily_balance",
 )  # fmt: skip
 
 

@@ -91,6 +91,17 @@ def week_bounds(week: str) -> tuple[dt.date, dt.date]:
     return monday, monday + dt.timedelta(days=6)
 
 
+def weekly_check_due(d: dt.date) -> str | None:
+    """The ISO week whose check the nightly run of d starts, if any: the week d ends (d is its
+    Sunday), so that the check is in the mailboxes for the Monday meeting."""
+    return iso_week(d) if d.weekday() == 6 else None
+
+
+def days_after(d: dt.date, n: int) -> tuple[dt.date, dt.date]:
+    """First and last day of the n days after d (d + 1 .. d + n): a look-ahead window."""
+    return d + ONE_DAY, d + dt.timedelta(days=n)
+
+
 def month_weeks(period: str) -> list[tuple[str, dt.date, dt.date]]:
     """ISO weeks whose Sunday falls in the period: (week, monday, sunday), in order.
 
@@ -116,7 +127,8 @@ def followup_close(alert_date: dt.date, cal: Calendar, n_business_days: int) -> 
 
 
 def first_alert_date_closing_in(first: dt.date, cal: Calendar, n_business_days: int) -> dt.date:
-    """The earliest alert date whose follow-up window closes on or after ``first`` (a month's 1st)."""
+    """The earliest alert date whose follow-up window closes on or after ``first`` (a month's 1st
+    for a close, the Monday after a weekly check's Sunday)."""
     a = first
     while followup_close(a - ONE_DAY, cal, n_business_days) >= first:
         a -= ONE_DAY

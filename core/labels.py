@@ -93,6 +93,12 @@ def alert_zh(rule: str, direction: str) -> str:
     return name if way in name else f"{name}（{way}）"
 
 
+def alert_type_zh(rule: str, direction: str, ccy_class: str) -> str:
+    """alert_zh, with ·外币 after an alert of the FX class: 大额现金（流入）·外币."""
+    ccy = CCY_CLASS_ZH.get(ccy_class, ccy_class)
+    return alert_zh(rule, direction) + (f"·{ccy}" if ccy else "")
+
+
 # Published tables and their columns as a person reads them (the exported workbook's sheet names
 # and headers; the contract name stays beside each one).
 TABLE_ZH = {
@@ -110,11 +116,15 @@ TABLE_ZH = {
     "manager_daily_balance": "每日余额",
     "maturities": "产品到期",
     "info_gaps": "信息不完整客户",
+    "key_customers": "重点客户",
+    "next_targets": "下月计划目标",
     "unassigned": "未分配客户",
     "month_to_date": "月初至今",
     "weekly": "周计划达成",
     "weekly_detail": "周计划明细",
     "weekly_unplanned": "计划外联系",
+    "weekly_open_alerts": "待跟进预警",
+    "weekly_maturities": "近期到期产品",
 }
 COLUMN_ZH = {
     "acct_no": "账号",
@@ -126,6 +136,7 @@ COLUMN_ZH = {
     "assessed": "考核状态",
     "attrition_rate": "流失率",
     "aum_end": "月末金融资产",
+    "aum_prev_end": "上月末金融资产",
     "balance_cny": "余额(人民币)",
     "band": "档次",
     "baseline_aum": "基准金融资产",
@@ -152,6 +163,7 @@ COLUMN_ZH = {
     "followup_day": "跟进日(第N个工作日)",
     "is_watch": DORMANCY_WATCH_ZH,
     "last_activity": "最后活动日",
+    "last_contact_date": "最近联系日期",
     "line": "行号",
     "loan_cny": "贷款余额(人民币)",
     "maturity_date": "到期日",
@@ -173,12 +185,14 @@ COLUMN_ZH = {
     "n_new_dormant": "新转久悬数",
     "n_new_inactive": "新转不动户数",
     "n_reactivated": "激活数",
+    "next_contact_date": "下次计划联系日期",
     "nominal_weight": "名义权重",
     "period": "期间",
     "planned": "计划数",
     "planned_date": "计划日期",
     "prev_total": "上月得分",
     "product_type": "产品类型",
+    "products": "持有产品",
     "quarter_mean": "季度平均分",
     "quarter_suggestion": "季度建议",
     "rank_in_branch": "网点内排名",
@@ -191,6 +205,7 @@ COLUMN_ZH = {
     "score": "得分",
     "state": "状态",
     "target": "目标值",
+    "target_period": "目标月份",
     "threshold_cny": "阈值(人民币)",
     "top25": "前25%",
     "total": "总分",
@@ -243,6 +258,7 @@ RULES_KEY_ZH = {
     "month_close_business_day": "月结日（月后第几个工作日）", "maturity_product_types": "到期提醒产品",
     "list_row_limit": "清单行数上限",
     "review_below_band": "汇总表列出的等级线", "score_history_months": "得分走势月数",
+    "weekly_outlook_days": "周检查到期展望天数",
 }  # fmt: skip
 METHOD_ZH = {
     "ratio": "按达成率",

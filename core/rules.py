@@ -228,6 +228,10 @@ class Retention(_Rules):
         return self
 
 
+TARGETED_METHODS = ("ratio", "lower_better")
+"""The scoring methods of the items scored against a PLAN target (RULES §7)."""
+
+
 class ScoreItem(_Rules):
     code: str
     category: str
@@ -375,14 +379,17 @@ class Reports(_Rules):
     list_row_limit: int = 20
     review_below_band: str
     score_history_months: int
+    weekly_outlook_days: int
 
     @model_validator(mode="after")
     def _check(self) -> Self:
         limit, band, months = self.list_row_limit, self.review_below_band, self.score_history_months
+        outlook = self.weekly_outlook_days
         _refuse(
             ([f"list_row_limit: {limit} is below 1"] if limit < 1 else [])
             + ([f"review_below_band: {band} is not a band ({'、'.join(BANDS)})"] if band not in BANDS else [])
             + ([f"score_history_months: {months} is below 1"] if months < 1 else [])
+            + ([f"weekly_outlook_days: {outlook} is below 1"] if outlook < 1 else [])
         )
         return self
 

@@ -18,11 +18,11 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from core.calendar import (
     days,
     first_alert_date_closing_in,
-    iso_week,
     local_now,
     month_close_due,
     period_bounds,
     week_bounds,
+    weekly_check_due,
 )
 from flows import progress
 from flows.context import load_context, new_run_id
@@ -60,9 +60,10 @@ def task_runner_for(config: str | None):
 def nightly(
     business_date: str | None = None, config: str | None = None, deliver: bool = True
 ) -> dict[str, Any]:
-    """Wait for the date's folder, ingest it, compute its signals; on Mondays the weekly check for
-    the previous ISO week; on the configured business day after a month's end, that month's close;
-    then the night's digests. Mail that earlier runs left queued goes out again with the night."""
+    """Wait for the date's folder, ingest it, compute its signals; on a Sunday the check of the week
+    it ends (mailed for the Monday meeting); on the configured business day after a month's end,
+    that month's close; then the night's digests. Mail that earlier runs left queued goes out
+    again with the night."""
     ctx = load_context(config)
     d = dt.date.fromisoformat(business_date) if business_date else _yesterday(ctx.settings.nightly.timezone)
     summary = _night(config, d, deliver)
@@ -120,13 +121,13 @@ def _night(config: str | None, d: dt.date, deliver: bool) -> dict[str, Any]:
 
 
 def _started_by(ctx: Any, config: str | None, d: dt.date, deliver: bool) -> dict[str, Any]:
-    """The runs the night of d starts: on a Monday the previous week's check, on the configured
+    """The runs the night of d starts: on a Sunday the check of the week it ends, on the configured
     business day the previous month's close (not for a week or month before the loaded history)."""
     started: dict[str, Any] = {}
     history = set(ctx.catalog.dates())
     logger = get_run_logger()
-    if d.weekday() == 0:
-        week = iso_week(d - dt.timedelta(days=7))
+    week = weekly_check_due(d)
+    if week:
         if history.intersection(days(*week_bounds(week))):
             started["weekly"] = weekly_check(week, config=config, deliver=deliver)
         else:

@@ -29,7 +29,7 @@ def weekly_refusal(ctx: RunContext, week: str) -> RunRefused | None:
     if loaded[-1] < sunday:
         return RunRefused(
             f"weekly check {week} refused: the week ends {sunday}, and the warehouse holds days up to {loaded[-1]}",
-            "run it once its Sunday is loaded (the nightly run of the Monday after does)",
+            "run it once its Sunday is loaded (the nightly run of that Sunday does)",
         )
     return None
 

@@ -12,9 +12,17 @@ from typing import Any
 import polars as pl
 
 from core import labels as L
-from core.rules import RuleSet
+from core.calendar import week_bounds
+from core.rules import TARGETED_METHODS, RuleSet
 from reports import fmt
-from reports.model import ActivityRow, AttentionRow, PlanTotalRow, RankingRow, UnassignedRow
+from reports.model import (
+    ActivityRow,
+    AttentionRow,
+    PlanDisciplineRow,
+    PlanTotalRow,
+    RankingRow,
+    UnassignedRow,
+)
 from reports.sources import ByManager, Names, rows
 
 
@@ -174,3 +182,45 @@ def unassigned(
         )
         for r in rows(df, sort=["cust_id"])
     )
+
+
+_NO_TARGET = ("NO_TARGET", "TARGET_LE_0")
+
+
+def plan_discipline(
+    ranks: tuple[RankingRow, ...], indicators: ByManager, planned_weeks: dict[str, set[str]], rules: RuleSet
+) -> tuple[PlanDisciplineRow, ...]:
+    """The managers whose plans of the month are incomplete: no monthly plan (no PLAN target at all)
+    or some targets missing, weeks of the month without a weekly plan (``planned_weeks``: each
+    week whose check was published -> the managers with plan rows), and the items not assessed
+    for lack of a target with where their weight went (RULES §7)."""
+    targeted = [i.code for i in rules.scorecard.items if i.method in TARGETED_METHODS]
+    out = []
+    for r in sorted(ranks, key=lambda r: r.mgr_id):
+        ind = {x["metric"]: x for x in indicators.rows(r.mgr_id)}
+        missing = [m for m in targeted if m in ind and ind[m]["assessed"] in _NO_TARGET]
+        weeks = tuple(
+            fmt.day_range(*week_bounds(w)) for w in sorted(planned_weeks) if r.mgr_id not in planned_weeks[w]
+        )
+        if not missing and not weeks:
+            continue
+        none = all(ind[m]["assessed"] == "NO_TARGET" for m in targeted if m in ind)
+        plan = "未提交" if none else (f"缺 {len(missing)} 项目标" if missing else "已提交")
+        moved = tuple(_weight_moved(ind[m], ind, rules) for m in missing)
+        out.append(PlanDisciplineRow(r.mgr_id, r.mgr_name, plan, weeks, moved))
+    return tuple(out)
+
+
+def _weight_moved(row: dict[str, Any], ind: dict[str, dict[str, Any]], rules: RuleSet) -> str:
+    """贷款余额日均新增额（无计划目标，10 分权重移至工作业绩其他 4 项）: where an item's weight went."""
+    computed = {i.code for i in rules.scorecard.items if i.source == "computed"}
+    takers = [
+        x for x in ind.values()
+        if x["category"] == row["category"] and x["metric"] in computed and x["assessed"] == "OK"
+    ]  # fmt: skip
+    reason = L.ASSESSED_ZH[row["assessed"]].removeprefix("未考核：")
+    weight = f"{fmt.exact(row['nominal_weight'])} 分权重"
+    where = (
+        f"移至{row['category']}其他 {len(takers)} 项" if takers else "无同类指标可承接，本月满分相应降低"
+    )
+    return f"{L.METRIC_ZH.get(row['metric'], row['metric'])}（{reason}，{weight}{where}）"

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import polars as pl
 
 from core import labels as L
-from core.calendar import shift_period, week_bounds
+from core.calendar import days_after, shift_period, week_bounds
 from core.catalog import Catalog
 from core.rules import RuleSet
 from reports import branch_rows as B
@@ -34,7 +34,16 @@ from reports.model import (
     WeeklyReport,
 )
 from reports.review import review_of
-from reports.sources import ByManager, Earlier, Names, concat_days, optional, required, rows
+from reports.sources import (
+    ByManager,
+    Earlier,
+    Names,
+    checked_weeks,
+    concat_days,
+    optional,
+    required,
+    rows,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +56,7 @@ _MONTHLY = {
     "indicators": "indicators", "compliance": "contact_compliance", "followup": "followup",
     "attrition": "attrition", "manager_attrition": "manager_attrition",
     "balance": "manager_daily_balance", "maturities": "maturities", "info_gaps": "info_gaps",
+    "key_customers": "key_customers", "next_targets": "next_targets",
 }  # fmt: skip
 
 
@@ -70,6 +80,10 @@ class _Month:
             r["alert_id"]: r for df in (later, self.tables["followup"]) for r in rows(df)
         }
         self.of = {name: ByManager(df) for name, df in self.tables.items()}
+        # the weeks of the month judged for plans -> the managers who had plan rows
+        self.planned_weeks = {
+            week: set(df["mgr_id"].to_list()) for week, df in checked_weeks(catalog, period).items()
+        }
 
     def of_managers(self, name: str, mgr_ids: list[str]) -> pl.DataFrame | None:
         df = self.tables[name]
@@ -116,7 +130,11 @@ def _monthly(
     counts = Counts(
         sum(1 for r in req if r["met"]), len(req), sum(1 for r in fu if r["followed_up"]), len(fu)
     )
-    indicators = indicator_rows(of["indicators"].rows(mgr_id), rules, counts)
+    next_targets = {r["metric"]: r["target"] for r in of["next_targets"].rows(mgr_id)}
+    indicators = tuple(
+        dataclasses.replace(r, next_target=next_targets.get(r.metric))
+        for r in indicator_rows(of["indicators"].rows(mgr_id), rules, counts)
+    )
     report = MonthlyReport(
         **stamp,
         recipient=names.recipient(mgr_id),
@@ -133,6 +151,7 @@ def _monthly(
         dormancy=R.dormancy(of["dormancy"].get(mgr_id), names),
         maturities=R.maturities(of["maturities"].get(mgr_id), names),
         info_gaps=R.info_gaps(of["info_gaps"].get(mgr_id), names),
+        key_customers=R.key_customers(of["key_customers"].get(mgr_id), of["maturities"].get(mgr_id), names),
         lost_weight_note=_lost_weight_note(sc["max_total"], indicators),
     )
     return dataclasses.replace(report, review=review_of(report))
@@ -151,6 +170,8 @@ def _score_box(sc: dict[str, Any]) -> ScoreBox:
         prev_total=prev,
         change=None if prev is None else sc["total"] - prev,
         missing_days=sc["missing_days"] or "",
+        quarter_mean=sc["quarter_mean"],
+        quarter_suggestion_zh=L.SUGGESTION_ZH.get(sc["quarter_suggestion"] or "", ""),
     )
 
 
@@ -163,7 +184,7 @@ def _lost_weight_note(max_total: Decimal, indicators: tuple[IndicatorRow, ...]) 
     return f"注：{which}的计算指标均未考核，该类别权重无法分配，本月满分为 {fmt.plain(max_total)} 分。"
 
 
-_CAPPED = ("contact_gaps", "dormancy", "maturities", "info_gaps")
+_CAPPED = ("contact_gaps", "dormancy", "maturities", "info_gaps", "key_customers")
 
 
 def _cap_lists(report: MonthlyReport, limit: int) -> MonthlyReport:
@@ -244,6 +265,8 @@ def _branch(
         activity=B.activity(ranks, month.of),
         attention=B.attention(ranks, month.of["indicators"], rules),
         unassigned=B.unassigned(unassigned, names, earlier.former, earlier.months),
+        plan_discipline=B.plan_discipline(ranks, month.of["indicators"], month.planned_weeks, rules),
+        weeks_checked=tuple(sorted(month.planned_weeks)),
     )
 
 
@@ -257,32 +280,56 @@ def build_weekly_reports(
     generated_at: dt.datetime,
     version_of: VersionOf | None = None,
 ) -> list[WeeklyReport]:
-    """One 周计划达成检查表 per manager listed in the week's `weekly` table (names as of the Sunday)."""
-    _, sunday = week_bounds(week)
+    """One 周计划达成检查表 per manager in the week's `weekly` table and, when the week began inside
+    the loaded history (its plans would be loaded), per assessed manager of the Sunday's roster: a
+    manager without plan rows gets one that says so (names as of the Sunday)."""
+    monday, sunday = week_bounds(week)
     names = Names(catalog, sunday if catalog.has("staging", sunday.isoformat()) else as_of)
-    weekly = required(catalog, "weekly", week, "weekly")
-    detail = ByManager(optional(catalog, "weekly", week, "weekly_detail"))
-    unplanned = ByManager(optional(catalog, "weekly", week, "weekly_unplanned"))
+    weekly = {w["mgr_id"]: w for w in rows(required(catalog, "weekly", week, "weekly"))}
+    tables = {
+        t: ByManager(optional(catalog, "weekly", week, t))
+        for t in ("weekly_detail", "weekly_unplanned", "weekly_open_alerts", "weekly_maturities")
+    }
+    assessed = {
+        m["mgr_id"]
+        for m in names.managers.values()
+        if m["role"] in rules.scorecard.assessed_roles and m["status"] == "ACTIVE"
+    } if catalog.has("staging", monday.isoformat()) else set()  # fmt: skip
     stamp = _stamp(week, rules, as_of, run_id, generated_at)
-    reports = []
-    for w in rows(weekly, sort=["mgr_id"]):
-        m = names.managers.get(w["mgr_id"], {})
-        reports.append(
-            WeeklyReport(
-                **stamp,
-                recipient=names.recipient(w["mgr_id"]),
-                branch_id=m.get("branch_id", ""),
-                branch_name=m.get("branch_name", ""),
-                planned=w["planned"],
-                done=w["done"],
-                rate=w["rate"],
-                plan_rows=_plan_rows(
-                    detail.rows(w["mgr_id"], ["planned_date", "cust_id", "contact_type"]), names
-                ),
-                unplanned=_unplanned(unplanned.rows(w["mgr_id"], ["contact_date", "contact_id"]), names),
-            )
-        )
+    outlook = days_after(sunday, rules.reports.weekly_outlook_days)
+    reports = [
+        _weekly(mgr_id, weekly.get(mgr_id), tables, names, rules, outlook, stamp)
+        for mgr_id in sorted(assessed | set(weekly))
+    ]
     return [_with_version(r, version_of) for r in reports]
+
+
+def _weekly(
+    mgr_id: str,
+    w: dict[str, Any] | None,
+    tables: dict[str, ByManager],
+    names: Names,
+    rules: RuleSet,
+    outlook: tuple[dt.date, dt.date],
+    stamp: dict[str, Any],
+) -> WeeklyReport:
+    m = names.managers.get(mgr_id, {})
+    return WeeklyReport(
+        **stamp,
+        recipient=names.recipient(mgr_id),
+        branch_id=m.get("branch_id", ""),
+        branch_name=m.get("branch_name", ""),
+        planned=w["planned"] if w else 0,
+        done=w["done"] if w else 0,
+        rate=w["rate"] if w else None,
+        plan_rows=_plan_rows(
+            tables["weekly_detail"].rows(mgr_id, ["planned_date", "cust_id", "contact_type"]), names
+        ),
+        unplanned=_unplanned(tables["weekly_unplanned"].rows(mgr_id, ["contact_date", "contact_id"]), names),
+        open_alerts=R.open_alerts(tables["weekly_open_alerts"].get(mgr_id), outlook[0], rules, names),
+        maturities=R.maturities(tables["weekly_maturities"].get(mgr_id), names),
+        outlook=outlook,
+    )
 
 
 def _plan_rows(plan: list[dict[str, Any]], names: Names) -> tuple[WeeklyPlanRow, ...]:

@@ -78,9 +78,15 @@ def _monthly(r: MonthlyReport) -> tuple[str, ...]:
 
 
 def _weekly(r: WeeklyReport) -> tuple[str, ...]:
+    plan = (
+        f"计划联系 {r.planned} 次，已完成 {r.done} 次，完成率 {fmt.pct(r.rate)}"
+        if r.has_plan
+        else "本周未提交周计划"
+    )
     return (
-        f"计划联系 {r.planned} 次，已完成 {r.done} 次，完成率 {fmt.pct(r.rate)}",
+        plan,
         f"计划外联系 {len(r.unplanned)} 次",
+        f"待跟进预警 {len(r.open_alerts)} 笔，近期到期产品 {len(r.maturities)} 笔",
     )
 
 

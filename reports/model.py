@@ -16,8 +16,9 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from core import labels as L
-from core.calendar import week_bounds
+from core.calendar import shift_period, week_bounds
 from core.labels import Unit
+from core.rules import TARGETED_METHODS
 from reports import fmt
 
 ReportKind = Literal["MONTHLY", "WEEKLY", "BRANCH"]
@@ -54,6 +55,21 @@ class IndicatorRow:
     note: str  # the 差距 / 说明 cell, from the data
     assessed: str  # OK or the reason code
     assessed_zh: str  # "" when OK
+    next_target: Decimal | None = None  # this month's PLAN target (the month after the period)
+
+    @property
+    def planned(self) -> bool:
+        """Whether PLAN gives the item a target (the computed items scored against one)."""
+        return self.method in TARGETED_METHODS
+
+    @property
+    def next_target_text(self) -> str:
+        """This month's target, 未下达 when PLAN has none for it yet; — for an item without targets."""
+        if not self.planned:
+            return fmt.DASH
+        if self.next_target is None:
+            return "未下达"
+        return ("≤" if self.lower_better else "") + fmt.measure(self.next_target, self.unit)
 
     @property
     def lower_better(self) -> bool:
@@ -111,6 +127,8 @@ class ScoreBox:
     prev_total: Decimal | None
     change: Decimal | None
     missing_days: str  # non-empty = forced close with these days missing
+    quarter_mean: Decimal | None = None  # a quarter's last month: the mean of its monthly totals
+    quarter_suggestion_zh: str = ""  # 升级 / 保持 / 降级 in a quarter's last month
 
 
 @dataclass(frozen=True)
@@ -152,8 +170,7 @@ class AlertRow:
     def type_zh(self) -> str:
         """大额现金（流入）, 大额资金流出 (core.labels.alert_zh, as the alert's reason names it),
         ·外币 after the FX class."""
-        ccy = L.CCY_CLASS_ZH.get(self.ccy_class, self.ccy_class)
-        return L.alert_zh(self.rule, self.direction) + (f"·{ccy}" if ccy else "")
+        return L.alert_type_zh(self.rule, self.direction, self.ccy_class)
 
 
 @dataclass(frozen=True)
@@ -192,6 +209,20 @@ class MaturityRow:
     product_zh: str
     maturity_date: dt.date
     balance_cny: Decimal
+
+
+@dataclass(frozen=True)
+class KeyCustomerRow:
+    """A key customer (重点客户) of the manager at the period's end."""
+
+    cust_id: str
+    cust_name: str
+    aum_end: Decimal
+    aum_change: Decimal | None  # on the previous month's end; None: not a customer then
+    products_zh: str  # 活期、定期、理财
+    maturities: tuple[str, ...]  # next month's maturities: 10月15日定期
+    last_contact: dt.date | None
+    next_contact: dt.date | None  # the next_date of the last contact
 
 
 @dataclass(frozen=True)
@@ -264,6 +295,7 @@ class MonthlyReport(_Report):
     dormancy: tuple[DormancyRow, ...] = ()
     maturities: tuple[MaturityRow, ...] = ()
     info_gaps: tuple[InfoGapRow, ...] = ()
+    key_customers: tuple[KeyCustomerRow, ...] = ()
     lost_weight_note: str = ""
     review: Review = Review()
     list_totals: tuple[tuple[str, int], ...] = ()  # rows each capped list had before the cap
@@ -274,6 +306,11 @@ class MonthlyReport(_Report):
 
     def hidden(self, section: str) -> int:
         return self.total(section) - len(getattr(self, section))
+
+    @property
+    def next_period(self) -> str:
+        """The month the indicators' next_target is for: the one the report is read in."""
+        return shift_period(self.period, 1)
 
     @property
     def kind(self) -> ReportKind:
@@ -294,6 +331,9 @@ class MonthlyReport(_Report):
             out["排名"] = f"{s.rank}/{s.branch_size}"
             out["较上月"] = fmt.plain(s.change)
             out["数据缺失日"] = s.missing_days.replace(",", "、")
+            if s.quarter_mean is not None:
+                out["季度平均分"] = fmt.plain(s.quarter_mean)
+                out["季度建议"] = s.quarter_suggestion_zh
         for r in self.indicators:
             # amounts to the 元: a correction must show a change the table's 万元 would round away
             out[f"{r.label} 目标"] = r.figure_text(r.target, ceiling=True)
@@ -302,6 +342,10 @@ class MonthlyReport(_Report):
             out[f"{r.label} 权重"] = fmt.plain(r.weight)
             out[f"{r.label} 得分"] = fmt.plain(r.score)
             out[f"{r.label} 考核状态"] = r.assessed_zh or "已考核"
+            if r.planned:
+                out[f"{r.label} 本月目标"] = r.next_target_text
+        for k in self.key_customers:
+            out[f"重点客户 {k.cust_id} 月末资产（元）"] = fmt.money(k.aum_end)
         for a in self.alerts:
             name = f"预警 {fmt.month_day(a.alert_date)} {a.cust_id} {a.type_zh}"
             out[f"{name} 金额（元）"] = fmt.money(a.amount_cny)
@@ -311,6 +355,7 @@ class MonthlyReport(_Report):
         out["不动户及久悬账户数"] = str(self.total("dormancy"))
         out["下月到期笔数"] = str(self.total("maturities"))
         out["信息不完整客户数"] = str(self.total("info_gaps"))
+        out["重点客户数"] = str(self.total("key_customers"))
         return out
 
 
@@ -333,15 +378,36 @@ class UnplannedRow:
 
 
 @dataclass(frozen=True)
+class OpenAlertRow:
+    """An alert still to follow up after the week's Sunday, with its deadline."""
+
+    alert_date: dt.date
+    cust_id: str
+    cust_name: str
+    type_zh: str
+    amount_cny: Decimal
+    window_close: dt.date
+    days_left: int  # business days from the Monday to the window's last day, both counted
+
+
+@dataclass(frozen=True)
 class WeeklyReport(_Report):
-    """周计划达成检查表 of one manager for one ISO week (period = "YYYY-Www")."""
+    """周计划达成检查表 of one manager for one ISO week (period = "YYYY-Www"), mailed for the Monday
+    meeting after it: the week's plan against what was done, and what the weeks ahead hold."""
 
     version: int = 1
-    planned: int = 0
+    planned: int = 0  # 0: no plan rows for the week (the report says so)
     done: int = 0
-    rate: Decimal = Decimal(0)
+    rate: Decimal | None = None
     plan_rows: tuple[WeeklyPlanRow, ...] = ()
     unplanned: tuple[UnplannedRow, ...] = ()
+    open_alerts: tuple[OpenAlertRow, ...] = ()
+    maturities: tuple[MaturityRow, ...] = ()
+    outlook: tuple[dt.date, dt.date] | None = None  # the days whose maturities are listed
+
+    @property
+    def has_plan(self) -> bool:
+        return self.planned > 0
 
     @property
     def kind(self) -> ReportKind:
@@ -358,10 +424,14 @@ class WeeklyReport(_Report):
 
     def figures(self) -> dict[str, str]:
         out = {"计划数": str(self.planned), "完成数": str(self.done), "完成率": fmt.pct(self.rate)}
+        if not self.has_plan:
+            out["周计划"] = "未提交"
         for r in self.plan_rows:
             key = f"计划 {fmt.month_day(r.planned_date)} {r.cust_id} {r.contact_type_zh}"
             out[key] = "已完成" if r.done else "未完成"
         out["计划外联系数"] = str(len(self.unplanned))
+        out["待跟进预警数"] = str(len(self.open_alerts))
+        out["近期到期笔数"] = str(len(self.maturities))
         return out
 
 
@@ -462,6 +532,17 @@ class AttentionRow:
 
 
 @dataclass(frozen=True)
+class PlanDisciplineRow:
+    """A manager whose plans of the month are incomplete: what is missing and what it did to the score."""
+
+    mgr_id: str
+    mgr_name: str
+    monthly_plan_zh: str  # 未提交 / 缺 2 项 / 已提交
+    weeks_without_plan: tuple[str, ...]  # 9月7日至13日
+    not_assessed: tuple[str, ...]  # 贷款余额日均新增额（无目标，权重 10 分移至工作业绩其他指标）
+
+
+@dataclass(frozen=True)
 class BranchReport(_Report):
     """支行客户经理考核汇总表 for the branch's active head (key = branch_id)."""
 
@@ -476,6 +557,8 @@ class BranchReport(_Report):
     activity: tuple[ActivityRow, ...] = ()
     attention: tuple[AttentionRow, ...] = ()
     unassigned: tuple[UnassignedRow, ...] = ()
+    plan_discipline: tuple[PlanDisciplineRow, ...] = ()
+    weeks_checked: tuple[str, ...] = ()  # the weeks of the month whose weekly check was published
 
     @property
     def kind(self) -> ReportKind:
@@ -507,6 +590,11 @@ class BranchReport(_Report):
         for a in self.activity:
             out[f"{a.mgr_name}（{a.mgr_id}） 预警已跟进"] = f"{a.n_followed}/{a.n_due}"
         out["无服务关系客户数"] = str(len(self.unassigned))
+        for p in self.plan_discipline:
+            who = f"{p.mgr_name}（{p.mgr_id}）"
+            out[f"{who} 月计划"] = p.monthly_plan_zh
+            out[f"{who} 未提交周计划"] = "、".join(p.weeks_without_plan) or "无"
+            out[f"{who} 缺目标未考核"] = "；".join(p.not_assessed) or "无"
         return out
 
 
@@ -541,7 +629,10 @@ __all__ = [
     "Review",
     "IndicatorRow",
     "InfoGapRow",
+    "KeyCustomerRow",
     "MaturityRow",
+    "OpenAlertRow",
+    "PlanDisciplineRow",
     "MonthlyReport",
     "RankingRow",
     "Recipient",

@@ -4,6 +4,7 @@ dormancy (§3), maturities and incomplete information (§8). Account numbers are
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from itertools import groupby
 from typing import Any
@@ -11,7 +12,8 @@ from typing import Any
 import polars as pl
 
 from core import labels as L
-from core.calendar import week_bounds
+from core.calendar import business_days, week_bounds
+from core.rules import RuleSet
 from reports import fmt
 from reports.model import (
     AlertRow,
@@ -20,7 +22,9 @@ from reports.model import (
     ContactGapRow,
     DormancyRow,
     InfoGapRow,
+    KeyCustomerRow,
     MaturityRow,
+    OpenAlertRow,
 )
 from reports.sources import Names, rows
 
@@ -72,6 +76,25 @@ def _alert(a: dict[str, Any], fu: dict[str, Any] | None, names: Names) -> AlertR
         reason_zh=fmt.zh_text(a["reason_zh"]),
         followed_up=followed,
         followup_zh=_followup_zh(fu),
+    )
+
+
+def open_alerts(
+    df: pl.DataFrame | None, monday: dt.date, rules: RuleSet, names: Names
+) -> tuple[OpenAlertRow, ...]:
+    """Alerts still to follow up from ``monday`` on, the nearest deadline first, with the business
+    days left (the Monday and the window's last day both counted)."""
+    return tuple(
+        OpenAlertRow(
+            alert_date=a["alert_date"],
+            cust_id=a["cust_id"],
+            cust_name=names.cust(a["cust_id"]),
+            type_zh=L.alert_type_zh(a["rule"], a["direction"], a["ccy_class"]),
+            amount_cny=a["amount_cny"],
+            window_close=a["window_close"],
+            days_left=len(business_days(monday, a["window_close"], rules.calendar)),
+        )
+        for a in rows(df, sort=["window_close", "alert_date", "cust_id", "alert_id"])
     )
 
 
@@ -159,6 +182,29 @@ def maturities(df: pl.DataFrame | None, names: Names) -> tuple[MaturityRow, ...]
             balance_cny=r["balance_cny"],
         )
         for r in rows(df, sort=["maturity_date", "cust_id", "acct_no"])
+    )
+
+
+def key_customers(
+    df: pl.DataFrame | None, maturities: pl.DataFrame | None, names: Names
+) -> tuple[KeyCustomerRow, ...]:
+    """The manager's key customers, largest assets first, with next month's maturities."""
+    due: dict[str, list[str]] = {}
+    for m in rows(maturities, sort=["maturity_date", "acct_no"]):
+        product = L.PRODUCT_ZH.get(m["product_type"], m["product_type"])
+        due.setdefault(m["cust_id"], []).append(f"{fmt.month_day(m['maturity_date'])}{product}")
+    return tuple(
+        KeyCustomerRow(
+            cust_id=r["cust_id"],
+            cust_name=names.cust(r["cust_id"]),
+            aum_end=r["aum_end"],
+            aum_change=None if r["aum_prev_end"] is None else r["aum_end"] - r["aum_prev_end"],
+            products_zh="、".join(L.PRODUCT_ZH.get(p, p) for p in r["products"].split(",") if p),
+            maturities=tuple(due.get(r["cust_id"], ())),
+            last_contact=r["last_contact_date"],
+            next_contact=r["next_contact_date"],
+        )
+        for r in sorted(rows(df), key=lambda r: (-r["aum_end"], r["cust_id"]))
     )
 
 

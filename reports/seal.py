@@ -3,9 +3,10 @@
 A sealed PDF is PDF/A-3b (WeasyPrint's ``pdf/a-3b`` variant: sRGB output intent, XMP with
 ``pdfaid``, fonts embedded) with, embedded as CSV files (AFRelationship /Data), the published rows
 the report was computed from — only that report's: a manager's scorecard line, indicators,
-balances, contact requirements, alerts, follow-ups, watch lists; a branch's ranking and its
-managers' indicators, contact, follow-up, attrition, alert and dormancy rows, and its unassigned
-customers; a week's plan rows (not the earlier periods' rows behind a change or a trend) — and XMP
+balances, contact requirements, alerts, follow-ups, watch lists, key customers, next month's
+targets; a branch's ranking and its managers' indicators, contact, follow-up, attrition, alert,
+dormancy and weekly-plan rows, and its unassigned customers; a week's plan rows, open alerts and
+maturities (not the earlier periods' rows behind a change or a trend) — and XMP
 properties (namespace NS) naming the report, its version, the run, the rules and code versions,
 the SHA-256 of the CONTROL.csv of every input folder of the period, and the SHA-256 of every
 embedded file.
@@ -37,7 +38,7 @@ from core.labels import mask_account
 from core.settings import PROJECT_ROOT
 from reports.model import AnyReport
 from reports.monthly_rows import printed_dormancy
-from reports.sources import concat_days
+from reports.sources import checked_weeks, concat_days
 
 NS = "http://cmreport.local/ns/seal/1.0/"
 PREFIX = "cmrseal"
@@ -57,11 +58,11 @@ class PublishedRows:
         self.tables: dict[str, dict[Any, pl.DataFrame]] = {}
         self.empty: dict[str, pl.DataFrame] = {}
         if kind == "WEEKLY":
-            for t in ("weekly", "weekly_detail", "weekly_unplanned"):
+            for t in ("weekly", "weekly_detail", "weekly_unplanned", "weekly_open_alerts", "weekly_maturities"):
                 self._split(t, _table(catalog, "weekly", unit, t), "mgr_id")
         elif kind == "MONTHLY":
             for t in ("scorecard", "indicators", "manager_daily_balance", "contact_compliance", "followup",
-                      "attrition", "maturities", "info_gaps"):  # fmt: skip
+                      "attrition", "maturities", "info_gaps", "key_customers", "next_targets"):  # fmt: skip
                 self._split(t, _table(catalog, "monthly", unit, t), "mgr_id")
             self._split("alerts", concat_days(catalog, "alerts", unit), "mgr_id")
             self._split("dormancy", concat_days(catalog, "dormancy", unit), "mgr_id", printed_dormancy)
@@ -74,6 +75,8 @@ class PublishedRows:
             dormancy = _by_manager(concat_days(catalog, "dormancy", unit), printed_dormancy)
             self._split("dormancy", _of_branches(dormancy, scorecard), "branch_id")
             self._split("unassigned", _table(catalog, "monthly", unit, "unassigned"), "branch_id")
+            weeks = list(checked_weeks(catalog, unit).values())  # who planned in the weeks judged
+            self._split("weekly", _of_branches(pl.concat(weeks) if weeks else None, scorecard), "branch_id")
         else:
             raise ValueError(f"unknown report kind {kind!r}")
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from core.calendar import period_bounds, shift_period
+from core.calendar import month_weeks, period_bounds, shift_period
 from core.catalog import Catalog
 from reports.model import Recipient
 
@@ -63,6 +63,17 @@ def concat_days(catalog: Catalog, table: str, period: str) -> pl.DataFrame | Non
     if not days:
         return None
     return catalog.scan("daily", table, days).collect()
+
+
+def checked_weeks(catalog: Catalog, period: str) -> dict[str, pl.DataFrame]:
+    """The `weekly` table of each week of the period (RULES §5: its Sunday in the period) whose check
+    was published and which began inside the loaded history: a week begun before it may have had
+    plans that were never loaded, so no one is judged on it."""
+    return {
+        week: catalog.read("weekly", week, "weekly")
+        for week, monday, _ in month_weeks(period)
+        if catalog.has("weekly", week, "weekly") and catalog.has("staging", monday.isoformat())
+    }
 
 
 def month_tables(catalog: Catalog, period: str, tables: tuple[str, ...]) -> dict[str, pl.DataFrame | None]:

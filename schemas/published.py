@@ -10,8 +10,8 @@ in (txn_time, txn_id) order.
 Catalog placement (core.catalog): area ``daily`` unit ``YYYY-MM-DD``: alerts, dormancy,
 dormant_customers, not_evaluated; area ``monthly`` unit ``YYYY-MM``: attrition,
 manager_attrition, indicators, scorecard, contact_compliance, followup, manager_daily_balance,
-maturities, info_gaps, unassigned; area ``weekly`` unit ``YYYY-Www``: weekly, weekly_detail,
-weekly_unplanned; area ``rejects`` unit ``YYYY-MM-DD``: rejects.
+maturities, info_gaps, key_customers, next_targets, unassigned; area ``weekly`` unit ``YYYY-Www``:
+weekly, weekly_detail, weekly_unplanned, weekly_open_alerts, weekly_maturities; area ``rejects`` unit ``YYYY-MM-DD``: rejects.
 """
 
 import datetime as dt
@@ -252,6 +252,30 @@ class InfoGaps(_Published):
     missing: str  # comma-joined of mobile, address, id_no, industry
 
 
+class KeyCustomers(_Published):
+    """Open key customers (重点客户) at period end: one row per (period, cust_id)."""
+
+    period: str
+    mgr_id: str = pa.Field(nullable=True)
+    cust_id: str
+    aum_end: Money
+    aum_prev_end: Money = pa.Field(nullable=True)  # null: not a customer then, or that day not loaded
+    products: str  # comma-joined product types held open at period end, in EXPORTS order
+    last_contact_date: dt.date = pa.Field(nullable=True)
+    next_contact_date: dt.date = pa.Field(nullable=True)  # next_date of the last contact
+
+
+class NextTargets(_Published):
+    """The PLAN targets of the month after the period, as delivered by its close: one row per
+    (period, mgr_id, metric); ``target_period`` is the month they are for."""
+
+    period: str
+    target_period: str
+    mgr_id: str
+    metric: str = pa.Field(isin=list(METRIC_UNIT))
+    target: Measure
+
+
 class Unassigned(_Published):
     """Open customers without a valid manager at period end: one row per (period, cust_id)."""
 
@@ -293,6 +317,36 @@ class WeeklyUnplanned(_Published):
     cust_id: str
     contact_type: str
     contact_date: dt.date
+
+
+class WeeklyOpenAlerts(_Published):
+    """Alerts still to follow up after the week's Sunday (window open, no contact yet): one row
+    per (week, alert_id), with the Sunday's manager."""
+
+    week: str
+    mgr_id: str = pa.Field(nullable=True)
+    alert_id: str
+    alert_date: dt.date
+    cust_id: str
+    rule: str
+    direction: str = pa.Field(isin=["IN", "OUT"])
+    ccy_class: str = pa.Field(isin=["CNY", "FX"])
+    amount_cny: Money
+    reason_zh: str
+    window_close: dt.date
+
+
+class WeeklyMaturities(_Published):
+    """Holdings of the maturity product types maturing in the days after the week's Sunday
+    (rules.reports.weekly_outlook_days): one row per (week, acct_no)."""
+
+    week: str
+    mgr_id: str = pa.Field(nullable=True)
+    cust_id: str
+    acct_no: str
+    product_type: str
+    maturity_date: dt.date
+    balance_cny: Money
 
 
 class Rejects(_Published):

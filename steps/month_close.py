@@ -18,8 +18,8 @@ from core.catalog import Catalog
 from core.rules import RuleSet
 from ingest.deltas import current_delta
 from schemas import published
-from schemas.types import MONEY
-from steps.positions import day_positions, positions
+from schemas.types import MEASURE, MONEY
+from steps.positions import day_aum_table, day_positions, positions
 from transforms import contacts as tc
 from transforms import indicators as ti
 from transforms import report_lists as tr
@@ -44,6 +44,8 @@ CONTRACTS: dict[str, type[published._Published]] = {
     "manager_daily_balance": published.ManagerDailyBalance,
     "maturities": published.Maturities,
     "info_gaps": published.InfoGaps,
+    "key_customers": published.KeyCustomers,
+    "next_targets": published.NextTargets,
     "unassigned": published.Unassigned,
 }
 
@@ -285,14 +287,18 @@ def _totals(catalog: Catalog, periods: list[str]) -> pl.LazyFrame:
 
 
 def month_lists(
-    month: MonthDays, people: PeriodEnd, money: MonthMoney, rules: RuleSet
+    catalog: Catalog, month: MonthDays, people: PeriodEnd, money: MonthMoney, rules: RuleSet
 ) -> dict[str, pl.DataFrame]:
-    """The report lists (§8): daily balances, next month's maturities, information gaps, unassigned."""
-    next_first, next_last = period_bounds(shift_period(month.period, 1))
+    """The report lists (§8): daily balances, next month's maturities, information gaps, key
+    customers, next month's targets, unassigned."""
+    next_period = shift_period(month.period, 1)
+    next_first, next_last = period_bounds(next_period)
+    prev_last = month.first - dt.timedelta(days=1)
+    aum_prev = day_aum_table(catalog, prev_last) if catalog.has("staging", prev_last.isoformat()) else None
     customers = people.customers.lazy()
     managers = people.customers.filter(pl.col("mgr_id").is_not_null()).select("mgr_id").unique().lazy()
     product_types = rules.reports.maturity_product_types
-    names = ["manager_daily_balance", "maturities", "info_gaps", "unassigned"]
+    names = ["manager_daily_balance", "maturities", "info_gaps", "key_customers", "next_targets", "unassigned"]
     frames = pl.collect_all(
         [
             tr.manager_daily_balance(money.days, managers, month.first, month.last, month.period),
@@ -300,6 +306,19 @@ def month_lists(
                 money.end_positions.lazy(), customers, product_types, next_first, next_last, month.period
             ),
             tr.info_gaps(customers, month.period),
+            tr.key_customers(
+                customers,
+                day_aum_table(catalog, month.days_m[-1]),
+                aum_prev,
+                money.end_positions.lazy(),
+                current_delta(catalog, "CONTACT"),
+                month.last,
+                month.period,
+            ),
+            _period_rows(catalog, "PLAN", "metric", next_period, "target").select(
+                period=pl.lit(month.period), target_period=pl.lit(next_period), mgr_id="mgr_id",
+                metric="metric", target=pl.col("target").cast(MEASURE),
+            ),  # fmt: skip
             tr.unassigned(customers, month.period),
         ]
     )
@@ -321,7 +340,7 @@ def compute_month(
         "scorecard": month_scorecard(catalog, month, items, people, rules),
         "contact_compliance": compliance,
         "followup": followups,
-        **month_lists(month, people, money, rules),
+        **month_lists(catalog, month, people, money, rules),
     }
     return MonthResult({k: _contract(k, v) for k, v in tables.items()}, month.gaps)
 

@@ -188,7 +188,7 @@ def test_the_month_exports_as_one_workbook_its_weeks_included(bank, tmp_path):
     week = run("export", "2026-W39", "--out", str(tmp_path), config=bank.cfg)
     assert week.returncode == 0, week.stdout + week.stderr
     assert sorted(p.name for p in (tmp_path / "2026-W39").iterdir()) == [
-        "weekly.csv", "weekly_detail.csv", "weekly_unplanned.csv"
+        "weekly.csv", "weekly_detail.csv", "weekly_maturities.csv", "weekly_open_alerts.csv", "weekly_unplanned.csv"
     ]
 
 

@@ -162,6 +162,40 @@ def first_followup(alerts: pl.LazyFrame, windows: pl.LazyFrame, contacts: pl.Laz
     )
 
 
+def open_alerts(
+    alerts: pl.LazyFrame,
+    windows: pl.LazyFrame,
+    contacts: pl.LazyFrame,
+    customers_now: pl.LazyFrame,
+    as_of: dt.date,
+) -> pl.LazyFrame:
+    """Alerts still to follow up after ``as_of`` (§5): their window closes later and no contact
+    dated up to ``as_of`` has followed them up yet (first_followup); with the manager of ``as_of``.
+    ``windows`` is core.calendar.followup_windows over the alert dates."""
+    closes = windows.select("alert_date", "window_close").unique()
+    pending = (
+        alerts.select(
+            "alert_id",
+            pl.col("txn_date").alias("alert_date"),
+            "cust_id",
+            "rule",
+            "direction",
+            "ccy_class",
+            "amount_cny",
+            "reason_zh",
+        )  # fmt: skip
+        .join(closes, on="alert_date", how="inner")
+        .filter(pl.col("window_close") > pl.lit(as_of))
+    )
+    followed = first_followup(pending, windows, contacts.filter(pl.col("contact_date") <= pl.lit(as_of)))
+    mgr = customers_now.select("cust_id", "mgr_id").unique("cust_id")
+    return (
+        pending.join(followed, on="alert_id", how="anti")
+        .join(mgr, on="cust_id", how="left")
+        .sort("window_close", "alert_date", "alert_id")
+    )
+
+
 def followup_rate(followups: pl.LazyFrame, managers: pl.LazyFrame) -> pl.LazyFrame:
     """FOLLOWUP actual per manager: share followed up; no alert closing in the period -> 1 (full)."""
     per_mgr = (

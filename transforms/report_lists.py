@@ -7,6 +7,7 @@ import datetime as dt
 
 import polars as pl
 
+from schemas.codes import PRODUCT_TYPE
 from schemas.types import MONEY
 from transforms.money import dec, round_half_away
 
@@ -41,6 +42,61 @@ def maturities(
             balance_cny=round_half_away(pl.col("balance_cny"), 2).cast(MONEY),
         )
         .sort("maturity_date", "acct_no")
+    )
+
+
+def key_customers(
+    customers_end: pl.LazyFrame,
+    aum_end: pl.LazyFrame,
+    aum_prev_end: pl.LazyFrame | None,
+    positions_end: pl.LazyFrame,
+    contacts: pl.LazyFrame,
+    last: dt.date,
+    period: str,
+) -> pl.LazyFrame:
+    """KeyCustomers: the open key customers (key_customer = Y) at period end with their AUM at the
+    period's end and at the previous month's end (null when that day is not loaded or the customer
+    had no AUM row then), the product types they hold open (EXPORTS order), the last contact with
+    them up to the period's end and the next contact that contact planned (CONTACT next_date)."""
+    held = (
+        positions_end.filter(pl.col("is_open"))
+        .select("cust_id", "product_type")
+        .unique()
+        .with_columns(order=pl.col("product_type").replace_strict(PRODUCT_TYPE, range(len(PRODUCT_TYPE))))
+        .sort("cust_id", "order")
+        .group_by("cust_id", maintain_order=True)
+        .agg(products=pl.col("product_type").str.join(","))
+    )
+    latest = (
+        contacts.filter(pl.col("contact_date") <= pl.lit(last))
+        .sort("cust_id", "contact_date", "contact_id")
+        .group_by("cust_id", maintain_order=True)
+        .agg(last_contact_date=pl.col("contact_date").last(), next_contact_date=pl.col("next_date").last())
+    )
+    prev = (
+        aum_prev_end.select("cust_id", aum_prev_end="aum_cny")
+        if aum_prev_end is not None
+        else pl.LazyFrame(schema={"cust_id": pl.String, "aum_prev_end": MONEY})
+    )
+    zero = dec(0, 2)
+    return (
+        customers_end.filter((pl.col("status") == "ACTIVE") & (pl.col("key_customer") == "Y"))
+        .select("cust_id", "mgr_id")
+        .join(aum_end.select("cust_id", "aum_cny"), on="cust_id", how="left")
+        .join(prev, on="cust_id", how="left")
+        .join(held, on="cust_id", how="left")
+        .join(latest, on="cust_id", how="left")
+        .select(
+            period=pl.lit(period),
+            mgr_id="mgr_id",
+            cust_id="cust_id",
+            aum_end=round_half_away(pl.col("aum_cny"), 2).cast(MONEY).fill_null(zero),
+            aum_prev_end=round_half_away(pl.col("aum_prev_end"), 2).cast(MONEY),
+            products=pl.col("products").fill_null(""),
+            last_contact_date="last_contact_date",
+            next_contact_date="next_contact_date",
+        )
+        .sort("cust_id")
     )
 
 

@@ -90,7 +90,17 @@ def test_first_month_top_quarter_short_scale_and_forced_close_are_said():
 def test_a_week_is_named_by_its_dates(week, label):
     report = WeeklyReport(period=week, recipient=ZHANG, planned=5, done=4, rate=D("0.8"), **BASE)
     assert headline.period_label(report) == label
-    assert headline.headline(report) == ("计划联系 5 次，已完成 4 次，完成率 80.00%", "计划外联系 0 次")
+    assert headline.headline(report) == (
+        "计划联系 5 次，已完成 4 次，完成率 80.00%",
+        "计划外联系 0 次",
+        "待跟进预警 0 笔，近期到期产品 0 笔",
+    )
+
+
+def test_a_week_without_a_plan_says_so_in_the_mail():
+    report = WeeklyReport(period="2026-W38", recipient=ZHANG, **BASE)
+    assert headline.headline(report)[0] == "本周未提交周计划"
+    assert report.figures()["周计划"] == "未提交" and report.figures()["完成率"] == "—"
 
 
 def test_a_branch_heads_headline_names_the_spread_the_first_the_last_and_what_needs_action():

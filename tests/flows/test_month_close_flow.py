@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -218,6 +219,37 @@ def test_a_corrected_day_changes_exactly_the_affected_numbers_and_sends_correcti
     (attachment,) = list(mail.iter_attachments())
     out = ctx.settings.paths.output / "reports" / PERIOD
     assert attachment.get_content() == (out / v2).read_bytes()
+
+
+def test_the_sunday_night_mails_the_weekly_check_for_monday_and_monday_night_does_not_again(bank):
+    week, roster_day = "2026-W39", "2026-09-27"  # Monday 21 .. Sunday 27 September
+    outbox = bank.root / "outbox"
+    n_before = len(read_outbox(outbox))
+    sunday = nightly(roster_day, config=bank.cfg)
+    assert sunday["weekly"]["week"] == week and "month_close" not in sunday
+    mails = read_outbox(outbox)[n_before:]
+    roster = bank.ctx.catalog.read("staging", roster_day, "MANAGER")
+    assessed = roster.filter(pl.col("role").is_in(["RM", "SUPERVISOR"]) & (pl.col("status") == "ACTIVE"))
+    assert sorted(m["to"].addresses[0].addr_spec for m in mails) == sorted(assessed["email"])
+    open_alerts = bank.ctx.catalog.read("weekly", week, "weekly_open_alerts")
+    maturities = bank.ctx.catalog.read("weekly", week, "weekly_maturities")
+    assert set(maturities["maturity_date"]) <= set(days(dt.date(2026, 9, 28), dt.date(2026, 10, 11)))
+    planned = set(bank.ctx.catalog.read("weekly", week, "weekly")["mgr_id"])
+    for mail in mails:
+        person = assessed.filter(pl.col("email") == mail["to"].addresses[0].addr_spec).row(0, named=True)
+        assert str(mail["subject"]) == f"周计划达成检查表 2026年9月21日至27日 {person['mgr_name']}"
+        (attachment,) = list(mail.iter_attachments())
+        text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(attachment.get_content())).pages)
+        assert "四、近期到期产品（9月28日至10月11日）" in text
+        assert ("本周未提交周计划" in text) == (person["mgr_id"] not in planned)
+        for a in open_alerts.filter(pl.col("mgr_id") == person["mgr_id"]).iter_rows(named=True):
+            assert f"{a['amount_cny']:,.2f}" in text
+        for m in maturities.filter(pl.col("mgr_id") == person["mgr_id"]).iter_rows(named=True):
+            assert f"****{m['acct_no'][-4:]}" in text
+    n_after = len(read_outbox(outbox))
+    monday = nightly("2026-09-28", config=bank.cfg)
+    assert "weekly" not in monday
+    assert len(read_outbox(outbox)) == n_after
 
 
 def test_a_month_with_a_missing_day_is_refused_and_a_forced_close_is_marked(bank):

@@ -36,7 +36,8 @@ START, END = dt.date(2026, 9, 1), dt.date(2026, 10, 2)  # the nightly run of Oct
 PERIOD, WEEK = "2026-09", "2026-W38"
 MONTHLY_FILES = {
     "alerts.csv", "attrition.csv", "contact_compliance.csv", "dormancy.csv", "followup.csv", "indicators.csv",
-    "info_gaps.csv", "manager_daily_balance.csv", "maturities.csv", "scorecard.csv",
+    "info_gaps.csv", "key_customers.csv", "manager_daily_balance.csv", "maturities.csv", "next_targets.csv",
+    "scorecard.csv",
 }  # fmt: skip
 runner = CliRunner()
 
@@ -52,8 +53,8 @@ def bank(tmp_path_factory, prefect_harness):
             landing_folder(ctx.settings.paths.landing, d), ctx.catalog, ctx.settings, ctx.rules, "t"
         )
         assert r.status == "LOADED", r.message
+    weekly_check(WEEK, config=cfg)  # as the schedule runs them: the week's Sunday, then the close
     nightly(END.isoformat(), config=cfg)
-    weekly_check(WEEK, config=cfg)
     out = ctx.settings.paths.output / "reports"
     return SimpleNamespace(root=root, cfg=cfg, ctx=ctx, out=out)
 
@@ -140,7 +141,7 @@ def test_branch_and_weekly_reports_carry_their_branch_and_week(bank):
     b = branch.provenance.key
     assert set(branch.files) == {
         "alerts.csv", "attrition.csv", "contact_compliance.csv", "dormancy.csv", "followup.csv", "indicators.csv",
-        "manager_attrition.csv", "scorecard.csv", "unassigned.csv",
+        "manager_attrition.csv", "scorecard.csv", "unassigned.csv", "weekly.csv",
     }  # fmt: skip
     ranking = _csv(branch.files["scorecard.csv"])
     assert set(ranking["branch_id"]) == {b}
@@ -155,7 +156,9 @@ def test_branch_and_weekly_reports_carry_their_branch_and_week(bank):
     alerts = pl.concat([cat.read("daily", d, "alerts") for d in cat.units("daily") if d.startswith(PERIOD)])
     assert _csv(branch.files["alerts.csv"]).height == alerts.filter(pl.col("mgr_id").is_in(managers)).height
     weekly = read_sealed(_pdfs(bank, WEEK, "weekly")[0])
-    assert set(weekly.files) == {"weekly.csv", "weekly_detail.csv", "weekly_unplanned.csv"}
+    assert set(weekly.files) == {
+        "weekly.csv", "weekly_detail.csv", "weekly_maturities.csv", "weekly_open_alerts.csv", "weekly_unplanned.csv"
+    }  # fmt: skip
     assert _csv(weekly.files["weekly.csv"])["mgr_id"].to_list() == [weekly.provenance.key]
     assert [d for d, _ in weekly.provenance.inputs] == [f"2026-09-{d}" for d in range(14, 21)]
 

@@ -244,7 +244,23 @@ def monthly_tables() -> dict[str, pl.DataFrame]:
         {"period": pl.String, "mgr_id": pl.String, "n_baseline_customers": pl.Int64, "n_lost": pl.Int64,
          "attrition_rate": R},
     )  # fmt: skip
+    key_customers = frame(
+        [
+            (PERIOD, "M0001", "C1001", D("150000.00"), D("210000.00"), "DEMAND,TIME", dt.date(2026, 10, 28),
+             dt.date(2026, 11, 10)),
+            (PERIOD, "M0001", "C1002", D("1250000.50"), None, "DEMAND,WEALTH", None, None),
+            (PERIOD, "M0002", "C2001", D("0.00"), D("90000.00"), "", dt.date(2026, 10, 5), dt.date(2026, 10, 19)),
+        ],
+        {"period": pl.String, "mgr_id": pl.String, "cust_id": pl.String, "aum_end": M, "aum_prev_end": M,
+         "products": pl.String, "last_contact_date": pl.Date, "next_contact_date": pl.Date},
+    )  # fmt: skip
+    next_targets = frame(
+        [(PERIOD, "2026-11", "M0001", "DEP_AVG_INC", D("1200000")), (PERIOD, "2026-11", "M0001", "NEW_CUST", D("6"))],
+        {"period": pl.String, "target_period": pl.String, "mgr_id": pl.String, "metric": pl.String, "target": R},
+    )  # fmt: skip
     return {
+        "key_customers": key_customers,
+        "next_targets": next_targets,
         "indicators": indicators,
         "scorecard": scorecard,
         "manager_attrition": manager_attrition,
@@ -384,6 +400,19 @@ def weekly_tables() -> dict[str, pl.DataFrame]:
                 "contact_date": pl.Date,
             },
         ),  # fmt: skip
+        # after Sunday 25 October: an alert of Friday 23rd, its window open until Wednesday 28th
+        "weekly_open_alerts": frame(
+            [(WEEK, "M0001", "A-0005", dt.date(2026, 10, 23), "C1002", "RM_OUTFLOW", "OUT", "CNY", D("180000.00"),
+              "当日净流出 180,000.00", dt.date(2026, 10, 28))],
+            {"week": pl.String, "mgr_id": pl.String, "alert_id": pl.String, "alert_date": pl.Date,
+             "cust_id": pl.String, "rule": pl.String, "direction": pl.String, "ccy_class": pl.String,
+             "amount_cny": M, "reason_zh": pl.String, "window_close": pl.Date},
+        ),  # fmt: skip
+        "weekly_maturities": frame(
+            [(WEEK, "M0001", "C1001", "6222020200001234567", "TIME", dt.date(2026, 11, 2), D("300000.00"))],
+            {"week": pl.String, "mgr_id": pl.String, "cust_id": pl.String, "acct_no": pl.String,
+             "product_type": pl.String, "maturity_date": pl.Date, "balance_cny": M},
+        ),  # fmt: skip
     }
 
 
@@ -404,6 +433,7 @@ def september_staging() -> dict[str, pl.DataFrame]:
 def publish_warehouse(root: Path) -> Catalog:
     cat = Catalog(root)
     cat.publish("staging", LAST, staging_tables(), {"test": True})
+    cat.publish("staging", "2026-10-19", staging_tables(), {"test": True})  # W43 began inside the history
     cat.publish("staging", "2026-10-25", staging_tables(), {"test": True})
     cat.publish("staging", "2026-09-30", september_staging(), {"test": True})
     cat.publish("monthly", PERIOD, monthly_tables(), {"test": True})

@@ -194,10 +194,53 @@ def test_branch_and_weekly_models(catalog, rules):
     assert totals["CONTACT"].actual == Decimal("0.4")  # 2 of M0001's 4 requirements, 0 of M0002's 1
     assert totals["RETENTION"].actual_text == "3.23%"  # 1 lost of 4 + 27 baseline customers
     assert "EVAL" not in totals and totals["NPL_RATIO"].actual is None
-    (w,) = build_weekly_reports(catalog, WEEK, rules, AS_OF, RUN_ID, generated_at=GENERATED)
+    # plan discipline: M0001 left CONTRIBUTION without a target, M0002 planned no contact in the
+    # one week of October whose check is published
+    assert b.weeks_checked == (WEEK,)
+    assert [(p.mgr_id, p.monthly_plan_zh, p.weeks_without_plan, p.not_assessed) for p in b.plan_discipline] == [
+        ("M0001", "缺 1 项目标", (), ("客户贡献度（无计划目标，5 分权重移至工作业绩其他 4 项）",)),
+        ("M0002", "已提交", ("10月19日至25日",), ()),
+    ]
+    w, w2, w3 = build_weekly_reports(catalog, WEEK, rules, AS_OF, RUN_ID, generated_at=GENERATED)
     assert (w.planned, w.done, w.figures()["完成率"]) == (3, 2, "66.67%")
     assert [p.done for p in w.plan_rows] == [True, True, False]
     assert [u.contact_id for u in w.unplanned] == ["K-77"]
+    # Friday's alert, window to Wednesday: Monday, Tuesday, Wednesday left; maturities of the 14 days after Sunday
+    assert [(a.cust_id, a.window_close, a.days_left) for a in w.open_alerts] == [("C1002", dt.date(2026, 10, 28), 3)]
+    assert w.outlook == (dt.date(2026, 10, 26), dt.date(2026, 11, 8))
+    assert [(m.acct_masked, m.maturity_date) for m in w.maturities] == [("****4567", dt.date(2026, 11, 2))]
+    # the assessed managers without plan rows get a report that says so
+    assert [(x.key, x.has_plan, x.figures()["周计划"]) for x in (w2, w3)] == [("M0002", False, "未提交"), ("M0003", False, "未提交")]
+    assert (w2.open_alerts, w2.plan_rows) == ((), ())
+
+
+def test_a_week_begun_before_the_history_accuses_no_one_of_a_missing_plan(catalog, rules, tmp_path):
+    from tests.reports.conftest import publish_warehouse
+
+    cat = publish_warehouse(tmp_path)
+    cat.withdraw("staging", "2026-10-19")  # the history now starts after W43's Monday
+    weekly = build_weekly_reports(cat, WEEK, rules, AS_OF, RUN_ID, generated_at=GENERATED)
+    assert [w.key for w in weekly] == ["M0001"]
+    (b,) = build_branch_reports(cat, PERIOD, rules, AS_OF, RUN_ID, GENERATED)
+    assert b.weeks_checked == () and [p.mgr_id for p in b.plan_discipline] == ["M0001"]
+
+
+def test_the_monthly_model_has_key_customers_next_targets_and_the_quarter(catalog, rules):
+    m1, m2, _ = build_monthly_reports(catalog, PERIOD, rules, AS_OF, RUN_ID, GENERATED)
+    assert [(k.cust_id, k.aum_end, k.aum_change, k.products_zh, k.maturities) for k in m1.key_customers] == [
+        ("C1002", Decimal("1250000.50"), None, "活期、理财", ()),  # largest first; not a customer a month ago
+        ("C1001", Decimal("150000.00"), Decimal("-60000.00"), "活期、定期", ("11月18日定期",)),
+    ]
+    assert (m1.key_customers[1].last_contact, m1.key_customers[1].next_contact) == (
+        dt.date(2026, 10, 28), dt.date(2026, 11, 10)
+    )  # fmt: skip
+    assert [k.cust_id for k in m2.key_customers] == ["C2001"]  # only the manager's own
+    assert m1.next_period == "2026-11"
+    texts = {r.metric: r.next_target_text for r in m1.indicators}
+    assert (texts["DEP_AVG_INC"], texts["NEW_CUST"], texts["LOAN_AVG_INC"], texts["CONTACT"]) == (
+        "120.00 万元", "6 户", "未下达", "—"
+    )  # fmt: skip
+    assert m1.score.quarter_mean is None  # October is not a quarter's last month
 
 
 def test_missing_scorecard_is_an_error(tmp_path, rules):

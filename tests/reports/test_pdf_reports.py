@@ -81,6 +81,8 @@ def test_monthly_pdf_prints_the_scorecard_and_indicator_figures(catalog, rendere
         "25.00",
         "26.63",
         "已达成",
+        "120.00",  # November's target beside October's result
+        "万元",
     ]
     wealth = next(line for line in lines if line.startswith("理财/基金/保险销售额"))
     assert "21.00" in wealth.split() and "17.50" in wealth.split()
@@ -265,6 +267,41 @@ def test_weekly_report(rendered):
     text = pdf_text(rendered["WEEKLY:M0001"].path)
     assert "66.67%" in text and "未完成" in text and "K-77" in text
     assert "C2001" not in text
+    # what the Monday meeting plans with: the alert still open after Sunday 25th, the maturities after it
+    assert "三、待跟进的预警（截至10月25日尚未联系客户）" in text
+    assert "10月23日 C1002" in text and "180,000.00 10月28日（周三） 3 个工作日" in text
+    assert "四、近期到期产品（10月26日至11月8日）" in text
+    assert "****4567 C1001 张伟 定期 11月2日（周一） 300,000.00" in text
+    assert "本周未提交周计划" not in text
+
+
+def test_a_week_without_plan_rows_gives_the_no_plan_report(rendered):
+    text = pdf_text(rendered["WEEKLY:M0002"].path)
+    assert "本周未提交周计划：2026年10月19日至25日没有计划联系的客户。" in text
+    assert "未提交周计划" in text.split("一、计划完成情况")[1]  # the plan table says it too
+    assert "完成率" not in text and "66.67%" not in text and "C1001" not in text
+
+
+def test_key_customers_next_targets_in_the_monthly_pdf(rendered):
+    text = pdf_text(rendered["MONTHLY:M0001"].path)
+    assert "11月目标" in text
+    assert "新增有效客户 5 户 3 户 60.00% 12.50 7.50 差 2 户 6 户" in text
+    assert "贷款余额日均新增额" in text and "未下达" in text
+    section = text.split("五、重点客户")[1].split("六、本月预警及跟进")[0]
+    assert "C1002" in section and "1,250,000.50 上月无资产 活期、理财 无 无联系记录 未安排" in section
+    assert "150,000.00 -60,000.00 活期、定期 11月18日定期 2026-10-28 2026-11-10" in section
+    assert "C2001" not in section
+    other = pdf_text(rendered["MONTHLY:M0002"].path).split("五、重点客户")[1]
+    assert "0.00 -90,000.00 无持有产品 11月2日理财 2026-10-05 2026-10-19（已过）" in other
+
+
+def test_the_branch_summary_shows_plan_discipline(rendered):
+    text = pdf_text(rendered["BRANCH:B01"].path)
+    section = text.split("3. 计划提交情况")[1]
+    assert "张三（M0001） 缺 1 项目标 无" in section
+    assert "客户贡献度（无计划目标，5分权重移至工作业绩其他4项）" in compact(section)
+    assert "李四（M0002） 已提交 10月19日至25日 无" in section
+    assert "周计划按本月 1 个考核周检查" in section
 
 
 def test_pages_rasterise(rendered, tmp_path):
@@ -290,7 +327,7 @@ def test_pages_rasterise(rendered, tmp_path):
 def test_process_pool_gives_the_same_pdfs_as_in_process(built, rendered, tmp_path):
     jobs = built["branch"] + built["weekly"]
     pooled = render_reports(jobs, tmp_path, workers=2)
-    assert [r.key for r in pooled] == ["B01", "M0001"]
+    assert [r.key for r in pooled] == ["B01", "M0001", "M0002", "M0003"]
     for r in pooled:
         assert r.sha256 == rendered[f"{r.kind}:{r.key}"].sha256
 

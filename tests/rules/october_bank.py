@@ -24,7 +24,7 @@ D = dt.date
 def day_tables(d: dt.date) -> dict[str, list[dict]]:
     oct_ = d.month == 10
     customers = [
-        dict(cust_id="C1", segment="VIP", mgr_id="M1"),
+        dict(cust_id="C1", segment="VIP", key_customer="Y", mgr_id="M1"),
         dict(
             cust_id="C2", cust_type="C", mgr_id="M2" if d >= D(2026, 10, 15) else "M1"
         ),  # reassigned mid-month
@@ -78,7 +78,8 @@ def day_tables(d: dt.date) -> dict[str, list[dict]]:
         ],
         D(2026, 10, 11): [
             dict(
-                contact_id="K3", mgr_id="M1", cust_id="C1", contact_date=D(2026, 10, 10), contact_type="OTHER"
+                contact_id="K3", mgr_id="M1", cust_id="C1", contact_date=D(2026, 10, 10), contact_type="OTHER",
+                next_date=D(2026, 11, 2),
             )
         ],
         D(2026, 10, 13): [
@@ -109,6 +110,8 @@ def day_tables(d: dt.date) -> dict[str, list[dict]]:
             for m, v in [("DEP_AVG_INC", "800"), ("WEALTH_SALES", "4000"), ("NPL_RATIO", "2"),
                          ("CONTRIBUTION", "0"), ("NEW_CUST", "1")]
         ]  # fmt: skip
+    if d == D(2026, 10, 31):  # November's targets, delivered before the close
+        t["PLAN"] = [dict(mgr_id="M1", period="2026-11", metric="DEP_AVG_INC", target="900")]
     if d == D(2026, 10, 20):
         t["PLAN"] = [dict(mgr_id="M1", period="2026-10", metric="WEALTH_SALES", target="5000")]  # resubmitted
         t["SCORE"] = [dict(mgr_id="M1", period="2026-10", item="EVAL", score="4")]

@@ -11,7 +11,7 @@ import pytest
 
 from core.calendar import followup_close, followup_windows
 from core.rules import Calendar, load_rules
-from transforms.contacts import contact_compliance, contact_rate, followup
+from transforms.contacts import contact_compliance, contact_rate, followup, open_alerts
 
 D = dt.date
 
@@ -82,6 +82,31 @@ def test_followup_across_a_holiday_with_a_make_up_saturday():
         ("A1", "M1", D(2026, 10, 10), True, 0),
         ("A2", None, D(2026, 10, 10), True, 3),
     ]  # A3: Sep 28, 29, 30 -> closes Sep 30 (September); A4 closes Nov 3 (November)
+
+
+def test_alerts_still_to_follow_up_after_a_weeks_sunday():
+    sunday = D(2026, 10, 25)
+    alerts = pl.LazyFrame(
+        [("A1", D(2026, 10, 23), "C1", "LV_CASH", "IN", "CNY", Decimal("60000.00"), "现金"),  # closes Wed 28
+         ("A2", D(2026, 10, 23), "C2", "RM_OUTFLOW", "OUT", "CNY", Decimal("150000.00"), "流出"),  # closes Wed 28
+         ("A3", D(2026, 10, 20), "C2", "LV_CASH", "IN", "CNY", Decimal("51000.00"), "现金"),  # closed Fri 23
+         ("A4", D(2026, 10, 22), "C3", "LV_CASH", "OUT", "FX", Decimal("80000.00"), "外币")],  # closes Tue 27
+        schema={"alert_id": pl.String, "txn_date": pl.Date, "cust_id": pl.String, "rule": pl.String,
+                "direction": pl.String, "ccy_class": pl.String, "amount_cny": pl.Decimal(38, 2),
+                "reason_zh": pl.String}, orient="row",
+    )  # fmt: skip
+    contacts = _contacts([
+        ("K1", "M1", "C1", D(2026, 10, 24), "PHONE"),  # Saturday after A1: followed up
+        ("K2", "M2", "C2", D(2026, 10, 21), "VISIT"),  # before A2: does not follow it up
+        ("K3", "M3", "C3", D(2026, 10, 26), "PHONE"),  # Monday: after the Sunday, not counted yet
+    ])  # fmt: skip
+    windows = followup_windows(D(2026, 10, 20), sunday, NONE, RULES.contact.followup_business_days)
+    cust = pl.LazyFrame({"cust_id": ["C1", "C2", "C3"], "mgr_id": ["M1", "M2", None]})
+    got = open_alerts(alerts, windows, contacts, cust, sunday).collect()
+    assert got.select("alert_id", "mgr_id", "window_close").rows() == [
+        ("A4", None, D(2026, 10, 27)),  # nearest deadline first; unassigned customers kept
+        ("A2", "M2", D(2026, 10, 28)),
+    ]
 
 
 def test_the_months_followup_and_contact_rows(month):
