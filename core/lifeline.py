@@ -45,6 +45,7 @@ def stop_when_gone(pids: Sequence[int]) -> subprocess.Popen[bytes]:
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # a Ctrl-C to the command's process group must not stop the watchdog too
     )
 
 

@@ -80,20 +80,24 @@ def test_render_workers_end_with_the_process_that_started_them():
         proc.kill()
 
 
-def test_the_prefect_api_server_ends_with_a_killed_flow_process(tmp_path):
+@pytest.mark.parametrize("ctrl_c_first", [False, True], ids=["kill -9", "Ctrl-C to the group, then kill -9"])
+def test_the_prefect_api_server_ends_with_a_killed_flow_process(tmp_path, ctrl_c_first):
     config = write_settings(tmp_path / "settings.toml", tmp_path, nightly={"poll_seconds": 1})
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
     env["PREFECT_HOME"] = str(tmp_path / "prefect")
     log = tmp_path / "nightly.log"
     with open(log, "w") as out:  # the nightly run waits for a landing folder that never comes
         proc = subprocess.Popen([str(CLI), "nightly", "2026-10-01", "--config", str(config), "--no-deliver"],
-                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)  # fmt: skip
     try:
         _wait(lambda: "CONTROL.csv" in log.read_text(), 240, "the nightly flow did not start waiting")
         servers = [p for p in _children(proc.pid) if "uvicorn" in _cmdline(p)]
         watchdogs = [p for p in _children(proc.pid) if "core.lifeline" in _cmdline(p)]
         assert len(servers) == 1 and len(watchdogs) == 1, [_cmdline(p) for p in _children(proc.pid)]
-        os.kill(proc.pid, signal.SIGKILL)
+        if ctrl_c_first:  # the terminal's Ctrl-C reaches every process of the group (its own, as in a terminal)
+            os.killpg(proc.pid, signal.SIGINT)
+        os.kill(proc.pid, signal.SIGKILL)  # and the command is gone before it could stop the server
         proc.wait(timeout=10)
         _wait(lambda: not _running(servers[0]), 15, "the Prefect API server did not end")
         _wait(lambda: not _running(watchdogs[0]), 5, "the watchdog did not end")
