@@ -140,12 +140,16 @@ def test_a_nightly_run_interrupted_stops_within_seconds_in_one_line(bank, sig, n
         stderr=subprocess.PIPE, text=True, env=_clean_env(), start_new_session=True,
     )  # fmt: skip
     assert proc.stdout is not None
-    for line in proc.stdout:
-        if "waiting for" in line:
-            break
-    sent = time.monotonic()
-    os.killpg(proc.pid, sig)
-    out, err = proc.communicate(timeout=60)
+    try:
+        for line in proc.stdout:
+            if "waiting for" in line:
+                break
+        sent = time.monotonic()
+        os.killpg(proc.pid, sig)
+        out, err = proc.communicate(timeout=60)
+    finally:  # a command that did not stop must not outlive the test
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
     assert time.monotonic() - sent < 10
     assert proc.returncode == code
     assert err.splitlines() == [f"error: interrupted by {name}: stopped; a rerun of the same command starts again safely"]
