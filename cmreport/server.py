@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from cmreport.errors import OperatorError
+from core.lifeline import alive
 from core.settings import Settings
 
 STATE_FILE = "server.json"
@@ -52,7 +53,7 @@ def running(settings: Settings) -> Server | None:
         server = Server(**json.loads(state.read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         return None
-    return server if _alive(server.pid) and _healthy(server.api_url) else None
+    return server if alive(server.pid) and _healthy(server.api_url) else None
 
 
 def start(settings: Settings, timeout_seconds: float = 300) -> Server:
@@ -130,7 +131,7 @@ def stop(settings: Settings) -> Server | None:
         server = Server(**json.loads(state.read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         return None
-    if _alive(server.pid):
+    if alive(server.pid):
         _terminate(server.pid)
     state.unlink(missing_ok=True)
     return server
@@ -143,23 +144,10 @@ def _terminate(pid: int, grace_seconds: float = 15) -> None:
     except ProcessLookupError:
         return
     deadline = time.monotonic() + grace_seconds
-    while _alive(pid) and time.monotonic() < deadline:
+    while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.2)
-    if _alive(pid):
+    if alive(pid):
         os.killpg(pid, signal.SIGKILL)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie (exited, not yet reaped by its parent) is not alive
-        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
-    except OSError:
-        return True
 
 
 _LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through an HTTP proxy

@@ -49,6 +49,20 @@ def stop_when_gone(pids: Sequence[int]) -> subprocess.Popen[bytes]:
     )
 
 
+def alive(pid: int) -> bool:
+    """True while the process runs; a zombie (exited, not yet reaped by its parent) is not alive."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return True
+
+
 def _exit_when_orphaned(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(POLL_SECONDS)

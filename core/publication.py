@@ -34,6 +34,8 @@ from typing import Any
 
 import polars as pl
 
+from core.lifeline import alive
+
 CRASH_AT = "CMREPORT_CRASH_AT"
 JOURNAL = ".journal"
 RUNLOG = "runlog.jsonl"
@@ -114,7 +116,7 @@ def recover(root: Path) -> list[dict[str, Any]]:
     if not folder.is_dir():
         return []
     for tmp in folder.glob(f"{TMP}*"):
-        if not _alive(int(tmp.name.split("-")[1])):
+        if not alive(int(tmp.name.split("-")[1])):
             tmp.unlink(missing_ok=True)
     done: list[dict[str, Any]] = []
     for path in sorted(p for p in folder.glob("*.json") if not p.name.startswith(".")):
@@ -295,16 +297,6 @@ def _cut_torn_tail(f: Any) -> None:
             return
         pos = start
     f.truncate(0)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _fsync_dir(path: Path) -> None:
