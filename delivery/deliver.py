@@ -68,6 +68,16 @@ class Deliverable:
     mail: Mail
 
 
+def recipient_fields(recipient: Any) -> dict[str, str]:
+    """The Deliverable fields naming who receives it, from a report's or a digest's recipient."""
+    return {
+        "recipient_email": recipient.email,
+        "recipient_name": recipient.name,
+        "recipient_id": recipient.person_id,
+        "recipient_status": recipient.status,
+    }
+
+
 @dataclass(frozen=True)
 class Outcome:
     """Where one report version stands after this run."""

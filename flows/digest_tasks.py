@@ -47,15 +47,13 @@ def build_digest_items(config: str | None, d: dt.date) -> list[dict[str, Any]]:
 
 def digest_deliverable(digest: Any) -> dict[str, Any]:
     """The delivery ledger's view of a digest: no PDF, its text and HTML in the mail itself."""
+    from delivery.deliver import recipient_fields
     from delivery.message import Mail
     from reports.digest_build import night_of
 
     rec = digest.recipient
     return {
-        "recipient_email": rec.email,
-        "recipient_name": rec.name,
-        "recipient_id": rec.person_id,
-        "recipient_status": rec.status,
+        **recipient_fields(rec),
         "kind": digest.kind,
         "key": digest.key,
         "period": digest.period,

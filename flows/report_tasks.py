@@ -30,15 +30,12 @@ class Job:
 
 def deliverable_for(report: Any, pdf_path: Path | str, pdf_sha256: str) -> dict[str, Any]:
     """The delivery ledger's view of a report (delivery.Deliverable fields)."""
+    from delivery.deliver import recipient_fields
     from delivery.message import Mail
     from reports import headline
 
-    rec = report.recipient
     return {
-        "recipient_email": rec.email,
-        "recipient_name": rec.name,
-        "recipient_id": rec.person_id,
-        "recipient_status": rec.status,
+        **recipient_fields(report.recipient),
         "kind": report.kind,
         "key": report.key,
         "period": report.period,
