@@ -43,6 +43,13 @@ class _Rules(BaseModel):
 Direction = Literal["IN", "OUT"]
 
 
+def _unknown_rule(code: str) -> list[str]:
+    """The problem of an alert rule whose code has no label (core.labels.RULE_ZH names every rule)."""
+    if code in RULE_ZH:
+        return []
+    return [f"code: {code} is not an alert rule the pipeline knows ({', '.join(RULE_ZH)})"]
+
+
 class LargeValueRule(_Rules):
     """RULES §1: one row of the large-value table."""
 
@@ -55,11 +62,7 @@ class LargeValueRule(_Rules):
 
     @model_validator(mode="after")
     def _check(self) -> Self:
-        problems = []
-        if self.code not in RULE_ZH:
-            problems.append(
-                f"code: {self.code} is not an alert rule the pipeline knows ({', '.join(RULE_ZH)})"
-            )
+        problems = _unknown_rule(self.code)
         for key, value in (("cny_threshold", self.cny_threshold), ("usd_threshold", self.usd_threshold)):
             if value <= 0:
                 problems.append(f"{key}: {value} is not above 0")
@@ -100,11 +103,7 @@ class LargeChangeRule(_Rules):
 
     @model_validator(mode="after")
     def _check(self) -> Self:
-        problems = []
-        if self.code not in RULE_ZH:
-            problems.append(
-                f"code: {self.code} is not an alert rule the pipeline knows ({', '.join(RULE_ZH)})"
-            )
+        problems = _unknown_rule(self.code)
         if self.aum_pct <= 0:
             problems.append(f"aum_pct: {self.aum_pct} is not above 0")
         _refuse(problems)
