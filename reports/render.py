@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import re
 import time
+import zlib
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -134,6 +135,26 @@ def _html_class() -> type:
     return ReportHTML
 
 
+# -- stream compression -------------------------------------------------------------------------
+class _DeflateAtLevel6:
+    """The zlib module as pydyf sees it, except that a level-9 compressor is a level-6 one."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(zlib, name)
+
+    @staticmethod
+    def compressobj(level: int = -1, *args: Any, **kwargs: Any) -> Any:
+        return zlib.compressobj(min(level, 6), *args, **kwargs)
+
+
+@functools.cache
+def _deflate_pdf_streams_at_level_6() -> None:
+    """pydyf deflates every PDF stream at level 9: level 6 gives files ~1 % larger for ~5 % less CPU a report."""
+    import pydyf
+
+    pydyf.zlib = _DeflateAtLevel6()  # type: ignore[attr-defined]
+
+
 # -- per-process state --------------------------------------------------------------------------
 class _Worker:
     """Jinja environment, stylesheet and fonts of one process, loaded once."""
@@ -153,6 +174,7 @@ class _Worker:
         self.env.filters.update(_FILTERS)
         self.fetcher_class = _make_fetcher_class()
         self.html_class = _html_class()
+        _deflate_pdf_streams_at_level_6()
         self.font_config = FontConfiguration()
         self.css = CSS(
             filename=str(STYLESHEET), font_config=self.font_config, url_fetcher=self.fetcher_class()
