@@ -1,14 +1,17 @@
-"""Invariants under random damage: accepted + rejected = read per file; no rejected record is staged."""
+"""Invariants under random damage: accepted + rejected = read per file; no rejected record is staged.
+And the typing's fast path: a date parsed once per distinct value as per row."""
 
 import tempfile
 from pathlib import Path
 
+import polars as pl
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from core.catalog import Catalog
 from ingest import ingest_folder
+from ingest.checks import _parse, parsed_once_per_value, raw
 from schemas.exports import EXPORTS
 from tests.ingest.conftest import D1, with_share
 from tests.ingest.landing_builder import default_tables, write_folder
@@ -67,3 +70,22 @@ def test_counts_balance_and_rejected_values_never_reach_staging(edits, settings,
             staged = catalog.read("staging", D1.isoformat(), name.removesuffix(".csv"))
             assert staged.height == c["accepted"]
             assert set(staged["src_line"]).isdisjoint(set(rej.filter(file=name)["line"]))
+
+
+DATE_TEXT = st.one_of(
+    st.none(),
+    st.sampled_from(["2026-10-01", "2026-02-29", "2024-02-29", "2026-13-01", "2026-1-01", " 2026-10-01", "x"]),
+    st.dates().map(lambda d: d.isoformat()),
+    st.text(alphabet="0123456789-: ", max_size=11),
+)
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(values=st.lists(DATE_TEXT, max_size=40))
+def test_a_date_parsed_once_per_distinct_value_is_the_date_parsed_per_row(values):
+    column = raw("open_date")
+    typed, ok, _ = _parse("open_date", pl.Date)
+    frame = pl.DataFrame({column: values}, schema={column: pl.String})
+    once = parsed_once_per_value(frame[column], typed, ok)
+    per_row = frame.select(typed.alias("typed"), ok.alias("ok"))
+    assert once.select("typed", "ok").equals(per_row)
