@@ -36,9 +36,11 @@ def orphans(typed: pl.DataFrame, ref: Reference, valid: pl.Series) -> pl.DataFra
 
 def in_file_duplicates(typed: pl.DataFrame, f: ExportFile, rejected_lines: pl.Series) -> pl.DataFrame:
     """Repeated keys among otherwise valid records: the first stays, later ones are DUPLICATE."""
-    ok = typed.filter(~pl.col(LINE).is_in(rejected_lines.implode())) if rejected_lines.len() else typed
     key = list(f.key)
-    if not ok.select(key).is_duplicated().any():  # the usual file: no window over every key needed
+    ok = typed.select(LINE, *key)  # only the key travels through the filter, not the whole record
+    if rejected_lines.len():
+        ok = ok.filter(~pl.col(LINE).is_in(rejected_lines.implode()))
+    if ok.select(key).n_unique() == ok.height:  # the usual file: no window over every key needed
         return empty_issues()
     dup = ok.with_columns(_first=pl.col(LINE).first().over(key)).filter(pl.col(LINE) != pl.col("_first"))
     label = ", ".join(key)
