@@ -59,8 +59,8 @@ def aum_frame(position: pl.DataFrame) -> pl.DataFrame:
 
 def txn_cny_frame(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """The TXN_CNY table of the date (typed staging TXN, ACCOUNT, CUSTOMER, FX), in TXN line order."""
-    df = day_txns_cny(*(tables[t].lazy() for t in ("TXN", "ACCOUNT", "CUSTOMER", "FX"))).collect()
-    return _validated("TXN_CNY", df)
+    query = day_txns_cny(*(tables[t].lazy() for t in ("TXN", "ACCOUNT", "CUSTOMER", "FX")))
+    return _validated("TXN_CNY", query.collect(engine="in-memory"))  # its order-keeping joins cost less there
 
 
 def unit_digests(catalog: Catalog, units: list[str]) -> list[str]:
