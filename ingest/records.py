@@ -12,6 +12,7 @@ import codecs
 import csv
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 LINE = "_line"  # physical line number (1-based) where a record starts
@@ -164,8 +165,11 @@ def _record_texts(lines: pl.DataFrame, recs: pl.Series) -> pl.DataFrame:
 def read_records(blob: bytes) -> Records:
     """Split UTF-8 text (utf8_text) into a header and typed-as-string rows; wrong-width records go
     to `bad`."""
-    unquoted = _unquoted_records(blob)
-    return unquoted if unquoted is not None else records_by_lines(blob)
+    for one_read in (_unquoted_records, _quoted_records):
+        records = one_read(blob)
+        if records is not None:
+            return records
+    return records_by_lines(blob)
 
 
 def records_by_lines(blob: bytes) -> Records:
@@ -230,28 +234,66 @@ def _unquoted_records(blob: bytes) -> Records | None:
     bytes instead of reading the lines, counting their fields and reading them again (2× faster)."""
     if not blob or b'"' in blob:
         return None
+    header = _plain_header(blob)
+    n_lines = blob.count(b"\n") + (0 if blob.endswith(b"\n") else 1)
+    if header is None or blob.count(b",") != (len(header) - 1) * n_lines:
+        return None
+    return _read_once(blob, header, pl.int_range(2, n_lines + 1, dtype=pl.Int64, eager=True))
+
+
+def _quoted_records(blob: bytes) -> Records | None:
+    """The records of a file with quotes whose every record has the header's number of fields,
+    from one polars read; None for any other file (read_records then splits it by lines).
+
+    The line split's rule, applied to the positions of the quotes, line breaks and commas in the
+    bytes: a line break ends a record when an even number of quotes precedes it, a comma separates
+    two fields when an even number precedes it (outside every quoted stretch). No second read of
+    the file as lines, no line's commas counted one by one (CUSTOMER and TXN hold quotes)."""
+    header = _plain_header(blob)
+    if header is None or not blob.endswith(b"\n"):
+        return None
+    data = np.frombuffer(blob, dtype=np.uint8)
+    quotes, breaks = np.flatnonzero(data == ord('"')), np.flatnonzero(data == ord("\n"))
+    if len(quotes) % 2:
+        return None  # a quote never closed
+    ends = breaks[np.searchsorted(quotes, breaks) % 2 == 0]  # the line break ending each record
+    commas = np.flatnonzero(data == ord(","))
+    separators = np.diff(np.searchsorted(commas, ends), prepend=0)  # a record's commas, less the quoted:
+    opened, closed = quotes[0::2], quotes[1::2]  # each quoted stretch lies inside one record
+    quoted = np.searchsorted(commas, closed) - np.searchsorted(commas, opened)
+    np.subtract.at(separators, np.searchsorted(ends, opened), quoted)
+    if (separators != len(header) - 1).any():
+        return None
+    after_end = np.searchsorted(breaks, ends[:-1]) + 2  # 1-based line after the previous record's end
+    return _read_once(blob, header, pl.Series(LINE, after_end, dtype=pl.Int64))
+
+
+def _plain_header(blob: bytes) -> list[str] | None:
+    """The header of a file whose first line holds two names or more and no quote (nor a CR before
+    its end); None for any other (records_by_lines reads those)."""
     end = blob.find(b"\n")
     first = blob[: end if end >= 0 else len(blob)].removesuffix(b"\r")
-    if b"\r" in first:  # a lone CR in the header: the line splitter decides what it is
+    if b"\r" in first or b'"' in first:  # a lone CR: the line splitter decides what it is
         return None
-    header_text = first.decode("utf-8")
-    header = [h.strip().lstrip("\ufeff").strip() for h in _parse_one(header_text)]
-    n_lines = blob.count(b"\n") + (0 if blob.endswith(b"\n") else 1)
-    if len(header) < 2 or blob.count(b",") != (len(header) - 1) * n_lines:
-        return None
+    header = [h.strip().lstrip("\ufeff").strip() for h in _parse_one(first.decode("utf-8"))]
+    return header if len(header) >= 2 else None
+
+
+def _read_once(blob: bytes, header: list[str], first_lines: pl.Series) -> Records | None:
+    """The records after the header when each of them is good: the fields of one polars read, each
+    record with its first line; None when polars does not read one record per line given."""
     names = [f"_c{i}" for i in range(len(header))]
     try:
         parsed = _parse_fields(blob, names, skip=1)
     except pl.exceptions.PolarsError:
         return None
-    if parsed.height != n_lines - 1:
+    if parsed.height != first_lines.len():
         return None
     parsed.columns = header if len(set(header)) == len(header) else names
-    rows = parsed.with_columns(pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias(LINE))
     empty_bad = pl.DataFrame(
         schema={LINE: pl.Int64, "n_fields": pl.Int64, "text": pl.String, "is_open": pl.Boolean}
     )
-    return Records(header, rows, empty_bad, parsed.height)
+    return Records(header, parsed.with_columns(first_lines.alias(LINE)), empty_bad, parsed.height)
 
 
 def _parse_fields(blob: bytes, names: list[str], skip: int) -> pl.DataFrame:

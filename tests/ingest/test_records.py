@@ -8,7 +8,14 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from ingest.records import LINE, _unquoted_records, read_records, records_by_lines, split_lines
+from ingest.records import (
+    LINE,
+    _quoted_records,
+    _unquoted_records,
+    read_records,
+    records_by_lines,
+    split_lines,
+)
 
 TRICKY = [
     'a,b\r\n1,2\r\n\r\n"x\r\ny",3\r\n4,5,6\n7,"8"\n',  # CRLF, blank line, quoted line break, wide record
@@ -87,3 +94,51 @@ def test_any_text_gives_the_same_records_by_either_path(lines, newline):
     except csv.Error:  # a header that is not one CSV record (a line break outside quotes)
         assume(False)
     _same(read_records(blob), by_lines)
+
+
+QUOTED = [
+    'id,name,n\r\n1,"深圳市""永安""公司",2\r\n2,"杭州市\n（筹）",3\r\n3,"a, b",4\r\n',  # as the bank writes them
+    'id,name,n\n1,"x\n\ny",2\n2,"",3\n',  # a value of two line breaks, an empty quoted value
+    'id,name\n1,"a"\n2,b\r3\n',  # a lone CR inside a value
+    'id,name,n\n1,"a,b"\n2,b,c\n',  # a quoted comma makes a record one field short
+    'id,name\n1,"a\n2,b\n',  # a quote never closed
+    'id,name\n1,a"b\n2,"c"d,e\n',  # stray quotes that pair up across fields
+    'id,name\n1,"a"\n\n2,"b"\n',  # a blank line
+    'id,name\n1,"a"\n2,"b"',  # no final line break
+    '"id",name\n1,"a"\n',  # a quoted header
+    'id,name\nx"1\n2",a\n',  # a stray quote that opens a stretch: two fields, but polars reads none
+]
+
+
+@pytest.mark.parametrize("text", QUOTED)
+def test_one_read_of_a_quoted_file_gives_the_records_of_the_line_split(text):
+    blob = text.encode()
+    _same(read_records(blob), records_by_lines(blob))
+
+
+def test_the_quoted_one_read_path_takes_only_files_where_every_record_is_good():
+    taken = [t for t in QUOTED if _quoted_records(t.encode()) is not None]
+    assert taken == [QUOTED[i] for i in (0, 1, 2)]
+
+
+PLAIN = st.text(alphabet="ab 多\t", max_size=3)
+QUOTED_VALUE = st.text(alphabet='ab ,"\n\r多', max_size=4).map(lambda v: '"' + v.replace('"', '""') + '"')
+DAMAGE = st.sampled_from(["", "", '"', ",", "\n", "\r\n"])  # nothing inserted, a third of the time
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.lists(st.one_of(PLAIN, QUOTED_VALUE), min_size=3, max_size=3), max_size=6),
+    st.sampled_from(["\n", "\r\n"]),
+    st.tuples(st.integers(0, 200), DAMAGE),
+)
+def test_any_quoted_file_gives_the_same_records_by_the_one_read_and_the_line_split(records, newline, damage):
+    """Well-formed records of three fields, some values quoted (line breaks, commas and doubled
+    quotes inside), and one character inserted anywhere or none: a quote, a comma or a line break."""
+    text = "h1,h2,h3" + newline + "".join(",".join(r) + newline for r in records)
+    at, inserted = damage
+    at = min(at, len(text))
+    blob = (text[:at] + inserted + text[at:]).encode()
+    one_read = _quoted_records(blob)
+    if one_read is not None:
+        _same(one_read, records_by_lines(blob))
