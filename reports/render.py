@@ -266,8 +266,9 @@ def _init_pool_worker(owner: int) -> None:
     gc.set_threshold(*_GC_THRESHOLD)
 
 
-# What the fork server imports once, before it forks a worker: each worker starts in ~0.3 s.
-_PRELOAD = ["reports.render", "reports.charts", "reports.branch_charts", "weasyprint", "jinja2"]
+# What the fork server imports once, before it forks a worker: each worker starts in ~0.3 s. The
+# caller's main script too (the cmreport command): a worker would otherwise run it again itself.
+_PRELOAD = ["__main__", "reports.render", "reports.charts", "reports.branch_charts", "weasyprint", "jinja2"]
 
 
 def render_pool(workers: int) -> ProcessPoolExecutor:
