@@ -23,6 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from core.lifeline import die_with
 from reports import fmt, page_fill
@@ -111,6 +112,17 @@ _UA_DROP = re.compile(
 )
 
 
+def xhtml_tree(text: str) -> ElementTree.Element:
+    """A rendered report template as an element tree. The report templates write well-formed
+    XHTML (void elements closed, &#160; for a no-break space), which an HTML parser reads alike."""
+    try:
+        return ElementTree.fromstring(text)
+    except ElementTree.ParseError as e:
+        line, column = e.position
+        what = str(e).rsplit(": line", 1)[0]  # expat's reason, without its 0-based position
+        raise ValueError(f"a report template wrote malformed XHTML at line {line}, column {column + 1}: {what}") from None
+
+
 @functools.cache
 def _html_class() -> type:
     """weasyprint.HTML with the trimmed UA stylesheet (stock HTML if WeasyPrint's hook has changed)."""
@@ -129,6 +141,14 @@ def _html_class() -> type:
     ua = CSS(string=text, counter_style=type(html.UA_COUNTER_STYLE)())
 
     class ReportHTML(HTML):
+        def __init__(self, string: str, base_url: str, url_fetcher: Any) -> None:
+            """The report's XHTML, parsed by expat: ~1 ms a report, the HTML5 parser's ~18 ms."""
+            import cssselect2
+
+            self.base_url, self.url_fetcher, self.media_type = base_url, url_fetcher, "print"
+            self.wrapper_element = cssselect2.ElementWrapper.from_html_root(xhtml_tree(string))
+            self.etree_element = self.wrapper_element.etree_element
+
         def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
             return [ua, *super()._ua_stylesheets(forms)[1:]]
 
