@@ -1,8 +1,8 @@
 """Helper processes that do not outlive the process they serve: a ``kill -9`` of a flow process
 leaves no render worker and no Prefect API server running.
 
-- ``die_with_parent``: for a process we fork (a render worker). The kernel kills it when its parent
-  dies (``prctl(PR_SET_PDEATHSIG)``); where prctl is missing, a thread polls the parent instead.
+- ``die_with``: for a render worker. Its parent is the pool's fork server, not the process it
+  works for, so a thread of the worker polls that process and ends the worker once it is gone.
 - ``stop_when_gone``: for a process someone else starts (Prefect's temporary API server). A small
   watchdog process (``python -m core.lifeline``) polls this process and stops those processes once
   it is gone; it exits on its own when they end first.
@@ -10,7 +10,6 @@ leaves no render worker and no Prefect API server running.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import subprocess
@@ -20,21 +19,16 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
 POLL_SECONDS = 0.5
 GRACE_SECONDS = 5.0  # SIGTERM, then SIGKILL
 
 
-def die_with_parent(parent: int) -> None:
-    """Make this process end when ``parent`` (the pid that forked it) ends."""
-    try:
-        armed = ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
-    except (OSError, AttributeError):
-        armed = False
-    if not armed:
-        threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
-    if os.getppid() != parent:  # the parent died before the request took effect
+def die_with(owner: int) -> None:
+    """Make this process end (within POLL_SECONDS) when ``owner`` ends, whoever forked it."""
+    identity = _identity(owner)
+    if identity is None:  # gone before this process started
         os._exit(1)
+    threading.Thread(target=_exit_when_gone, args=(owner, identity), daemon=True).start()
 
 
 def stop_when_gone(pids: Sequence[int]) -> subprocess.Popen[bytes]:
@@ -63,8 +57,8 @@ def alive(pid: int) -> bool:
         return True
 
 
-def _exit_when_orphaned(parent: int) -> None:
-    while os.getppid() == parent:
+def _exit_when_gone(owner: int, identity: str) -> None:
+    while _identity(owner) == identity:
         time.sleep(POLL_SECONDS)
     os._exit(1)
 

@@ -71,11 +71,13 @@ def test_render_workers_end_with_the_process_that_started_them():
     proc = subprocess.Popen([sys.executable, "-c", RENDER_POOL], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-        workers = [p for p in _children(proc.pid) if "-c" in _cmdline(p)]
-        assert len(workers) == 2, [_cmdline(p) for p in _children(proc.pid)]
+        servers = [p for p in _children(proc.pid) if "forkserver" in _cmdline(p)]
+        assert len(servers) == 1, [_cmdline(p) for p in _children(proc.pid)]
+        workers = _children(servers[0])
+        assert len(workers) == 2, [_cmdline(p) for p in workers]
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
-        _wait(lambda: not any(_running(w) for w in workers), 10, "the render workers did not end")
+        _wait(lambda: not any(_running(p) for p in [*servers, *workers]), 10, "the render workers did not end")
     finally:
         proc.kill()
 

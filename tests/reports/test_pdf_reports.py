@@ -49,6 +49,32 @@ def rendered(built, tmp_path_factory) -> dict[str, RenderedReport]:
     return {f"{r.kind}:{r.key}": r for r in out}
 
 
+def test_reports_parsed_as_xhtml_with_the_trimmed_ua_sheet_are_byte_for_byte_the_stock_ones(built, tmp_path):
+    """The renderer reads a template's output with expat and a trimmed UA stylesheet; WeasyPrint's
+    own HTML class (its HTML5 parser, its full UA sheet) gives the same bytes for every kind."""
+    from weasyprint import HTML
+
+    from reports.render import _Worker
+
+    worker = _Worker()
+    assert worker.html_class is not HTML, "WeasyPrint changed: the parse and UA-sheet speed-ups no longer apply"
+    for kind in ("monthly", "branch", "weekly"):
+        report = built[kind][0]
+        (tmp_path / kind / "fast").mkdir(parents=True)
+        (tmp_path / kind / "stock").mkdir()
+        fast, _ = _Worker().render(report, tmp_path / kind / "fast")
+        worker.html_class = HTML
+        stock, _ = worker.render(report, tmp_path / kind / "stock")
+        assert (fast.pages, fast.sha256) == (stock.pages, stock.sha256), kind
+
+
+def test_a_template_writing_malformed_xhtml_is_named_with_line_and_column():
+    from reports.render import xhtml_tree
+
+    with pytest.raises(ValueError, match=r"malformed XHTML at line 2, column 31: mismatched tag$"):
+        xhtml_tree('<html>\n<body><col style="width:9%"></body></html>')  # <col> left open
+
+
 def test_file_names_and_page_counts(rendered):
     m1 = rendered["MONTHLY:M0001"]
     assert m1.path.name == "2026-10_M0001_张三_月计划达成检查表.pdf"
