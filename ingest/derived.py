@@ -172,7 +172,8 @@ def cancelled_frame(
     )
     if earlier is None:
         earlier = earlier_targets(catalog, d, rev["reversal_of"])
-    same = txn.select(TARGET_COLUMNS).with_columns(target_unit_id=pl.lit(unit_id))
+    named = txn.filter(pl.col("txn_id").is_in(rev["reversal_of"].implode()))  # not every transaction
+    same = named.select(TARGET_COLUMNS).with_columns(target_unit_id=pl.lit(unit_id))
     unit_ids = {u: str((catalog.meta(STAGING, u) or {})[UNIT_ID]) for u in
                 {x.isoformat() for x in earlier["business_date"].unique()}}  # fmt: skip
     before = earlier.with_columns(
