@@ -60,7 +60,9 @@ def aum_frame(position: pl.DataFrame) -> pl.DataFrame:
 def txn_cny_frame(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """The TXN_CNY table of the date (typed staging TXN, ACCOUNT, CUSTOMER, FX), in TXN line order."""
     query = day_txns_cny(*(tables[t].lazy() for t in ("TXN", "ACCOUNT", "CUSTOMER", "FX")))
-    return _validated("TXN_CNY", query.collect(engine="in-memory"))  # its order-keeping joins cost less there
+    # the in-memory engine: its order-keeping joins cost less there; the sort makes the order the
+    # same on every run (the joins' own order was not)
+    return _validated("TXN_CNY", query.sort("src_line").collect(engine="in-memory"))
 
 
 def unit_digests(catalog: Catalog, units: list[str]) -> list[str]:
