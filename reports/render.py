@@ -1,4 +1,4 @@
-"""Render report view models to PDF with WeasyPrint, in a process pool.
+"""Render report view models to PDF with WeasyPrint, in a process pool (forked from a fork server).
 
 Each worker loads the Jinja environment, the print stylesheet and the font configuration once
 (pool initializer). Resources are fetched only through `ProjectFetcher`: report_templates/ files
@@ -125,7 +125,8 @@ def xhtml_tree(text: str) -> ElementTree.Element:
 
 @functools.cache
 def _html_class() -> type:
-    """weasyprint.HTML with the trimmed UA stylesheet (stock HTML if WeasyPrint's hook has changed)."""
+    """weasyprint.HTML reading a report's XHTML with expat and with the trimmed UA stylesheet
+    (stock HTML if WeasyPrint's hooks have changed)."""
     from weasyprint import CSS, HTML, html
 
     if not all(
