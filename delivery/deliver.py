@@ -33,7 +33,7 @@ import fcntl
 import hashlib
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from email.utils import make_msgid, parseaddr
@@ -418,6 +418,20 @@ def deliver(items: list[Deliverable], settings: Settings, run_id: str) -> Delive
             summary.unchanged.append(Outcome.of(row, "already delivered"))
     log.info("delivery %s: %s", run_id, summary.counts)
     return summary
+
+
+def withdraw_others(kinds: Sequence[str], period: str, keep: list[Deliverable], settings: Settings, reason: str) -> int:
+    """Withdraw every version of these kinds and period still waiting to be sent (queued or
+    failed) but those of ``keep``'s recipients: marked skipped with the reason, never sent by a
+    later run. Returns how many were withdrawn."""
+    kept = {(i.recipient_id, i.kind, i.key) for i in keep}
+    with _exclusive(settings.paths.ledger):
+        ledger = Ledger(settings.paths.ledger)
+        try:
+            with ledger.transaction():
+                return ledger.withdraw_period(kinds, period, kept, reason)
+        finally:
+            ledger.close()
 
 
 @dataclass(frozen=True)

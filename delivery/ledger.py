@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -203,6 +203,34 @@ class Ledger:
         finally:
             self.conn.execute("ROLLBACK")
 
+    def withdraw_unsent(self, item: Any, reason: str) -> int:
+        """Mark the item's versions never delivered (queued or failed) skipped, with the reason:
+        no later run sends them. Returns how many there were."""
+        return self._withdraw("recipient_id = ? AND kind = ? AND report_key = ? AND period = ?",
+                              (item.recipient_id, item.kind, item.key, item.period), reason)  # fmt: skip
+
+    def withdraw_period(self, kinds: Sequence[str], period: str, keep: set[tuple[str, str, str]], reason: str) -> int:
+        """withdraw_unsent for every row of these kinds and period but those of ``keep``
+        ((recipient_id, kind, key) triples). Returns how many rows were withdrawn."""
+        rows = self._rows(
+            f"SELECT * FROM deliveries WHERE kind IN ({', '.join('?' * len(kinds))}) AND period = ? "
+            "AND status IN ('queued', 'failed')",
+            (*kinds, period),
+        )
+        return sum(
+            self._withdraw("id = ?", (r.id,), reason)
+            for r in rows
+            if (r.recipient_id, r.kind, r.report_key) not in keep
+        )
+
+    def _withdraw(self, where: str, args: tuple[Any, ...], reason: str) -> int:
+        cur = self.conn.execute(
+            f"UPDATE deliveries SET status = 'skipped', smtp_response = ? WHERE {where} "
+            "AND status IN ('queued', 'failed')",
+            (reason, *args),
+        )
+        return cur.rowcount
+
     def _plan(self, item: Any, run_id: str, message_id: str) -> Decision:
         hist = self.history(item.recipient_id, item.kind, item.key, item.period)
         sent = [r for r in hist if r.status == "sent"]
@@ -211,13 +239,7 @@ class Ledger:
         figures_json = json.dumps(item.figures, ensure_ascii=False)
 
         if item.recipient_status == "LEFT":
-            # Anything still waiting for this recipient is withdrawn as well.
-            self.conn.execute(
-                "UPDATE deliveries SET status = 'skipped', smtp_response = 'recipient LEFT' "
-                "WHERE recipient_id = ? AND kind = ? AND report_key = ? AND period = ? "
-                "AND status IN ('queued', 'failed')",
-                (item.recipient_id, item.kind, item.key, item.period),
-            )
+            self.withdraw_unsent(item, "recipient LEFT")  # anything still waiting for this recipient
             done = self._rows(
                 "SELECT * FROM deliveries WHERE recipient_id = ? AND kind = ? AND report_key = ? "
                 "AND period = ? AND content_hash = ? AND status = 'skipped' ORDER BY id DESC LIMIT 1",

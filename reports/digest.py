@@ -14,7 +14,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import jinja2
 
@@ -22,6 +22,7 @@ from reports import fmt
 from reports.model import Recipient
 
 DigestKind = Literal["DIGEST", "TEAM_DIGEST"]
+DIGEST_KINDS: tuple[DigestKind, ...] = get_args(DigestKind)
 TITLES: dict[str, str] = {"DIGEST": "每日提醒", "TEAM_DIGEST": "团队每日提醒"}
 TEMPLATE = "digest.html.j2"
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "report_templates"

@@ -220,3 +220,33 @@ def test_digests_can_be_switched_off_per_recipient_kind(bank, monkeypatch):
     assert sorted((i["kind"], i["key"]) for i in items) == [("TEAM_DIGEST", "H02"), ("TEAM_DIGEST", "S01")]
     monkeypatch.setenv("CMREPORT_DIGEST__SUPERVISORS", "false")
     assert build_digest_items.fn(bank.cfg, dt.date(2026, 9, 11)) == []
+
+
+def test_a_digest_queued_while_the_mail_server_was_down_is_withdrawn_when_its_night_is_restated_to_nothing(
+    tmp_path, prefect_harness, monkeypatch
+):
+    """09-09's digests (张三's 60,000 deposit) wait in the ledger while the server is down; the core
+    system then restates the deposit to 6,000 (no alert): the waiting digests are never sent."""
+    write_landing(tmp_path / "landing")
+    cfg = str(write_config(tmp_path, free_port()))
+    nightly("2026-09-08", config=cfg)
+    with monkeypatch.context() as down:  # nothing listens on the port: the mail waits, queued
+        down.setenv("CMREPORT_SMTP__EMBEDDED_SERVER", "false")
+        down.setenv("CMREPORT_SMTP__PORT", str(free_port()))
+        queued = nightly("2026-09-09", config=cfg)["digests"]["delivery"]["queued"]
+        assert sorted(q["key"] for q in queued) == ["M001", "S01"]
+    ledger_path = load_context(cfg).settings.paths.ledger
+    restate_txn(landing_folder(tmp_path / "landing", dt.date(2026, 9, 9)), "T202609090", "6000.00")
+    summary = nightly("2026-09-09", config=cfg)
+    assert summary["digests"] == {"date": "2026-09-09", "digests": 0}
+    assert [text(m) for m in read_outbox(tmp_path / "outbox") if "每日提醒" in str(m["subject"])] == []
+    ledger = Ledger(ledger_path)
+    try:
+        rows = [r for r in ledger.with_status("queued", "failed", "skipped") if r.kind.endswith("DIGEST")]
+    finally:
+        ledger.close()
+    assert sorted((r.report_key, r.status, r.smtp_response) for r in rows) == [
+        (key, "skipped", "withdrawn: nothing to act on after 2026-09-09 was restated") for key in ("M001", "S01")
+    ]
+    nightly("2026-09-10", config=cfg)  # the next night, the server up: still not sent
+    assert not any("9月9日" in str(m["subject"]) for m in read_outbox(tmp_path / "outbox"))
