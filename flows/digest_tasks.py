@@ -26,7 +26,7 @@ def night_digests(config: str | None, d: dt.date, run_id: str) -> dict[str, Any]
 @task(name="build-digests", cache_policy=NO_CACHE)
 def build_digest_items(config: str | None, d: dt.date) -> list[dict[str, Any]]:
     """The deliverables (delivery.Deliverable fields) of the night's digests worth sending. A digest
-    left with nothing to act on that never reached its recipient is withdrawn from the ledger."""
+    of the night an earlier run left waiting in the ledger, and this run does not send, is withdrawn."""
     from delivery import Deliverable, preview, withdraw_others
     from reports.digest import DIGEST_KINDS
     from reports.digest_build import DigestOptions, build_digests
@@ -43,8 +43,8 @@ def build_digest_items(config: str | None, d: dt.date) -> list[dict[str, Any]]:
     items = [digest_deliverable(g) for g in digests]
     quiet = [i for i, g in zip(items, digests, strict=True) if not g.has_news]
     plans = preview([Deliverable(**i) for i in quiet], ctx.settings) if quiet else []
-    never_sent = [i for i, p in zip(quiet, plans, strict=True) if p.action == "new"]
-    send = [i for i in items if all(i is not n for n in never_sent)]
+    never_sent = {id(i) for i, p in zip(quiet, plans, strict=True) if p.action == "new"}
+    send = [i for i in items if id(i) not in never_sent]
     # a digest of an earlier run of the night still waiting (the mail server was down) that this
     # run does not send any more (the night was restated) is withdrawn, not sent later
     reason = f"withdrawn: nothing to act on after {d} was restated"
