@@ -28,7 +28,7 @@ matplotlib.use("Agg")
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from reports.model import BalancePoint, IndicatorRow  # noqa: E402
 
@@ -100,6 +100,10 @@ def slim(svg: str) -> str:
     return _BLANK_LINES.sub("\n", "".join(out) + svg[pos:])
 
 
+_TICK_LABEL = FuncFormatter(lambda x, _: f"{x + 0.0:,.2f}".rstrip("0").rstrip("."))  # + 0.0: never "-0"
+"""Tick labels as the tables print figures: 20,400 and 49.5, not 20400 and 49.50."""
+
+
 def new_figure(size: tuple[float, float] = (3.6, 2.6)) -> tuple[Figure, Axes]:
     """A figure on the page's white: no background rectangles, fixed axis-label positions."""
     fig = Figure(figsize=size)
@@ -110,6 +114,8 @@ def new_figure(size: tuple[float, float] = (3.6, 2.6)) -> tuple[Figure, Axes]:
     ax.xaxis.set_major_locator(MaxNLocator(4))
     ax.yaxis.set_major_locator(MaxNLocator(4))
     ax.tick_params(length=0)
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_formatter(_TICK_LABEL)
     # fixed label coordinates: the automatic ones measure every tick label at each draw
     ax.xaxis.set_label_coords(0.5, -0.11)
     ax.yaxis.set_label_coords(-0.12, 0.5)

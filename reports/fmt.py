@@ -118,6 +118,22 @@ def unbreakable(text: str) -> str:
     return WORD_JOINER.join(text)
 
 
+def figure(text: str) -> str:
+    """A figure with its unit (1,478.10 万元): a narrow cell breaks it before the unit, never
+    inside the unit."""
+    value, space, unit = text.rpartition(" ")
+    return f"{value} {unbreakable(unit)}" if space else text
+
+
+_NAME_WORD = re.compile(r"[（(]?[^\s（(]+")
+
+
+def name(text: str) -> str:
+    """A customer's name: it moves to the next line whole, and a name longer than its cell breaks
+    only at a space or before a bracket (深圳市盛世建筑工程有限公司 / （筹）), never inside a word."""
+    return _NAME_WORD.sub(lambda m: unbreakable(m.group()), text)
+
+
 def keep_tail(text: str, n: int = 3) -> str:
     """Free text whose last n characters stay together: a wrapped cell never ends with one
     character alone on its last line."""

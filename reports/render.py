@@ -98,7 +98,7 @@ _FILTERS = {
     "money": fmt.money, "num": fmt.money, "wan": fmt.wan, "signed": fmt.signed, "pct": fmt.pct, "d": fmt.date,
     "md": fmt.month_day, "md_weekday": fmt.month_day_weekday, "number": fmt.exact,
     "period": fmt.period_zh, "month_only": fmt.month_zh, "week": fmt.week_zh, "runs": runs,
-    "nobreak": fmt.unbreakable, "keep_tail": fmt.keep_tail, "unbroken": fmt.unbroken,
+    "nobreak": fmt.unbreakable, "name": fmt.name, "figure": fmt.figure, "keep_tail": fmt.keep_tail, "unbroken": fmt.unbroken,
 }  # fmt: skip
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import re
 import subprocess
 from decimal import Decimal
@@ -17,6 +19,7 @@ from reports.build import build_branch_reports, build_monthly_reports, build_wee
 from reports.render import RenderedReport, render_reports
 from reports.seal import read_sealed, seals_for
 from tests.pdfa import pdfa3b_problems
+from tests.reports import proofread as P
 from tests.reports.conftest import AS_OF, CUSTOMERS, EVIL_NAME, GENERATED, PERIOD, RUN_ID, WEEK
 
 
@@ -174,6 +177,39 @@ def test_watch_lists_and_review_lines(rendered):
     for heading in ("差距", "原因（数据所见）", "可改善", "原因补充：", "改进措施："):
         assert heading in text
     assert "下月到期 1 笔，合计 30.00 万元：提前联系客户续作或转投。" in text
+
+
+LONG_NAMES = ("深圳市盛世建筑工程有限公司（筹）", '杭州市"宏达"建筑工程有限公司', "上海市金桥建筑工程有限公司\n（筹）")
+NAME_LISTS = ("contact_gaps", "key_customers", "alerts", "attrition", "dormancy", "maturities", "info_gaps")
+
+
+def test_a_long_company_name_is_never_broken_inside_a_word(built, tmp_path):
+    """A company's name longer than fits beside its number moves whole to the next line; one longer
+    than its cell breaks only before its bracketed part (（筹）), in every list of the monthly check."""
+    report = built["monthly"][0]
+    renamed = {
+        k: tuple(dataclasses.replace(r, cust_name=LONG_NAMES[i % 3]) for i, r in enumerate(getattr(report, k)))
+        for k in NAME_LISTS
+    }
+    assert all(renamed.values())  # every list has rows
+    [pdf] = render_reports([dataclasses.replace(report, **renamed)], tmp_path, workers=1)
+    lines = P.text(pdf.path).splitlines()
+    assert P.orphan_lines(pdf.path) == []
+    printed = [r.cust_name for rows in renamed.values() for r in rows]
+    for name in LONG_NAMES:
+        word = name.split("（")[0].strip()
+        assert sum(word in line for line in lines) >= printed.count(name), word
+    assert sum(line.count("（筹）") for line in lines) >= sum("（筹）" in n for n in printed)
+
+
+def test_the_balance_chart_prints_its_axis_as_the_tables_print_figures():
+    """A manager with ≈ 2 亿 of deposits: 20,000 万元 on the axis, not 20000."""
+    from reports import charts
+    from reports.model import BalancePoint
+
+    points = [BalancePoint(dt.date(2026, 10, d), Decimal(200_000_000 + d * 1_000_000)) for d in range(1, 32)]
+    labels = re.findall(r"<text[^>]*>([^<]*)</text>", charts.balance_chart_svg(points, Decimal(195_000_000)))
+    assert labels == ["8", "16", "24", "20,000", "21,000", "22,000", "23,000"]
 
 
 def test_forced_close_and_lost_weight_are_marked(rendered):

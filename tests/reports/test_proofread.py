@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from weasyprint import HTML
 
-from reports.fmt import keep_tail
+from reports.fmt import figure, keep_tail
 from tests.reports import proofread as P
 
 
@@ -44,11 +44,11 @@ def test_rates_above_100_are_found_on_their_own_line_only():
     assert P.rates_above_100(layout) == ["客户流失率 333.33%"]
 
 
-def _cell_pdf(tmp_path: Path, cell: str) -> Path:
+def _cell_pdf(tmp_path: Path, cell: str, width: str = "21mm") -> Path:
     html = (
-        "<style>td { width: 21mm; word-break: break-all; overflow-wrap: anywhere; font-size: 7.5pt; "
+        f"<style>td {{ width: {width}; word-break: break-all; overflow-wrap: anywhere; font-size: 7.5pt; "
         'font-family: "WenQuanYi Micro Hei" } .nb { white-space: nowrap }</style>'
-        f'<table style="table-layout: fixed; width: 21mm"><tr><td>{cell}</td></tr></table>'
+        f'<table style="table-layout: fixed; width: {width}"><tr><td>{cell}</td></tr></table>'
     )
     out = tmp_path / "cell.pdf"
     HTML(string=html).write_pdf(out)
@@ -59,3 +59,8 @@ def test_a_sentence_ending_alone_on_a_line_is_found_and_keep_tail_prevents_it(tm
     sentence = "当日现金存入累计 ¥241,314.60 ≥ ¥50,000.00，共 1 笔"
     assert P.orphan_lines(_cell_pdf(tmp_path, sentence)) == ["¥50,000.00，共1/笔"]
     assert P.orphan_lines(_cell_pdf(tmp_path, keep_tail(sentence))) == []
+
+
+def test_a_figure_wrapped_in_a_narrow_cell_keeps_its_unit_whole(tmp_path):
+    assert P.orphan_lines(_cell_pdf(tmp_path, "1,478.10 万元", width="15mm")) == ["1,478.10万/元"]
+    assert P.orphan_lines(_cell_pdf(tmp_path, figure("1,478.10 万元"), width="15mm")) == []
