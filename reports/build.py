@@ -187,16 +187,24 @@ def _lost_weight_note(max_total: Decimal, indicators: tuple[IndicatorRow, ...]) 
 _CAPPED = ("contact_gaps", "dormancy", "maturities", "info_gaps", "key_customers")
 
 
+def _capped(report: Report, full: dict[str, tuple[Any, ...]], limit: int) -> Report:
+    """The report with each list of ``full`` (most urgent first) cut to its first ``limit`` rows,
+    and the full counts recorded: the PDF says how many it does not print."""
+    cut: dict[str, Any] = {k: v[:limit] for k, v in full.items()}
+    return dataclasses.replace(report, **cut, list_totals=tuple((k, len(v)) for k, v in full.items()))
+
+
 def _cap_lists(report: MonthlyReport, limit: int) -> MonthlyReport:
-    """Keep the first `limit` rows of each watch list (most urgent first) and record the full
-    counts; alerts and attrition are never capped. Contact gaps: most requirements missed first."""
+    """Cap the watch lists; alerts and attrition are never capped. Contact gaps: most requirements
+    missed first."""
     gaps = tuple(sorted(report.contact_gaps, key=lambda g: (g.n_met - g.n_due, g.cust_id)))
-    full = {"contact_gaps": gaps, **{k: getattr(report, k) for k in _CAPPED[1:]}}
-    return dataclasses.replace(
-        report,
-        **{k: v[:limit] for k, v in full.items()},
-        list_totals=tuple((k, len(v)) for k, v in full.items()),
-    )
+    return _capped(report, {"contact_gaps": gaps, **{k: getattr(report, k) for k in _CAPPED[1:]}}, limit)
+
+
+def _cap_unassigned(report: BranchReport, limit: int) -> BranchReport:
+    """Cap the customers without a manager, those unassigned for the most months first."""
+    longest_first = tuple(sorted(report.unassigned, key=lambda u: (-u.months, u.cust_id)))
+    return _capped(report, {"unassigned": longest_first}, limit)
 
 
 # -- branch -------------------------------------------------------------------------------------
@@ -228,7 +236,7 @@ def build_branch_reports(
             continue
         lonely = None if unassigned is None else unassigned.filter(pl.col("branch_id") == branch_id)
         reports.append(_branch(branch_id, head, month, lonely, names, rules, earlier, stamp))
-    return [_with_version(r, version_of) for r in reports]
+    return [_with_version(_cap_unassigned(r, rules.reports.list_row_limit), version_of) for r in reports]
 
 
 def _branch(

@@ -252,6 +252,14 @@ class _Report:
     recipient: Recipient
     branch_id: str
     branch_name: str
+    list_totals: tuple[tuple[str, int], ...] = ()  # rows each capped list had before the cap
+
+    def total(self, section: str) -> int:
+        """Rows a list has in full (the PDF shows at most rules.reports.list_row_limit)."""
+        return dict(self.list_totals).get(section, len(getattr(self, section)))
+
+    def hidden(self, section: str) -> int:
+        return self.total(section) - len(getattr(self, section))
 
     @property
     def kind(self) -> ReportKind:  # pragma: no cover - overridden
@@ -298,14 +306,6 @@ class MonthlyReport(_Report):
     key_customers: tuple[KeyCustomerRow, ...] = ()
     lost_weight_note: str = ""
     review: Review = Review()
-    list_totals: tuple[tuple[str, int], ...] = ()  # rows each capped list had before the cap
-
-    def total(self, section: str) -> int:
-        """Rows a watch list has in full (the PDF shows at most rules.reports.list_row_limit)."""
-        return dict(self.list_totals).get(section, len(getattr(self, section)))
-
-    def hidden(self, section: str) -> int:
-        return self.total(section) - len(getattr(self, section))
 
     @property
     def next_period(self) -> str:

@@ -179,8 +179,8 @@ def test_branch_and_weekly_models(catalog, rules):
         ("M0002", "不及格", "存款余额日均新增额（失分 25.00）")
     ]
     assert [(u.cust_id, u.former_manager, u.months) for u in b.unassigned] == [
+        ("C9002", "", 2),  # the longest without a manager first
         ("C9001", "李四（M0002）", 1),  # M0002's customer at September's end
-        ("C9002", "", 2),
     ]
     assert not b.is_quarter_end
     totals = {t.metric: t for t in b.plan_totals}
@@ -272,3 +272,18 @@ def test_long_watch_lists_are_capped_with_the_rest_counted(catalog, rules, tmp_p
     (pdf,) = render_reports([report], tmp_path, 1)
     text = "".join(p.extract_text() for p in PdfReader(pdf.path).pages)
     assert f"另有 {report.hidden(section)} 条未列出" in text
+
+
+def test_the_branch_summary_lists_the_longest_unassigned_customers_and_counts_the_rest(catalog, rules, tmp_path):
+    from pypdf import PdfReader
+
+    from reports.render import render_reports
+
+    one_row = rules.model_copy(update={"reports": rules.reports.model_copy(update={"list_row_limit": 1})})
+    (b01,) = [b for b in build_branch_reports(catalog, PERIOD, one_row, AS_OF, RUN_ID, GENERATED) if b.key == "B01"]
+    assert [u.cust_id for u in b01.unassigned] == ["C9002"]  # 2 months without a manager, C9001 1
+    assert (b01.total("unassigned"), b01.hidden("unassigned")) == (2, 1)
+    (pdf,) = render_reports([b01], tmp_path, 1)
+    text = "".join(p.extract_text() for p in PdfReader(pdf.path).pages)
+    assert "C9002" in text and "C9001" not in text
+    assert "另有 1 条未列出（共 2 条），完整名单见月结导出明细。" in text
