@@ -201,6 +201,13 @@ def _cap_lists(report: MonthlyReport, limit: int) -> MonthlyReport:
     return _capped(report, {"contact_gaps": gaps, **{k: getattr(report, k) for k in _CAPPED[1:]}}, limit)
 
 
+def _cap_weekly_lists(report: WeeklyReport, limit: int) -> WeeklyReport:
+    """Cap the unplanned contacts, visits first (the contacts the meeting weighs), then by date,
+    and the maturities; the alerts to follow up are never capped."""
+    visits_first = tuple(sorted(report.unplanned, key=lambda c: (c.contact_type != "VISIT", c.contact_date)))
+    return _capped(report, {"unplanned": visits_first, "maturities": report.maturities}, limit)
+
+
 def _cap_unassigned(report: BranchReport, limit: int) -> BranchReport:
     """Cap the customers without a manager, those unassigned for the most months first."""
     longest_first = tuple(sorted(report.unassigned, key=lambda u: (-u.months, u.cust_id)))
@@ -309,7 +316,7 @@ def build_weekly_reports(
         _weekly(mgr_id, weekly.get(mgr_id), tables, names, rules, outlook, stamp)
         for mgr_id in sorted(assessed | set(weekly))
     ]
-    return [_with_version(r, version_of) for r in reports]
+    return [_with_version(_cap_weekly_lists(r, rules.reports.list_row_limit), version_of) for r in reports]
 
 
 def _weekly(
@@ -359,7 +366,7 @@ def _unplanned(contacts: list[dict[str, Any]], names: Names) -> tuple[UnplannedR
             contact_id=r["contact_id"],
             cust_id=r["cust_id"],
             cust_name=names.cust(r["cust_id"]),
-            contact_type_zh=L.CONTACT_TYPE_ZH.get(r["contact_type"], r["contact_type"]),
+            contact_type=r["contact_type"],
             contact_date=r["contact_date"],
         )
         for r in contacts

@@ -85,8 +85,8 @@ def _weekly(r: WeeklyReport) -> tuple[str, ...]:
     )
     return (
         plan,
-        f"计划外联系 {len(r.unplanned)} 次",
-        f"待跟进预警 {len(r.open_alerts)} 笔，近期到期产品 {len(r.maturities)} 笔",
+        f"计划外联系 {r.total('unplanned')} 次",
+        f"待跟进预警 {len(r.open_alerts)} 笔，近期到期产品 {r.total('maturities')} 笔",
     )
 
 
@@ -109,7 +109,7 @@ def _branch(r: BranchReport) -> tuple[str, ...]:
     n_due, n_done = sum(a.n_due for a in r.activity), sum(a.n_followed for a in r.activity)
     lines.append(f"预警跟进：{n_due} 条中已跟进 {n_done} 条")
     if r.unassigned:
-        lines.append(f"无服务关系客户：{len(r.unassigned)} 户，请指定客户经理")
+        lines.append(f"无服务关系客户：{r.total('unassigned')} 户，请指定客户经理")
     return tuple(lines)
 
 

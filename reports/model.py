@@ -373,8 +373,12 @@ class UnplannedRow:
     contact_id: str
     cust_id: str
     cust_name: str
-    contact_type_zh: str
+    contact_type: str  # VISIT / PHONE / OTHER
     contact_date: dt.date
+
+    @property
+    def contact_type_zh(self) -> str:
+        return L.CONTACT_TYPE_ZH.get(self.contact_type, self.contact_type)
 
 
 @dataclass(frozen=True)
@@ -429,9 +433,9 @@ class WeeklyReport(_Report):
         for r in self.plan_rows:
             key = f"计划 {fmt.month_day(r.planned_date)} {r.cust_id} {r.contact_type_zh}"
             out[key] = "已完成" if r.done else "未完成"
-        out["计划外联系数"] = str(len(self.unplanned))
+        out["计划外联系数"] = str(self.total("unplanned"))
         out["待跟进预警数"] = str(len(self.open_alerts))
-        out["近期到期笔数"] = str(len(self.maturities))
+        out["近期到期笔数"] = str(self.total("maturities"))
         return out
 
 
@@ -589,7 +593,7 @@ class BranchReport(_Report):
             out[f"全行{t.label} 实际"] = t.actual_text
         for a in self.activity:
             out[f"{a.mgr_name}（{a.mgr_id}） 预警已跟进"] = f"{a.n_followed}/{a.n_due}"
-        out["无服务关系客户数"] = str(len(self.unassigned))
+        out["无服务关系客户数"] = str(self.total("unassigned"))
         for p in self.plan_discipline:
             who = f"{p.mgr_name}（{p.mgr_id}）"
             out[f"{who} 月计划"] = p.monthly_plan_zh

@@ -390,7 +390,9 @@ def weekly_tables() -> dict[str, pl.DataFrame]:
             },
         ),  # fmt: skip
         "weekly_unplanned": frame(
-            [(WEEK, "M0001", "K-77", "C1001", "PHONE", dt.date(2026, 10, 23))],
+            [(WEEK, "M0001", "K-77", "C1001", "PHONE", dt.date(2026, 10, 23)),
+             (WEEK, "M0001", "K-78", "C1002", "VISIT", dt.date(2026, 10, 24)),
+             (WEEK, "M0001", "K-79", "C1003", "OTHER", dt.date(2026, 10, 19))],
             {
                 "week": pl.String,
                 "mgr_id": pl.String,

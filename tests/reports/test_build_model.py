@@ -204,7 +204,7 @@ def test_branch_and_weekly_models(catalog, rules):
     w, w2, w3 = build_weekly_reports(catalog, WEEK, rules, AS_OF, RUN_ID, generated_at=GENERATED)
     assert (w.planned, w.done, w.figures()["完成率"]) == (3, 2, "66.67%")
     assert [p.done for p in w.plan_rows] == [True, True, False]
-    assert [u.contact_id for u in w.unplanned] == ["K-77"]
+    assert [u.contact_id for u in w.unplanned] == ["K-78", "K-79", "K-77"]  # visits first, then by date
     # Friday's alert, window to Wednesday: Monday, Tuesday, Wednesday left; maturities of the 14 days after Sunday
     assert [(a.cust_id, a.window_close, a.days_left) for a in w.open_alerts] == [("C1002", dt.date(2026, 10, 28), 3)]
     assert w.outlook == (dt.date(2026, 10, 26), dt.date(2026, 11, 8))
@@ -287,3 +287,21 @@ def test_the_branch_summary_lists_the_longest_unassigned_customers_and_counts_th
     text = "".join(p.extract_text() for p in PdfReader(pdf.path).pages)
     assert "C9002" in text and "C9001" not in text
     assert "另有 1 条未列出（共 2 条），完整名单见月结导出明细。" in text
+
+
+def test_the_weekly_check_lists_unplanned_visits_first_and_counts_every_contact(catalog, rules, tmp_path):
+    from pypdf import PdfReader
+
+    from reports.headline import headline
+    from reports.render import render_reports
+
+    one_row = rules.model_copy(update={"reports": rules.reports.model_copy(update={"list_row_limit": 1})})
+    w = build_weekly_reports(catalog, WEEK, one_row, AS_OF, RUN_ID, GENERATED)[0]
+    assert [u.contact_id for u in w.unplanned] == ["K-78"]  # the week's one visit
+    assert (w.total("unplanned"), w.figures()["计划外联系数"]) == (3, "3")
+    assert "计划外联系 3 次" in headline(w)
+    (pdf,) = render_reports([w], tmp_path, 1)
+    text = "".join(p.extract_text() for p in PdfReader(pdf.path).pages)
+    assert "K-78" in text and "K-77" not in text
+    assert "另有 2 条未列出（共 3 条），完整名单见本周导出明细。" in text
+    assert re.search(r"计划外联系\s*3\s*次", text)
