@@ -277,12 +277,14 @@ def test_long_watch_lists_are_capped_with_the_rest_counted(catalog, rules, tmp_p
 def test_the_branch_summary_lists_the_longest_unassigned_customers_and_counts_the_rest(catalog, rules, tmp_path):
     from pypdf import PdfReader
 
+    from reports.headline import headline
     from reports.render import render_reports
 
     one_row = rules.model_copy(update={"reports": rules.reports.model_copy(update={"list_row_limit": 1})})
     (b01,) = [b for b in build_branch_reports(catalog, PERIOD, one_row, AS_OF, RUN_ID, GENERATED) if b.key == "B01"]
     assert [u.cust_id for u in b01.unassigned] == ["C9002"]  # 2 months without a manager, C9001 1
     assert (b01.total("unassigned"), b01.hidden("unassigned")) == (2, 1)
+    assert b01.figures()["无服务关系客户数"] == "2" and "无服务关系客户：2 户，请指定客户经理" in headline(b01)
     (pdf,) = render_reports([b01], tmp_path, 1)
     text = "".join(p.extract_text() for p in PdfReader(pdf.path).pages)
     assert "C9002" in text and "C9001" not in text
