@@ -3,7 +3,8 @@
 Generates the bank once into bench-cache/<size>/landing (kept between runs), then into a fresh
 warehouse: ingest of the previous month (set-up, for the increments), then the month itself:
 ingest of its 31 days, the daily signals, the month close computation, the rendering of every
-monthly report and their delivery to a local SMTP server. The total is the month's stages. Each stage prints wall time,
+monthly report and their delivery to a local SMTP server, then the month's other PDFs: the weekly
+checks of the weeks whose Sunday falls in it and the branch summaries. The total is the month's stages. Each stage prints wall time,
 rows per second, peak RSS of the process during the stage and, for compute stages, the ratio to
 the read-once floor (a bare polars scan of the same input columns; for ingest, every file of the
 day's folder read once as strings, measured after each day in a child process). Figures go to
@@ -29,7 +30,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.floors import IngestFloorChild, Spec, close_specs, day_signal_specs, measure
-from core.calendar import days, period_bounds
+from core.calendar import days, month_weeks, period_bounds
 from core.settings import PROJECT_ROOT
 
 SIZES = {  # customers, managers, branches
@@ -125,7 +126,7 @@ def run_bench(
     from delivery.server import free_port
     from flows.report_tasks import deliverable_for, plan_jobs
     from ingest import ingest_folder, landing_folder
-    from reports.build import build_monthly_reports
+    from reports.build import build_branch_reports, build_monthly_reports
     from reports.render import render_reports
     from reports.seal import seals_for
     from steps.attrition import compute_attrition
@@ -202,6 +203,13 @@ def run_bench(
         Deliverable(**deliverable_for(j, r.path, r.sha256)) for j, r in zip(reports, rendered, strict=True)
     ]
     _stage(results, step, "deliver (local SMTP)", len(rendered), lambda: deliver(items, s2, f"bench-{size}"))
+    # the month's other PDFs, as its nightly runs and its close make them
+    weekly: list[int] = []
+    _stage(results, step, f"weekly checks of {len(month_weeks(PERIOD))} weeks: tables, PDFs, delivery",
+           lambda: sum(weekly), lambda: weekly.extend(_weekly_checks(cat, book, s2, work / "output", workers, size)))  # fmt: skip
+    branch: list[int] = []
+    _stage(results, step, "branch summaries: PDFs, delivery", lambda: sum(branch),
+           lambda: branch.append(_send(build_branch_reports(cat, PERIOD, rules, END, f"bench-{size}", dt.datetime.now(dt.UTC)), cat, s2, work / "output", workers, size)))  # fmt: skip
     # the month: its 31 nightly ingests and signals, the close, the reports and their delivery
     total = sum(r["wall_s"] for r in results if not r["stage"].startswith(("synth", "setup")))
     results.append({"stage": "TOTAL the month (excl. synth, setup)", "wall_s": round(total, 1), "rows": None,
@@ -214,6 +222,35 @@ def run_bench(
     _scaling(console, size, payload)
     console.print(f"figures written to {out}")
     return {"size": size, "total_s": round(total, 1), "json": str(out)}
+
+
+def _weekly_checks(cat: Any, book: Any, settings: Any, out: Path, workers: int, size: str) -> list[int]:
+    """The weekly check of each week whose Sunday falls in the month, as the Sunday's nightly run
+    makes it: the week's tables published, then its PDFs rendered, sealed and delivered."""
+    from reports.build import build_weekly_reports
+    from steps.weekly import compute_week
+
+    sent = []
+    for week, _, sunday in month_weeks(PERIOD):
+        rules = book.for_date(sunday)
+        cat.publish("weekly", week, compute_week(cat, week, rules), {"bench": size})
+        reports = build_weekly_reports(cat, week, rules, sunday, f"bench-{size}", dt.datetime.now(dt.UTC))
+        sent.append(_send(reports, cat, settings, out, workers, size))
+    return sent
+
+
+def _send(reports: list[Any], cat: Any, settings: Any, out: Path, workers: int, size: str) -> int:
+    """Version, seal, render and deliver reports as the pipeline does; the number of PDFs."""
+    from delivery import Deliverable, deliver
+    from flows.report_tasks import deliverable_for, plan_jobs
+    from reports.render import render_reports
+    from reports.seal import seals_for
+
+    jobs = [j.report for j in plan_jobs(reports, settings)]
+    rendered = render_reports(jobs, out, workers, seals_for(cat, jobs))
+    items = [Deliverable(**deliverable_for(j, r.path, r.sha256)) for j, r in zip(jobs, rendered, strict=True)]
+    deliver(items, settings, f"bench-{size}")
+    return len(rendered)
 
 
 def _print(console: Console, title: str, rows: list[dict[str, Any]]) -> None:
