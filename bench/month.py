@@ -4,11 +4,12 @@ Generates the bank once into bench-cache/<size>/landing (kept between runs), the
 warehouse: ingest of the previous month (set-up, for the increments), then the month itself:
 ingest of its 31 days, the daily signals, the month close computation, the rendering of every
 monthly report and their delivery to a local SMTP server, then the month's other PDFs: the weekly
-checks of the weeks whose Sunday falls in it and the branch summaries. The total is the month's stages. Each stage prints wall time,
-rows per second, peak RSS of the process during the stage and, for compute stages, the ratio to
-the read-once floor (a bare polars scan of the same input columns; for ingest, every file of the
-day's folder read once as strings, measured after each day in a child process). Figures go to
-bench-cache/results-<size>.json; when another size's results exist, the scaling ratio is printed.
+checks of the weeks whose Sunday falls in it and the branch summaries. The total is the month's
+stages. Each stage prints wall time, rows per second, peak RSS of the process during the stage
+and, for compute stages, the ratio to the read-once floor (a bare polars scan of the same input
+columns; for ingest, every file of the day's folder read once as strings, measured after each day
+in a child process). Figures go to bench-cache/results-<size>.json; when another size's results
+exist, the scaling ratio is printed.
 Runs without Prefect so the figures measure the work, not the orchestration.
 """
 
@@ -75,14 +76,16 @@ class PeakRss:
         self._thread.join()
 
 
-def _stage(results: list[dict[str, Any]], step: Callable[[str], None], name: str, rows: int | Callable[[], int],
+def _stage(results: list[dict[str, Any]], step: Callable[[str], None], name: str, rows: int | Callable[[], int] | None,
            fn: Callable[[], Any], floor: Callable[[], list[Spec]] | None = None) -> Any:  # fmt: skip
+    """Run fn as one timed stage; rows: its row count, a callable giving it afterwards, or None when
+    fn returns the count itself."""
     step(name)
     with PeakRss() as mem:
         t0 = time.perf_counter()
         out = fn()
         wall = time.perf_counter() - t0
-    n = rows() if callable(rows) else rows
+    n = out if rows is None else rows() if callable(rows) else rows
     row: dict[str, Any] = {"stage": name, "wall_s": round(wall, 2), "rows": n,
                            "rows_per_s": round(n / wall) if wall else None, "peak_rss_mb": round(mem.peak / 2**20)}  # fmt: skip
     if floor is not None:  # timed in a spawned child: its memory never counts in the next stage
@@ -204,12 +207,11 @@ def run_bench(
     ]
     _stage(results, step, "deliver (local SMTP)", len(rendered), lambda: deliver(items, s2, f"bench-{size}"))
     # the month's other PDFs, as its nightly runs and its close make them
-    weekly: list[int] = []
-    _stage(results, step, f"weekly checks of {len(month_weeks(PERIOD))} weeks: tables, PDFs, delivery",
-           lambda: sum(weekly), lambda: weekly.extend(_weekly_checks(cat, book, s2, work / "output", workers, size)))  # fmt: skip
-    branch: list[int] = []
-    _stage(results, step, "branch summaries: PDFs, delivery", lambda: sum(branch),
-           lambda: branch.append(_send(build_branch_reports(cat, PERIOD, rules, END, f"bench-{size}", dt.datetime.now(dt.UTC)), cat, s2, work / "output", workers, size)))  # fmt: skip
+    _stage(results, step, f"weekly checks of {len(month_weeks(PERIOD))} weeks: tables, PDFs, delivery", None,
+           lambda: _weekly_checks(cat, book, s2, work / "output", workers, size))  # fmt: skip
+    _stage(results, step, "branch summaries: PDFs, delivery", None,
+           lambda: _send(build_branch_reports(cat, PERIOD, rules, END, f"bench-{size}", dt.datetime.now(dt.UTC)),
+                         cat, s2, work / "output", workers, size))  # fmt: skip
     # the month: its 31 nightly ingests and signals, the close, the reports and their delivery
     total = sum(r["wall_s"] for r in results if not r["stage"].startswith(("synth", "setup")))
     results.append({"stage": "TOTAL the month (excl. synth, setup)", "wall_s": round(total, 1), "rows": None,
@@ -224,18 +226,19 @@ def run_bench(
     return {"size": size, "total_s": round(total, 1), "json": str(out)}
 
 
-def _weekly_checks(cat: Any, book: Any, settings: Any, out: Path, workers: int, size: str) -> list[int]:
+def _weekly_checks(cat: Any, book: Any, settings: Any, out: Path, workers: int, size: str) -> int:
     """The weekly check of each week whose Sunday falls in the month, as the Sunday's nightly run
-    makes it: the week's tables published, then its PDFs rendered, sealed and delivered."""
+    makes it: the week's tables published, then its PDFs rendered, sealed and delivered. The
+    number of PDFs."""
     from reports.build import build_weekly_reports
     from steps.weekly import compute_week
 
-    sent = []
+    sent = 0
     for week, _, sunday in month_weeks(PERIOD):
         rules = book.for_date(sunday)
         cat.publish("weekly", week, compute_week(cat, week, rules), {"bench": size})
         reports = build_weekly_reports(cat, week, rules, sunday, f"bench-{size}", dt.datetime.now(dt.UTC))
-        sent.append(_send(reports, cat, settings, out, workers, size))
+        sent += _send(reports, cat, settings, out, workers, size)
     return sent
 
 
